@@ -1,0 +1,13 @@
+// Jest in ESM mode (the @actions/* and probot packages are ESM-only).
+export default {
+  testEnvironment: 'node',
+  preset: 'ts-jest/presets/default-esm',
+  extensionsToTreatAsEsm: ['.ts'],
+  resolver: 'ts-jest-resolver',
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+  testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  // End-to-end tests start Python and ONNX Runtime workers.
+  testTimeout: 300000,
+};

@@ -1,0 +1,2 @@
+"""convgate's Python side: builds cases, computes references, runs the converter adapter."""
+PROTOCOL_VERSION = 1

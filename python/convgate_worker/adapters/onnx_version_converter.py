@@ -1,0 +1,25 @@
+"""onnx.version_converter as a converter under test: torch.onnx exports at a fixed source opset,
+then onnx converts the model to the requested opset. Exercises the adapter contract with a
+second, independent converter."""
+import onnx
+import onnx.version_converter
+
+from . import torch_onnx
+
+NAME = "onnx-version-converter"
+SOURCE_OPSET = 11
+
+
+def describe():
+    return {"name": NAME, "version": onnx.__version__, "sourceOpset": SOURCE_OPSET, "sourceExporter": torch_onnx.describe()}
+
+
+def supported_opsets():
+    return (SOURCE_OPSET, onnx.defs.onnx_opset_version())
+
+
+def export(model, args, path, settings):
+    source = dict(settings, opset=SOURCE_OPSET)
+    torch_onnx.export(model, args, path, source)
+    converted = onnx.version_converter.convert_version(onnx.load(path), settings["opset"])
+    onnx.save(converted, path)

@@ -1,0 +1,162 @@
+"""The worker loop: one request = one case, built, referenced, exported and described."""
+import argparse
+import os
+import platform
+import sys
+import time
+import warnings
+
+from . import PROTOCOL_VERSION
+from .protocol import Channel
+
+MAX_WARNINGS = 8
+
+
+def _ms(start):
+    return round((time.perf_counter() - start) * 1000.0, 3)
+
+
+class CaseRunner:
+    def __init__(self, channel, adapter):
+        self.channel = channel
+        self.adapter = adapter
+
+    def stage(self, case_id, stage):
+        # Tells the orchestrator where we are, so a crash or hang is attributed to its stage.
+        self.channel.send({"type": "stage", "id": case_id, "stage": stage})
+
+    def convert(self, request):
+        import torch
+        from . import real, tensors
+        from .errors import describe
+
+        case = request["case"]
+        case_id = request["id"]
+        case_dir = request["caseDir"]
+        os.makedirs(case_dir, exist_ok=True)
+        timings = {}
+        settings = case["export"]
+
+        stage = "build"
+        try:
+            self.stage(case_id, stage)
+            t = time.perf_counter()
+            if "spec" in case["model"]:
+                from . import synthetic
+
+                model = synthetic.build(case)
+            else:
+                model = real.build(case)
+            input_sets = tensors.make_input_sets(case)
+            timings["build"] = _ms(t)
+
+            stage = "reference"
+            self.stage(case_id, stage)
+            t = time.perf_counter()
+            references = []
+            with torch.no_grad():
+                for inputs in input_sets:
+                    references.append(tensors.flatten_outputs(model(*inputs)))
+            timings["reference"] = _ms(t)
+            if case.get("requireFinite", True):
+                for k, refs in enumerate(references):
+                    for i, r in enumerate(refs):
+                        if r.is_floating_point() and not torch.isfinite(r).all():
+                            raise FloatingPointError(
+                                "reference output %d of input set %d has NaN/Inf values" % (i, k)
+                            )
+
+            input_names = [s["name"] for s in case["inputs"]]
+            output_names = settings.get("outputNames") or ["output_%d" % i for i in range(len(references[0]))]
+            export_settings = dict(settings, inputNames=input_names, outputNames=output_names)
+
+            stage = "export"
+            self.stage(case_id, stage)
+            model_path = os.path.join(case_dir, "model.onnx")
+            t = time.perf_counter()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                self.adapter.export(model, input_sets[0], model_path, export_settings)
+            timings["export"] = _ms(t)
+
+            stage = "serialize"
+            self.stage(case_id, stage)
+            t = time.perf_counter()
+            tensors.write_sets(case_dir, input_names, output_names, input_sets, references)
+            import onnx
+
+            proto = onnx.load(model_path)
+            op_types = sorted({n.op_type if not n.domain else "%s::%s" % (n.domain, n.op_type) for n in proto.graph.node})
+            opset = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), None)
+            timings["serialize"] = _ms(t)
+        except BaseException as exc:  # noqa: BLE001 -- every failure of the case is data
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            return {"type": "result", "id": case_id, "ok": False, "error": describe(stage, exc), "timingsMs": timings}
+
+        seen = []
+        for w in caught:
+            text = "%s: %s" % (w.category.__name__, w.message)
+            if text not in seen:
+                seen.append(text)
+        return {
+            "type": "result",
+            "id": case_id,
+            "ok": True,
+            "model": "model.onnx",
+            "tensors": "tensors/tensors.json",
+            "opTypes": op_types,
+            "opset": opset,
+            "inputNames": input_names,
+            "outputNames": output_names,
+            "warnings": [w[:500] for w in seen[:MAX_WARNINGS]],
+            "timingsMs": timings,
+        }
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="convgate-worker")
+    parser.add_argument("--adapter", default="torch.onnx")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--corpus-path", action="append", default=[], help="appended to sys.path")
+    args = parser.parse_args(argv)
+
+    channel = Channel()
+    try:
+        import torch
+
+        torch.set_num_threads(max(1, args.threads))
+        import onnx
+        from . import adapters
+
+        adapter = adapters.load(args.adapter)
+        # Appended, never prepended: the converter build under test (PYTHONPATH) must win.
+        for p in args.corpus_path:
+            if p not in sys.path:
+                sys.path.append(p)
+        channel.send(
+            {
+                "type": "ready",
+                "protocol": PROTOCOL_VERSION,
+                "pid": os.getpid(),
+                "python": {"executable": sys.executable, "version": platform.python_version()},
+                "torch": torch.__version__,
+                "onnx": onnx.__version__,
+                "converter": adapter.describe(),
+                "opsets": list(adapter.supported_opsets()),
+            }
+        )
+    except BaseException as exc:  # noqa: BLE001
+        channel.send({"type": "fatal", "error": "%s: %s" % (type(exc).__name__, exc), "python": sys.executable})
+        return 3
+
+    runner = CaseRunner(channel, adapter)
+    for request in channel.requests():
+        kind = request.get("type")
+        if kind == "convert":
+            channel.send(runner.convert(request))
+        elif kind == "shutdown":
+            break
+        else:
+            channel.send({"type": "protocol-error", "message": "unknown request type %r" % kind})
+    return 0

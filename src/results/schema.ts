@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { OUTCOMES } from './outcome.js';
+
+export const SCHEMA_VERSION = 1;
+
+const Stage = z.enum(['build', 'reference', 'export', 'serialize', 'validate', 'load', 'run', 'compare', 'worker']);
+export type Stage = z.infer<typeof Stage>;
+
+export const CaseError = z.object({
+  stage: Stage,
+  type: z.string(),
+  message: z.string(),
+  traceback: z.array(z.string()).optional(),
+});
+export type CaseError = z.infer<typeof CaseError>;
+
+export const OutputComparison = z.object({
+  name: z.string(),
+  /** Input set the worst error came from (0 = export shapes). */
+  set: z.number().int().nonnegative().optional(),
+  dtype: z.string().optional(),
+  shape: z.array(z.number()).optional(),
+  maxAbsErr: z.number().nullable(),
+  maxRelErr: z.number().nullable(),
+  /** Elements outside tolerance / total elements. */
+  mismatched: z.number().int().nonnegative().optional(),
+  total: z.number().int().nonnegative().optional(),
+  pass: z.boolean(),
+  /** Why the output failed when it is not a value difference (shape, dtype, NaN pattern, missing). */
+  reason: z.string().optional(),
+});
+export type OutputComparison = z.infer<typeof OutputComparison>;
+
+export const CaseSettings = z.object({
+  seed: z.number().int(),
+  opset: z.number().int().nullable(),
+  dynamicAxes: z.record(z.string(), z.record(z.string(), z.string())).nullable(),
+  constantFolding: z.boolean(),
+  atol: z.number(),
+  rtol: z.number(),
+  timeoutS: z.number(),
+  inputs: z.array(z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.number()) })),
+  inputSets: z.number().int().positive(),
+});
+export type CaseSettings = z.infer<typeof CaseSettings>;
+
+export const CaseResult = z.object({
+  id: z.string(),
+  kind: z.enum(['real', 'synthetic']),
+  family: z.string(),
+  outcome: z.enum(OUTCOMES),
+  settings: CaseSettings,
+  outputs: z.array(OutputComparison),
+  timingsMs: z.object({
+    export: z.number().nullable(),
+    load: z.number().nullable(),
+    run: z.number().nullable(),
+    build: z.number().nullable().optional(),
+    reference: z.number().nullable().optional(),
+  }),
+  error: CaseError.optional(),
+  /** ONNX op types of the exported graph (coverage). */
+  opTypes: z.array(z.string()).optional(),
+  warnings: z.array(z.string()).optional(),
+  /** Folder (relative to the results dir) holding the model and tensors, kept for failing cases. */
+  artifacts: z.string().optional(),
+  /** The spec of a synthetic case, so it re-runs alone. */
+  spec: z.unknown().optional(),
+});
+export type CaseResult = z.infer<typeof CaseResult>;
+
+export const ResultsDoc = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  tool: z.object({ name: z.string(), version: z.string() }),
+  converter: z.object({ name: z.string(), version: z.string() }).passthrough(),
+  environment: z.record(z.string(), z.unknown()),
+  settings: z.object({
+    corpus: z.string(),
+    atol: z.number(),
+    rtol: z.number(),
+    opset: z.number().int().nullable(),
+    timeoutS: z.number(),
+    jobs: z.number().int().positive(),
+    filter: z.string().nullable(),
+  }).passthrough(),
+  corpus: z.object({ name: z.string(), hash: z.string(), cases: z.number().int().nonnegative() }),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: z.number(),
+  complete: z.boolean(),
+  cases: z.array(CaseResult),
+});
+export type ResultsDoc = z.infer<typeof ResultsDoc>;
