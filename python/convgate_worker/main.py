@@ -16,6 +16,24 @@ def _ms(start):
     return round((time.perf_counter() - start) * 1000.0, 3)
 
 
+def _op_name(node):
+    return node.op_type if node.domain in ("", "ai.onnx") else "%s::%s" % (node.domain, node.op_type)
+
+
+def graph_coverage(graph):
+    """Op types of the exported graph and its producer->consumer op-type edges (coverage)."""
+    producer = {}
+    for node in graph.node:
+        for out in node.output:
+            producer[out] = _op_name(node)
+    pairs = set()
+    for node in graph.node:
+        for name in node.input:
+            if name in producer:
+                pairs.add((producer[name], _op_name(node)))
+    return sorted({_op_name(n) for n in graph.node}), sorted([list(p) for p in pairs])
+
+
 class CaseRunner:
     def __init__(self, channel, adapter):
         self.channel = channel
@@ -70,6 +88,8 @@ class CaseRunner:
             output_names = settings.get("outputNames") or ["output_%d" % i for i in range(len(references[0]))]
             export_settings = dict(settings, inputNames=input_names, outputNames=output_names)
 
+            tensors.write_sets(case_dir, input_names, output_names, input_sets, references)
+
             stage = "export"
             self.stage(case_id, stage)
             model_path = os.path.join(case_dir, "model.onnx")
@@ -82,13 +102,18 @@ class CaseRunner:
             stage = "serialize"
             self.stage(case_id, stage)
             t = time.perf_counter()
-            tensors.write_sets(case_dir, input_names, output_names, input_sets, references)
             import onnx
 
             proto = onnx.load(model_path)
-            op_types = sorted({n.op_type if not n.domain else "%s::%s" % (n.domain, n.op_type) for n in proto.graph.node})
+            op_types, op_pairs = graph_coverage(proto.graph)
             opset = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), None)
             timings["serialize"] = _ms(t)
+
+            # The converter may skip its own checks (or be a different converter): an ONNX file
+            # the checker rejects is an invalid model, whatever the runtime would do with it.
+            stage = "validate"
+            self.stage(case_id, stage)
+            onnx.checker.check_model(proto)
         except BaseException as exc:  # noqa: BLE001 -- every failure of the case is data
             if isinstance(exc, KeyboardInterrupt):
                 raise
@@ -106,6 +131,7 @@ class CaseRunner:
             "model": "model.onnx",
             "tensors": "tensors/tensors.json",
             "opTypes": op_types,
+            "opPairs": op_pairs,
             "opset": opset,
             "inputNames": input_names,
             "outputNames": output_names,

@@ -1,0 +1,104 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../util/paths.js';
+import { TailBuffer } from '../util/tail-buffer.js';
+import type { CheckReply, CheckRequest } from './ort-protocol.js';
+
+type Checked = Extract<CheckReply, { type: 'checked' }>;
+
+export type CheckResult =
+  | { kind: 'checked'; reply: Checked }
+  | { kind: 'timeout'; stage: string; elapsedMs: number }
+  | { kind: 'crashed'; stage: string; exitCode: number | null; signal: string | null; stderr: string };
+
+/** The compiled worker next to this module (build/ or dist/), else build/ when running from src/ in tests. */
+export function ortWorkerScript(): string {
+  const here = fileURLToPath(new URL('./ort-worker.js', import.meta.url));
+  if (existsSync(here)) return here;
+  const built = path.join(PACKAGE_ROOT, 'build', 'check', 'ort-worker.js');
+  if (existsSync(built)) return built;
+  throw new Error(`ONNX Runtime worker script not found (${here}); run \`npm run build\``);
+}
+
+/** One ONNX Runtime worker process; a crash or hang of a model kills only it. */
+export class OrtWorker {
+  private pending: { id: string; stage: string; resolve: (r: CheckResult) => void } | null = null;
+  private exited = false;
+  private readonly stderr = new TailBuffer();
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly version: string,
+  ) {
+    child.stderr?.on('data', (d) => this.stderr.push(d));
+    child.stdout?.on('data', (d) => this.stderr.push(d));
+    child.on('message', (m: CheckReply) => {
+      const p = this.pending;
+      if (!p) return;
+      if (m.type === 'stage' && m.id === p.id) p.stage = m.stage;
+      if (m.type === 'checked' && m.id === p.id) {
+        this.pending = null;
+        p.resolve({ kind: 'checked', reply: m });
+      }
+    });
+    child.once('exit', (code, signal) => {
+      this.exited = true;
+      const p = this.pending;
+      this.pending = null;
+      p?.resolve({ kind: 'crashed', stage: p.stage, exitCode: code, signal, stderr: this.stderr.toString() });
+    });
+  }
+
+  static async start(script = ortWorkerScript()): Promise<OrtWorker> {
+    const child = fork(script, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+    const version = await new Promise<string>((resolve, reject) => {
+      const err = new TailBuffer();
+      child.stderr?.on('data', (d) => err.push(d));
+      child.once('message', (m: CheckReply) => (m.type === 'ready' ? resolve(m.ort) : reject(new Error('unexpected first message'))));
+      child.once('exit', (code) => reject(new Error(`ONNX Runtime worker exited with ${code} at start:\n${err}`)));
+      child.once('error', reject);
+    });
+    child.stderr?.removeAllListeners('data');
+    child.removeAllListeners('exit');
+    return new OrtWorker(child, version);
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  check(req: Omit<CheckRequest, 'type'>, limits: { timeoutMs: number }): Promise<CheckResult> {
+    if (this.exited) throw new Error('check() on a dead ONNX Runtime worker');
+    if (this.pending) throw new Error('check() while another request is in flight');
+    const started = Date.now();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.pending?.id !== req.id) return;
+        const stage = this.pending.stage;
+        this.pending = null;
+        this.child.kill('SIGKILL');
+        resolve({ kind: 'timeout', stage, elapsedMs: Date.now() - started });
+      }, limits.timeoutMs);
+      this.pending = {
+        id: req.id,
+        stage: 'load',
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      };
+      this.child.send({ type: 'check', ...req } satisfies CheckRequest);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const done = new Promise((r) => this.child.once('exit', r));
+    this.child.disconnect();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+    await done;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,27 @@
+import type { Tolerance } from '../corpus/schema.js';
+import type { CaseError, OutputComparison } from '../results/schema.js';
+
+/** Parent → ONNX Runtime worker. Paths are relative to caseDir. */
+export interface CheckRequest {
+  type: 'check';
+  id: string;
+  caseDir: string;
+  model: string;
+  tensors: string;
+  tolerance: Tolerance;
+}
+
+export type CheckOutcome = 'invalid-model' | 'runtime-crash' | 'wrong-output' | 'ok';
+
+/** ONNX Runtime worker → parent. */
+export type CheckReply =
+  | { type: 'ready'; ort: string }
+  | { type: 'stage'; id: string; stage: 'load' | 'run' | 'compare' }
+  | {
+      type: 'checked';
+      id: string;
+      outcome: CheckOutcome;
+      outputs: OutputComparison[];
+      timingsMs: { load: number | null; run: number | null };
+      error?: CaseError;
+    };

@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { CorpusError, filterCases, loadCorpus } from '../corpus/load.js';
+import { WorkerStartError } from '../convert/python-worker.js';
+import { DEFAULT_TOLERANCE } from '../check/compare.js';
+import { renderRunReport } from '../report/markdown.js';
+import { runCases } from '../run/run-cases.js';
+import type { RunOptions } from '../run/settings.js';
+import { progressReporter } from './progress.js';
+import {
+  DEFAULT_JOBS,
+  DEFAULT_PYTHON,
+  INSTALL_HINT,
+  nonNegativeNumber,
+  positiveInt,
+  positiveNumber,
+} from './options.js';
+import type { CliIo } from './io.js';
+
+interface RunFlags {
+  corpus: string;
+  out: string;
+  jobs: number;
+  filter?: string;
+  python: string;
+  adapter: string;
+  timeout: number;
+  memoryLimit: number;
+  opset?: number;
+  atol: number;
+  rtol: number;
+  keepAll: boolean;
+  resume: boolean;
+  progress: boolean;
+  report: boolean;
+}
+
+export function runCommand(io: CliIo): Command {
+  return new Command('run')
+    .description('run a corpus through the converter and check every model in ONNX Runtime')
+    .option('--corpus <name|file>', 'bundled corpus name (real) or a path to a cases.json', 'real')
+    .requiredOption('--out <dir>', 'results folder (results.jsonl, results.json, cases/<id>/ of failing cases)')
+    .option('--jobs <n>', 'parallel converter / runtime workers', positiveInt('--jobs'), DEFAULT_JOBS)
+    .option('--filter <regexp>', 'only cases whose id or family matches')
+    .option('--python <path>', 'Python interpreter of the converter under test', DEFAULT_PYTHON)
+    .option('--adapter <name>', 'converter adapter: torch.onnx | onnx-version-converter', 'torch.onnx')
+    .option('--timeout <seconds>', 'time limit per case for conversion, and again for the runtime check', positiveNumber('--timeout'), 120)
+    .option('--memory-limit <MiB>', 'kill a converter worker above this resident memory', positiveInt('--memory-limit'), 6144)
+    .option('--opset <n>', 'ONNX opset for cases that do not set one (default: the converter default)', positiveInt('--opset'))
+    .option('--atol <x>', 'absolute tolerance', nonNegativeNumber('--atol'), DEFAULT_TOLERANCE.atol)
+    .option('--rtol <x>', 'relative tolerance', nonNegativeNumber('--rtol'), DEFAULT_TOLERANCE.rtol)
+    .option('--keep-all', 'keep models and tensors of passing cases too', false)
+    .option('--resume', 'skip cases already in <out>/results.jsonl', false)
+    .option('--no-progress', 'no progress output')
+    .option('--no-report', 'do not print the markdown report at the end')
+    .action(async (flags: RunFlags) => {
+      io.exitCode = await run(flags, io);
+    });
+}
+
+async function run(flags: RunFlags, io: CliIo): Promise<number> {
+  let corpus;
+  let cases;
+  try {
+    corpus = await loadCorpus(flags.corpus);
+    cases = filterCases(corpus.cases, flags.filter);
+  } catch (e) {
+    if (e instanceof CorpusError) {
+      io.stderr(`convgate run: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (cases.length === 0) {
+    io.stderr(`convgate run: --filter ${JSON.stringify(flags.filter)} matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}\n`);
+    return 2;
+  }
+  const options: RunOptions = {
+    out: path.resolve(flags.out),
+    jobs: flags.jobs,
+    python: flags.python,
+    adapter: flags.adapter,
+    timeoutS: flags.timeout,
+    memoryLimitMb: flags.memoryLimit,
+    opset: flags.opset ?? null,
+    tolerance: { atol: flags.atol, rtol: flags.rtol },
+    keepAll: flags.keepAll,
+    resume: flags.resume,
+  };
+  const progress = flags.progress ? progressReporter(process.stderr, io.interactive) : undefined;
+  try {
+    const doc = await runCases(corpus, cases, options, progress, { filter: flags.filter ?? null });
+    progress?.stop();
+    if (flags.report) io.stdout(renderRunReport(doc) + '\n');
+    io.stderr(`results: ${path.join(options.out, 'results.json')}\n`);
+    return 0;
+  } catch (e) {
+    progress?.stop();
+    if (e instanceof WorkerStartError) {
+      io.stderr(`convgate run: ${e.message}\n\n${INSTALL_HINT}\n`);
+      return 3;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * Replies of the Python worker (python/convgate_worker). The worker runs the PR's converter,
+ * so everything it says is validated before use.
+ */
+const WorkerError = z.object({
+  stage: z.enum(['build', 'reference', 'export', 'serialize', 'validate']),
+  type: z.string(),
+  message: z.string(),
+  traceback: z.array(z.string()).optional(),
+});
+
+export const ReadyReply = z.object({
+  type: z.literal('ready'),
+  protocol: z.literal(1),
+  pid: z.number().int(),
+  python: z.object({ executable: z.string(), version: z.string() }),
+  torch: z.string(),
+  onnx: z.string(),
+  converter: z.object({ name: z.string(), version: z.string() }).passthrough(),
+  opsets: z.tuple([z.number().int(), z.number().int()]),
+});
+export type ReadyReply = z.infer<typeof ReadyReply>;
+
+export const FatalReply = z.object({ type: z.literal('fatal'), error: z.string(), python: z.string().optional() });
+
+export const StageReply = z.object({ type: z.literal('stage'), id: z.string(), stage: z.string() });
+
+const Timings = z.record(z.string(), z.number());
+
+export const ConvertedReply = z.object({
+  type: z.literal('result'),
+  id: z.string(),
+  ok: z.literal(true),
+  model: z.string(),
+  tensors: z.string(),
+  opTypes: z.array(z.string()),
+  opPairs: z.array(z.tuple([z.string(), z.string()])).optional(),
+  opset: z.number().int().nullable(),
+  inputNames: z.array(z.string()),
+  outputNames: z.array(z.string()),
+  warnings: z.array(z.string()),
+  timingsMs: Timings,
+});
+export type ConvertedReply = z.infer<typeof ConvertedReply>;
+
+export const FailedReply = z.object({
+  type: z.literal('result'),
+  id: z.string(),
+  ok: z.literal(false),
+  error: WorkerError,
+  timingsMs: Timings,
+});
+export type FailedReply = z.infer<typeof FailedReply>;
+
+export const ResultReply = z.discriminatedUnion('ok', [ConvertedReply, FailedReply]);
+export type ResultReply = z.infer<typeof ResultReply>;
+
+export const AnyReply = z.union([ReadyReply, FatalReply, StageReply, ResultReply, z.object({ type: z.literal('protocol-error'), message: z.string() })]);
+export type AnyReply = z.infer<typeof AnyReply>;
+
+/** A case as the worker receives it: every default resolved (seed, opset, tolerance are explicit). */
+export interface ConvertRequest {
+  id: string;
+  caseDir: string;
+  case: Record<string, unknown>;
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { CORPUS_DIR } from '../util/paths.js';
+import { CaseDef, CorpusFile } from './schema.js';
+
+/** A loaded corpus: cases with corpus defaults merged in, and what the worker needs to build them. */
+export interface Corpus {
+  name: string;
+  /** sha256 over the case definitions and the Python model sources they may import. */
+  hash: string;
+  /** Folders the worker appends to sys.path for model factories. */
+  pythonPaths: string[];
+  cases: CaseDef[];
+}
+
+export class CorpusError extends Error {}
+
+/** Bundled corpora by name; anything else is read as a path to a cases.json file. */
+export const BUNDLED_CORPORA = ['real'] as const;
+
+export function bundledCorpusFile(name: string): string | null {
+  return (BUNDLED_CORPORA as readonly string[]).includes(name) ? path.join(CORPUS_DIR, name, 'cases.json') : null;
+}
+
+export async function loadCorpusFile(file: string): Promise<Corpus> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new CorpusError(`corpus ${file}: cannot read JSON: ${(e as Error).message}`);
+  }
+  const parsed = CorpusFile.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CorpusError(`corpus ${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const corpus = parsed.data;
+  const seen = new Set<string>();
+  for (const c of corpus.cases) {
+    if (seen.has(c.id)) throw new CorpusError(`corpus ${file}: duplicate case id ${JSON.stringify(c.id)}`);
+    seen.add(c.id);
+  }
+  const dir = path.dirname(file);
+  const pythonPaths = (corpus.pythonPath ?? []).map((p) => path.resolve(dir, p));
+  const defaults = corpus.defaults ?? {};
+  const cases = corpus.cases.map((c) =>
+    CaseDef.parse({
+      ...c,
+      seed: c.seed ?? defaults.seed ?? 0,
+      export: { ...defaults.export, ...c.export },
+      tolerance: { ...defaults.tolerance, ...c.tolerance },
+    }),
+  );
+  return { name: corpus.name, hash: await hashCorpus(cases, pythonPaths), pythonPaths, cases };
+}
+
+/** Loads a bundled corpus by name, or a cases.json by path. */
+export async function loadCorpus(nameOrFile: string): Promise<Corpus> {
+  return loadCorpusFile(bundledCorpusFile(nameOrFile) ?? path.resolve(nameOrFile));
+}
+
+async function hashCorpus(cases: CaseDef[], pythonPaths: string[]): Promise<string> {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(cases));
+  for (const dir of pythonPaths) {
+    let files: string[] = [];
+    try {
+      files = (await readdir(dir)).filter((f) => f.endsWith('.py')).sort();
+    } catch {
+      continue;
+    }
+    for (const f of files) h.update(f).update(await readFile(path.join(dir, f)));
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Combines corpora (e.g. real + synthetic); ids must stay unique. */
+export function mergeCorpora(name: string, parts: Corpus[]): Corpus {
+  const ids = new Set<string>();
+  for (const c of parts.flatMap((p) => p.cases)) {
+    if (ids.has(c.id)) throw new CorpusError(`corpus ${name}: case id ${c.id} appears in two parts`);
+    ids.add(c.id);
+  }
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p.name).update(p.hash);
+  return {
+    name,
+    hash: h.digest('hex').slice(0, 16),
+    pythonPaths: [...new Set(parts.flatMap((p) => p.pythonPaths))],
+    cases: parts.flatMap((p) => p.cases),
+  };
+}
+
+/** --filter: a regular expression matched against case id and family. */
+export function filterCases(cases: CaseDef[], pattern: string | null | undefined): CaseDef[] {
+  if (!pattern) return cases;
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern);
+  } catch (e) {
+    throw new CorpusError(`--filter: ${JSON.stringify(pattern)} is not a valid regular expression: ${(e as Error).message}`);
+  }
+  return cases.filter((c) => re.test(c.id) || re.test(c.family));
+}
+
+export function caseKind(c: CaseDef): 'real' | 'synthetic' {
+  return 'spec' in c.model ? 'synthetic' : 'real';
+}

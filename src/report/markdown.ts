@@ -1,0 +1,68 @@
+import { OUTCOMES, isFailure, type Outcome } from '../results/outcome.js';
+import type { CaseResult, ResultsDoc } from '../results/schema.js';
+import { escapeInline, firstLine } from './escape.js';
+
+export function countOutcomes(cases: CaseResult[]): Record<Outcome, number> {
+  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  for (const c of cases) counts[c.outcome]++;
+  return counts;
+}
+
+export function formatError(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  if (value === 0) return '0';
+  return value >= 0.01 && value < 1e4 ? value.toPrecision(3) : value.toExponential(2);
+}
+
+/** What went wrong in one case, in one line: the error, or the worst output difference. */
+export function caseProblem(c: CaseResult): string {
+  if (c.outcome === 'wrong-output') {
+    const bad = c.outputs.find((o) => !o.pass);
+    if (bad) {
+      const where = bad.set ? ` (input set ${bad.set})` : '';
+      return bad.reason
+        ? `${bad.name}${where}: ${bad.reason}`
+        : `${bad.name}${where}: max abs err ${formatError(bad.maxAbsErr)}, rel ${formatError(bad.maxRelErr)}, ${bad.mismatched}/${bad.total} outside tolerance`;
+    }
+  }
+  if (c.error) return `${c.error.stage}: ${c.error.type}: ${firstLine(c.error.message)}`;
+  return '';
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The markdown summary of one run (`convgate report DIR`). */
+export function renderRunReport(doc: ResultsDoc): string {
+  const counts = countOutcomes(doc.cases);
+  const lines: string[] = [];
+  const failing = doc.cases.filter((c) => c.outcome !== 'ok');
+  lines.push(`## convgate: ${escapeInline(doc.corpus.name)} corpus on ${escapeInline(doc.converter.name)} ${escapeInline(doc.converter.version)}`);
+  lines.push('');
+  lines.push(
+    `${doc.cases.length} case(s) in ${seconds(doc.durationMs)}` +
+      ` · corpus \`${escapeInline(doc.corpus.hash)}\`` +
+      ` · atol ${doc.settings.atol}, rtol ${doc.settings.rtol}` +
+      ` · opset ${doc.settings.opset ?? 'converter default'}` +
+      (doc.complete ? '' : ` · **incomplete run** (${doc.cases.length}/${doc.corpus.cases} cases)`),
+  );
+  lines.push('');
+  lines.push('| outcome | cases |', '|---|---:|');
+  for (const o of OUTCOMES) if (counts[o] || o === 'ok') lines.push(`| ${o} | ${counts[o]} |`);
+  lines.push('');
+  if (failing.length) {
+    lines.push(`### Cases that are not ok (${failing.length})`, '');
+    lines.push('| case | family | outcome | problem |', '|---|---|---|---|');
+    const order = (c: CaseResult) => OUTCOMES.indexOf(c.outcome);
+    for (const c of [...failing].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id))) {
+      lines.push(`| ${escapeInline(c.id, 80)} | ${escapeInline(c.family, 40)} | ${c.outcome} | ${escapeInline(caseProblem(c), 240)} |`);
+    }
+    lines.push('');
+    const kept = failing.filter((c) => c.artifacts && isFailure(c.outcome));
+    if (kept.length) lines.push(`Models and tensors of failing cases are kept under \`cases/<id>/\` in the results folder.`, '');
+  } else {
+    lines.push('All cases ok.', '');
+  }
+  return lines.join('\n');
+}

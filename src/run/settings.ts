@@ -1,0 +1,57 @@
+import type { CaseDef, Tolerance } from '../corpus/schema.js';
+import type { CaseSettings } from '../results/schema.js';
+
+/** Options of one run, parsed once at the edge (CLI / Action) and passed down typed. */
+export interface RunOptions {
+  out: string;
+  jobs: number;
+  python: string;
+  adapter: string;
+  /** Environment of the converter build (PYTHONPATH…); default: this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** Seconds per case for conversion, and again for the ONNX Runtime check. */
+  timeoutS: number;
+  /** Per worker process, MiB. */
+  memoryLimitMb: number;
+  /** null: the case's own opset, else the converter's default. */
+  opset: number | null;
+  tolerance: Tolerance;
+  /** Keep model and tensors of passing cases too (default: failing cases only). */
+  keepAll: boolean;
+  /** Skip cases already in <out>/results.jsonl. */
+  resume: boolean;
+}
+
+export interface ResolvedCase {
+  def: CaseDef;
+  settings: CaseSettings;
+  /** The request body for the Python worker: every default made explicit. */
+  workerCase: Record<string, unknown>;
+}
+
+/** Makes every setting of a case explicit, so results say exactly what ran. */
+export function resolveCase(def: CaseDef, run: RunOptions, converterDefaultOpset: number | null): ResolvedCase {
+  const opset = def.export?.opset ?? run.opset ?? converterDefaultOpset;
+  const settings: CaseSettings = {
+    seed: def.seed ?? 0,
+    opset,
+    dynamicAxes: def.export?.dynamicAxes ?? null,
+    constantFolding: def.export?.constantFolding ?? true,
+    atol: def.tolerance?.atol ?? run.tolerance.atol,
+    rtol: def.tolerance?.rtol ?? run.tolerance.rtol,
+    timeoutS: def.timeoutS ?? run.timeoutS,
+    inputs: def.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape })),
+    inputSets: 1 + (def.inputSets?.length ?? 0),
+  };
+  const workerCase = {
+    ...def,
+    seed: settings.seed,
+    export: {
+      ...def.export,
+      opset: settings.opset,
+      dynamicAxes: settings.dynamicAxes,
+      constantFolding: settings.constantFolding,
+    },
+  };
+  return { def, settings, workerCase };
+}

@@ -1,0 +1,79 @@
+// Classification with evidence: scores each field, then explains the winning label by the
+// features that pushed it above the runner-up.
+
+import { extract, featureValues, type Extracted, type FeatureValues, type IssueText } from './features.js';
+import { FIELDS, type Cause, type Component, type Field, type Symptom } from './labels.js';
+import { scoreField, type TriageModel } from './model.js';
+import { SIGNAL_BY_ID } from './signals.js';
+
+export interface FieldVerdict<L extends string> {
+  label: L;
+  /** Calibrated probability that `label` is right. */
+  confidence: number;
+  /** Why: matched phrases and learned cues, strongest first. */
+  evidence: string[];
+}
+
+export interface Triage {
+  symptom: FieldVerdict<Symptom>;
+  cause: FieldVerdict<Cause>;
+  component: FieldVerdict<Component>;
+}
+
+const MAX_EVIDENCE = 5;
+/** Contributions smaller than this (in logits) do not count as evidence. */
+const MIN_CONTRIBUTION = 0.15;
+
+function describeFeature(name: string, ex: Extracted): string {
+  if (name.startsWith('sig:')) {
+    const id = name.slice(4);
+    const meaning = SIGNAL_BY_ID.get(id)?.meaning ?? id;
+    return `${meaning}: "${ex.signals.get(id) ?? ''}"`;
+  }
+  if (name.startsWith('exc:')) return `exception ${name.slice(4)}`;
+  if (name.startsWith('w:')) return `word "${name.slice(2)}"`;
+  return name;
+}
+
+function verdict(model: TriageModel, field: Field, x: FeatureValues, ex: Extracted): FieldVerdict<string> {
+  const fm = model.fields[field];
+  const scores = scoreField(fm, x);
+  const order = scores.probabilities.map((_, i) => i).sort((a, b) => scores.probabilities[b] - scores.probabilities[a]);
+  const [best, second] = order;
+  const contributions: { name: string; amount: number }[] = [];
+  for (const [name, value] of x) {
+    const w = fm.weights[name];
+    if (!w) continue;
+    const amount = value * (w[best] - w[second]);
+    if (amount >= MIN_CONTRIBUTION) contributions.push({ name, amount });
+  }
+  contributions.sort((a, b) => b.amount - a.amount || (a.name < b.name ? -1 : 1));
+  const evidence = contributions.slice(0, MAX_EVIDENCE).map((c) => describeFeature(c.name, ex));
+  if (evidence.length === 0) evidence.push('no specific cue: the most common label for such issues');
+  if (ex.truncated) evidence.push('(body truncated to its head and tail)');
+  return {
+    label: fm.labels[best],
+    confidence: Math.round(scores.probabilities[best] * 1000) / 1000,
+    evidence,
+  };
+}
+
+// Vocabulary sets built once per model object, not per issue.
+const vocabularyCache = new WeakMap<TriageModel, ReadonlySet<string>>();
+function vocabularyOf(model: TriageModel): ReadonlySet<string> {
+  let set = vocabularyCache.get(model);
+  if (!set) {
+    set = new Set(model.vocabulary);
+    vocabularyCache.set(model, set);
+  }
+  return set;
+}
+
+/** Classifies one issue with a given model (the default model: see index.ts). */
+export function classifyWith(model: TriageModel, issue: IssueText): Triage {
+  const ex = extract(issue);
+  const x = featureValues(ex, vocabularyOf(model), model.bowScale);
+  const out = {} as Record<Field, FieldVerdict<string>>;
+  for (const f of FIELDS) out[f] = verdict(model, f, x, ex);
+  return out as unknown as Triage;
+}

@@ -1,0 +1,56 @@
+// Reading labeled issues (the dev set's JSONL format, or the same with convgate label names).
+
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { causeFromSheet, componentFromSheet, symptomFromSheet, type LabeledIssue } from './labels.js';
+import { descriptionOf } from './text.js';
+
+const LabeledRow = z.object({
+  id: z.string().min(1),
+  title: z.string().nullable().optional(),
+  body: z.string().nullable().optional(),
+  symptom: z.string(),
+  cause: z.string(),
+  component: z.string(),
+});
+
+/**
+ * Parses labeled JSONL. The body is cut at the first `--- comment ---` line: the app only
+ * sees the description when an issue is opened, so training and evaluation do the same.
+ */
+export function parseLabeledJsonl(text: string, source: string): LabeledIssue[] {
+  const out: LabeledIssue[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const where = `${source}:${i + 1}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
+    }
+    const row = LabeledRow.safeParse(json);
+    if (!row.success) {
+      const issue = row.error.issues[0];
+      throw new Error(`${where}: field '${issue.path.join('.') || '(line)'}': ${issue.message}`);
+    }
+    const r = row.data;
+    const symptom = symptomFromSheet(r.symptom);
+    const cause = causeFromSheet(r.cause);
+    const component = componentFromSheet(r.component);
+    if (!symptom) throw new Error(`${where}: field 'symptom': unknown label '${r.symptom}'`);
+    if (!cause) throw new Error(`${where}: field 'cause': unknown label '${r.cause}'`);
+    if (!component) throw new Error(`${where}: field 'component': unknown label '${r.component}'`);
+    out.push({
+      id: r.id,
+      title: r.title ?? '',
+      body: descriptionOf(r.body ?? ''),
+      labels: { symptom, cause, component },
+    });
+  });
+  return out;
+}
+
+export function readLabeledJsonl(path: string): LabeledIssue[] {
+  return parseLabeledJsonl(readFileSync(path, 'utf8'), path);
+}

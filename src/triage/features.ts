@@ -1,0 +1,59 @@
+// Feature extraction: an issue becomes named features with values, plus the text that
+// fired each hand-written signal (kept for the evidence shown to maintainers).
+//   sig:<id>   hand-written signal (signals.ts), value 1
+//   w:<token>  word from title + body (learned), value bowScale / sqrt(#words in vocabulary)
+//   exc:<Name> exception class named in the text (learned), same scaling as words
+
+import { SIGNALS } from './signals.js';
+import { exceptionNames, prepareText, tokenize } from './text.js';
+
+export interface IssueText {
+  title: string;
+  body: string | null;
+}
+
+export interface Extracted {
+  /** Signal id -> the matched snippet. */
+  signals: Map<string, string>;
+  /** Candidate learned features (w:/exc:), before the vocabulary filter. */
+  terms: Set<string>;
+  truncated: boolean;
+}
+
+const SNIPPET_CONTEXT = 30;
+const SNIPPET_MAX = 120;
+
+function snippetAround(text: string, index: number, length: number): string {
+  const start = Math.max(0, index - SNIPPET_CONTEXT);
+  const end = Math.min(text.length, index + length + SNIPPET_CONTEXT);
+  let s = text.slice(start, end).replace(/\s+/g, ' ').trim();
+  if (s.length > SNIPPET_MAX) s = `${s.slice(0, SNIPPET_MAX)}…`;
+  return s;
+}
+
+export function extract(issue: IssueText): Extracted {
+  const text = prepareText(issue.title, issue.body);
+  const signals = new Map<string, string>();
+  for (const signal of SIGNALS) {
+    const m = signal.pattern.exec(text.all);
+    if (m) signals.set(signal.id, snippetAround(text.all, m.index, m[0].length));
+  }
+  const terms = new Set<string>();
+  for (const token of tokenize(text.all)) terms.add(`w:${token}`);
+  for (const name of exceptionNames(text.all)) terms.add(`exc:${name}`);
+  return { signals, terms, truncated: text.truncated };
+}
+
+/** Sparse feature vector keyed by feature name. */
+export type FeatureValues = Map<string, number>;
+
+/** Feature values of an extraction, given the learned vocabulary and the bag-of-words scale. */
+export function featureValues(ex: Extracted, vocabulary: ReadonlySet<string>, bowScale: number): FeatureValues {
+  const values: FeatureValues = new Map();
+  for (const id of ex.signals.keys()) values.set(`sig:${id}`, 1);
+  const known = [...ex.terms].filter((t) => vocabulary.has(t));
+  // Normalized so long bodies do not outvote the signals merely by having more words.
+  const v = known.length > 0 ? bowScale / Math.sqrt(known.length) : 0;
+  for (const t of known) values.set(t, v);
+  return values;
+}

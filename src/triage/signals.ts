@@ -1,0 +1,216 @@
+// Hand-written signals: what a triager looks for in a converter issue. Each signal is a
+// pattern plus prior weights (log-odds added to a label's score when it fires). Training
+// starts from these priors and is pulled back towards them (see train.ts), so labels the
+// dev data barely covers (hang, build-failure, serialization, validation) are decided by
+// the rules, and frequent labels by rules adjusted with data.
+//
+// Patterns are plain alternations (no nested quantifiers), so they run in linear time on
+// any input. Non-English cues cover the commonest phrasings of Chinese, Japanese,
+// Korean, Spanish/Portuguese and Russian reports.
+
+import type { Cause, Component, Symptom } from './labels.js';
+
+export interface SignalPrior {
+  symptom?: Partial<Record<Symptom, number>>;
+  cause?: Partial<Record<Cause, number>>;
+  component?: Partial<Record<Component, number>>;
+}
+
+export interface Signal {
+  id: string;
+  /** What the signal means, shown as evidence. */
+  meaning: string;
+  pattern: RegExp;
+  prior: SignalPrior;
+}
+
+export const SIGNALS: readonly Signal[] = [
+  // ---- how the failure shows ------------------------------------------------------------
+  {
+    id: 'traceback',
+    meaning: 'a Python traceback',
+    pattern: /Traceback \(most recent call last\)|^\s*File "[^"\n]{1,300}", line \d+/m,
+    prior: { symptom: { crash: 1.0 } },
+  },
+  {
+    id: 'exception-raised',
+    meaning: 'an exception message',
+    pattern:
+      /\b[A-Z][A-Za-z]{1,40}(?:Error|Exception)\b\s*:|^\s*(?:E\s+)?[a-z_.]{0,60}(?:Error|Exception):|\bKeyError\b|RuntimeError|ValueError|AssertionError/m,
+    prior: { symptom: { crash: 0.8 } },
+  },
+  {
+    id: 'failure-words',
+    meaning: 'words of a failed run',
+    pattern:
+      /\b(?:fail(?:s|ed|ing|ure)?|crash(?:es|ed|ing)?|error(?:s)?|can ?not (?:be )?(?:export|convert)|can't (?:export|convert)|couldn't (?:export|convert)|unable to (?:export|convert)|abort(?:s|ed)?|segfault|segmentation fault|core dumped|throws?)\b|报错|错误|失败|エラー|失敗|오류|에러|ошибк|fall[oó]|falla/i,
+    prior: { symptom: { crash: 0.8 } },
+  },
+  {
+    id: 'internal-assert',
+    meaning: 'an internal assertion of the converter',
+    pattern: /INTERNAL ASSERT FAILED|\bassert(?:ion)? (?:failed|error)|Check failed:|make_sure failure/i,
+    prior: { symptom: { crash: 1.0 } },
+  },
+  {
+    id: 'output-mismatch',
+    meaning: 'outputs differ from the source model',
+    pattern:
+      /\bdifferent (?:outputs?|results?|predictions?|values?)|\b(?:outputs?|results?|predictions?) (?:is |are )?(?:different|differs?|inconsistent|mismatch|do(?:es)?n't match|do(?:es)? not (?:match|agree)|not (?:the same|equal|match))|\bmismatch(?:ed)? elements|\bmax(?:imum)?[ _](?:abs(?:olute)?[ _])?(?:diff|difference|error)\b|\bnot (?:close|equal) to\b|assert_allclose|allclose|\baccuracy (?:drop|loss|degrad\w*|decreas\w*)|\bprecision (?:drop|loss)|\b(?:wrong|incorrect|bad) (?:outputs?|results?|predictions?|values?|answers?)|\bnumerical(?:ly)? (?:mismatch|differen\w+|discrepanc\w+)|\bdiscrepanc(?:y|ies)|\bdoes not agree|\bdiffer(?:s|ent)? from (?:the )?(?:original|pytorch|tensorflow|keras|torch|tf)|不一致|结果不同|结果不一样|精度下降|精度损失|誤差|結果が異なる|結果が違う|결과가 다릅|resultados? diferentes?|resultado incorrecto|разные результаты/i,
+    prior: { symptom: { 'wrong-model': 2.5 } },
+  },
+  {
+    id: 'wrong-graph',
+    meaning: 'the exported graph is wrong (node, attribute, type or shape)',
+    pattern:
+      /\bexport(?:s|ed)? (?:incorrectly|wrong(?:ly)?)|\b(?:converted|exported|translated) (?:incorrectly|wrong(?:ly)?|improperly|not properly)|\bnot (?:converted|exported) (?:properly|correctly)|\bwrong (?:translation|conversion|export|attribute|node|type|dtype|shape|value)|\bincorrect (?:translation|conversion|export|attribute|node|type|dtype|shape)|\bshould be exported\b|\bdoes not conform\b|\bis not (?:carried|preserved|propagated|set)\b|\bnot (?:carried over|preserved|propagated)\b|\bmistaken(?:ly)? returns?|\bis always\b|\bbut (?:i )?got\b|\bexpected [^.\n]{1,60}\bbut\b|\binstead of\b|\bproduces? (?:an? )?(?:wrong|incorrect|invalid|different)/i,
+    prior: { symptom: { 'wrong-model': 1.5 } },
+  },
+  {
+    id: 'runtime-rejects-model',
+    meaning: 'a runtime rejects or mis-runs the exported model',
+    pattern:
+      /\bonnxruntime\b|InferenceSession|\[ONNXRuntimeError\]|\bINVALID_GRAPH\b|\bINVALID_ARGUMENT\b|\bNOT_IMPLEMENTED\b|\bLoad model from [^\n]{1,200} failed|\bType Error: Type|\bsession\.run\b|\bTensorRT\b|\btrtexec\b|\bONNXRT\b|\bORT\b|\bat (?:serving|inference) time/,
+    prior: { symptom: { 'wrong-model': 1.5 } },
+  },
+  {
+    id: 'feature-request',
+    meaning: 'a feature request or proposal, not a failure',
+    pattern:
+      /🚀|\bfeature request\b|##\s*(?:🚀\s*)?feature\b|\bthe feature, motivation\b|\bproposal\b|\bwould (?:be|it be) (?:nice|great|helpful|useful|good)|\bit would be\b|\bplease (?:add|support)\b|\badd(?:ing)? support\b|\bis there (?:any|a) plan|\bplan(?:s|ned)? to support\b|\brequest(?:ing)? support\b|\benhancement\b|\benable (?:the )?(?:converter|support)|希望支持|请求支持|能否支持|是否支持|サポートしてほしい|対応してほしい|지원 요청|solicitud de (?:soporte|función)|поддержк/i,
+    prior: { symptom: { unreported: 2.0, crash: -0.5 }, cause: { incompatibility: 0.8 } },
+  },
+  {
+    id: 'maintenance-task',
+    meaning: 'a maintenance task (refactoring, tests, CI, docs)',
+    pattern:
+      /\brefactor(?:ing)?\b|\bclean ?up\b|\bupgrade (?:the )?(?:ci|tests?|jobs?)\b|\bdeprecat\w+|\bdocumentation\b|\breadme\b|\bmore readable\b|\bcode quality\b|\bci (?:job|jobs|pipeline|matrix)\b|\bunit ?tests?\b|\bflaky\b|\bdisabled? (?:the )?test/i,
+    prior: { symptom: { unreported: 1.0 }, cause: { other: 1.0 }, component: { unknown: 1.0 } },
+  },
+  {
+    id: 'opset-support',
+    meaning: 'a request for a new opset or domain',
+    pattern: /\bopset ?(?:version )?\d+ support\b|\bsupport (?:for )?(?:onnx )?opset ?\d+|\bopset\d+ support\b|\bsupport (?:the )?\w+ domain\b/i,
+    prior: {
+      symptom: { unreported: 1.5 },
+      cause: { incompatibility: 1.0 },
+      component: { unknown: 1.5 },
+    },
+  },
+  {
+    id: 'build-or-install',
+    meaning: 'the converter cannot be built, installed or imported',
+    pattern:
+      /\bNo module named\b|\bModuleNotFoundError\b|\bImportError\b|\bcannot import name\b|\bDLL load failed\b|\bfail(?:s|ed)? to (?:build|compile|install)\b|\bbuild (?:fail(?:s|ed|ure)?|error|broken)\b|\bpip install (?:fail\w*|error)|\bcompil(?:e|ation|er) (?:error|fail\w*)|\bundefined (?:reference|symbol)\b|\blinker\b|\bcmake\b|\bgcc\d*\b|\bwheel\b|\bsetup\.py\b|\bdependency (?:conflict|resolution)|\bconflict is caused by\b|\bResolutionImpossible\b|\bcould not find a version\b|安装失败|编译失败|インストールでき|ビルドに失敗/i,
+    prior: { symptom: { 'build-failure': 3.0, crash: -0.5 }, cause: { other: 2.0 }, component: { unknown: 2.5 } },
+  },
+  {
+    id: 'performance',
+    meaning: 'the model is slow or bloated',
+    pattern:
+      /\bslow(?:er|ly|down|s)?\b|\bperformance\b|\blatency\b|\binference time\b|\bthroughput\b|\bspeed ?up\b|\bcostly\b|\bredundant\b|\bunnecessary\b|\bsuperfluous\b|\bduplicat(?:e|ed|es)\b|\btoo many (?:nodes|ops|casts|transposes|reshapes)\b|\bbloat\w*|\bmemory (?:usage|consumption|footprint)\b|\bmodel size\b|很慢|速度慢|变慢|性能|遅い|速度が|느림|lento|медленн/i,
+    prior: {
+      symptom: { 'bad-performance': 2.5 },
+      cause: { 'algorithmic-error': 1.0 },
+      component: { 'graph-optimization': 1.0 },
+    },
+  },
+  {
+    id: 'hang',
+    meaning: 'the run hangs or never ends',
+    pattern:
+      /\bhang(?:s|ing)?\b|\bhung\b|\bstuck\b|\bnever (?:finish|return|complete|end|terminate)s?\b|\binfinite loop\b|\bdeadlock\w*|\btakes forever\b|\bruns? forever\b|\bno progress\b|\bdoes(?:n't| not) (?:terminate|finish|return)\b|\bfreezes\b|卡住|卡死|无响应|没有响应|フリーズ|止まる|終わらない|멈춤|se cuelga|se queda colgado|завис/i,
+    prior: { symptom: { hang: 5.0, crash: -0.5 }, cause: { 'algorithmic-error': 0.5 } },
+  },
+
+  // ---- root cause ------------------------------------------------------------------------
+  {
+    id: 'unsupported-op',
+    meaning: 'an operator or feature the converter does not support',
+    pattern:
+      /\bUnsupportedOperatorError\b|\b(?:is|are) not supported\b|\bnot (?:yet )?supported\b|\bunsupported (?:op|ops|operator|operators|layer|node)\b|\bUnsupported ops\b|\bop \[[^\]\n]{1,200}\] is not supported|\bdoes not exist\b|\bcouldn't export (?:python )?operator\b|\bno (?:converter|handler|symbolic)\b|\bexport failed on ATen operator\b|\bnot (?:yet )?implemented\b|\bmissing (?:op|operator)\b|不支持|未支持|暂不支持|サポートされていない|サポートされていません|未対応|지원되지 않|no (?:es )?(?:compatible|soportad[oa])|não (?:é )?suportad|не поддерживается/i,
+    prior: {
+      symptom: { crash: 0.8 },
+      cause: { incompatibility: 2.0 },
+      component: { 'node-conversion': 1.0 },
+    },
+  },
+  {
+    id: 'dtype',
+    meaning: 'data-type vocabulary',
+    pattern:
+      /\bdtype\b|\bdata ?types?\b|\b(?:float|int|uint)(?:8|16|32|64)\b|\bdouble\b|\bbfloat16\b|\bbool(?:ean)? tensors?\b|\btensor\((?:float|double|int\d+|bool|string)\w*\)|_ref\b|\bCast\b|\btype (?:mismatch|inference|promotion|error)\b|\bTypeError\b|\bwrong type\b|\bimplicit(?:ly)? (?:cast|type)|\bpromot(?:e|ed|ion)\b|\bquantiz\w+/,
+    prior: { cause: { 'type-problem': 1.2 } },
+  },
+  {
+    id: 'attribute',
+    meaning: 'an operator attribute or argument value',
+    pattern:
+      /\battributes?\b|\bmomentum\b|\bseed\b|\bcoordinate_transformation_mode\b|\balign_corners\b|\b\w+_mask\b|\bdefault (?:value|stride|argument|mode)\b|\bkeepdims?\b|\bceil_mode\b|\boutput[ _]padding\b|\bdilation\w*/i,
+    prior: { cause: { 'type-problem': 0.8 } },
+  },
+  {
+    id: 'shape',
+    meaning: 'shape, rank or axis vocabulary',
+    pattern:
+      /\bshapes?\b|\bdims?\b|\bdimensions?\b|\baxis\b|\baxes\b|\brank\b|\bbroadcast\w*|\breshape\b|\bdynamic[ _](?:axes|shapes?|dims?|sizes?|inputs?|batch)|\b0-sized\b|\bzero-sized\b|\bsize mismatch\b|\bsizes? (?:do(?:es)? not|don't) match\b|\bout of (?:range|bounds)\b|\bIndexError\b|形状|维度|次元|형태|размерност/i,
+    prior: { cause: { 'shape-problem': 1.2 } },
+  },
+  {
+    id: 'shape-inference-error',
+    meaning: 'an ONNX shape-inference error',
+    pattern: /ShapeInferenceError|shape inference (?:error|fail\w*)|Shape mismatch/i,
+    prior: { symptom: { 'wrong-model': 0.5 }, cause: { 'shape-problem': 1.0 } },
+  },
+  {
+    id: 'optimizer',
+    meaning: 'a graph optimization pass',
+    pattern:
+      /\boptimizers?\b|\boptimi[sz](?:e|ed|ation|ations|ing)\b|\btranspose[ _]optimi[sz]\w*|\boptimize_transpose\b|\bconstant[ _-]?fold\w*|\bfold_const\b|\bfold(?:ing)? (?:transpose|constant|const)|\bfus(?:e|ed|es|ion|ing)\b|\beliminat\w+|\bpeephole\b|\bmerge(?:d|s)? (?:\w+ )?(?:nodes|ops|transposes)|\b_jit_pass_(?:peephole|constant_fold|dce|onnx_peephole|onnx_remove)\w*/i,
+    prior: { cause: { 'algorithmic-error': 1.2 }, component: { 'graph-optimization': 1.8 } },
+  },
+  {
+    id: 'api-usage',
+    meaning: 'a question about how to call the converter',
+    pattern:
+      /\bhow (?:do|can|to|should) i\b|\bi am (?:new|a beginner)\b|\bam i doing\b|\bcorrect way\b|\bright way\b|\bwhat am i\b|\binput\/output names?\b|\b(?:input|output) names? (?:is |are )?(?:wrong|missing|not found|empty)|\bfile does not exist\b|\bno such file\b|\bwrong (?:argument|parameter|usage)\b|\bmissing (?:\d+ )?required (?:positional )?argument\b|\bunexpected keyword argument\b|\bplease help\b|\bany (?:ideas|suggestions)\b/i,
+    prior: { cause: { 'api-misuse': 1.5 } },
+  },
+  {
+    id: 'test-or-ci',
+    meaning: 'tests or CI infrastructure',
+    pattern: /\bflaky\b|\bTestONNX\w*|\btest_\w+ (?:is|fails|failed)|\bcircleci\b|\bCI (?:job|pipeline|failure|fails)\b|\bnightly (?:build|job)\b|\bunittest[- _]matrix\b|\bdisabled by\b/,
+    prior: { cause: { other: 2.0 }, component: { unknown: 2.0 } },
+  },
+
+  // ---- converter stage -------------------------------------------------------------------
+  {
+    id: 'op-conversion-frame',
+    meaning: 'a per-operator conversion function in the traceback',
+    pattern:
+      /symbolic_opset\d*|symbolic_helper|_run_symbolic_function|\bsymbolic\b|onnx_opset[/\\.]|tensorflow_onnx_mapping|Failed to convert node|\bop handler|\bhandlers?\b|tfonnx\.py|tflite_handlers|OP=\w+/,
+    prior: { component: { 'node-conversion': 1.0 } },
+  },
+  {
+    id: 'tracing',
+    meaning: 'capturing the source graph (tracing, scripting, graph loading)',
+    pattern:
+      /\btrace sanity check\b|\bTracerWarning\b|\btracing (?:fail\w*|error|with|of|excludes?)|\bexclude [^.\n]{0,40}from tracing\b|\bjit\.trace\b|_get_trace_graph|\btf_loader\b|\bfreeze_graph\b|\bfreezing (?:the )?graph\b|\bload(?:ing)? (?:the )?saved ?model\b|\bconcrete function\b|\brun on cpu\b|\bforce [^.\n]{0,30}\bcpu\b/i,
+    prior: { component: { tracer: 2.0 } },
+  },
+  {
+    id: 'checker',
+    meaning: 'the ONNX checker / validation stage',
+    pattern: /onnx\.checker|\bcheck_model\b|\bValidationError\b|_check_onnx_proto|\bmodel is invalid\b|\bchecker (?:fails|failed|error)/i,
+    prior: { component: { validation: 2.0 } },
+  },
+  {
+    id: 'protobuf',
+    meaning: 'reading or writing the protobuf model file',
+    pattern:
+      /\bprotobuf\b|\b2 ?GB\b|\b2GiB\b|\bByteSize\b|SerializeToString|ParseFromString|\bDecodeError\b|\bexternal data\b|\bexceeds? (?:the )?(?:maximum|limit|2)|\bmessage size\b|SavedModel file does not exist|\bfile (?:is )?(?:corrupt|truncated)|\bgoogle\.protobuf/i,
+    prior: { component: { serialization: 2.5 } },
+  },
+];
+
+export const SIGNAL_BY_ID: ReadonlyMap<string, Signal> = new Map(SIGNALS.map((s) => [s.id, s]));

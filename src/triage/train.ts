@@ -1,0 +1,318 @@
+// Training: multinomial logistic regression per field, with a Gaussian prior centred on
+// the hand-written signal weights (signals.ts) instead of on zero. Learned word weights
+// are centred on zero. With few examples of a label the rules stay in charge; with many,
+// the data corrects them. Confidence is calibrated by a softmax temperature fitted on
+// out-of-fold predictions inside the training set (never on the examples being scored).
+
+import { extract, featureValues, type Extracted, type FeatureValues } from './features.js';
+import { FIELDS, LABELS_OF, type Field, type LabeledIssue } from './labels.js';
+import { softmax, type FieldModel, type TriageModel } from './model.js';
+import { SIGNALS } from './signals.js';
+
+export interface TrainOptions {
+  /** A word becomes a feature when at least this many training issues contain it. */
+  minDocFreq: number;
+  /** Cap on the learned vocabulary (most frequent first). */
+  maxVocabulary: number;
+  /** Scale of the normalized bag-of-words block relative to a signal (value 1). */
+  bowScale: number;
+  /** Pull of signal weights towards their hand-written priors. */
+  lambdaSignal: number;
+  /** Pull of word weights towards zero. */
+  lambdaWord: number;
+  /** Pull of label biases towards the smoothed label frequencies. */
+  lambdaBias: number;
+  iterations: number;
+  learningRate: number;
+  /** Inner folds for fitting the temperature; 0 or 1 keeps temperature 1. */
+  calibrationFolds: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  minDocFreq: 3,
+  maxVocabulary: 1500,
+  bowScale: 2,
+  lambdaSignal: 2,
+  lambdaWord: 1,
+  lambdaBias: 0.5,
+  iterations: 300,
+  learningRate: 0.05,
+  calibrationFolds: 5,
+};
+
+/**
+ * Label frequencies assumed before any data (biases of the rules-only model, and the floor
+ * for labels a training set lacks). Rough shares of converter issue trackers after the
+ * seed paper: most reports are crashes, a third are wrong models.
+ */
+export const LABEL_PRIORS: { [F in Field]: Record<string, number> } = {
+  symptom: { crash: 0.55, 'wrong-model': 0.3, 'build-failure': 0.04, 'bad-performance': 0.03, hang: 0.02, unreported: 0.06 },
+  cause: {
+    incompatibility: 0.3,
+    'type-problem': 0.25,
+    'shape-problem': 0.1,
+    'algorithmic-error': 0.13,
+    'api-misuse': 0.08,
+    other: 0.14,
+  },
+  component: {
+    'node-conversion': 0.72,
+    'graph-optimization': 0.1,
+    tracer: 0.03,
+    validation: 0.02,
+    serialization: 0.02,
+    unknown: 0.11,
+  },
+};
+
+const MODEL_FORMAT = 'convgate-triage/1' as const;
+
+/** Hand-written prior weight of each signal feature, per label of a field. */
+function signalPriorWeights(field: Field): Record<string, number[]> {
+  const labels = LABELS_OF[field] as readonly string[];
+  const out: Record<string, number[]> = {};
+  for (const s of SIGNALS) {
+    const prior = (s.prior[field] ?? {}) as Record<string, number>;
+    out[`sig:${s.id}`] = labels.map((l) => prior[l] ?? 0);
+  }
+  return out;
+}
+
+/** The model before any learning: hand-written signals and label priors only. */
+export function rulesOnlyModel(): TriageModel {
+  const fields = {} as Record<Field, FieldModel>;
+  for (const f of FIELDS) {
+    const labels = [...LABELS_OF[f]] as string[];
+    fields[f] = {
+      labels,
+      bias: labels.map((l) => Math.log(LABEL_PRIORS[f][l])),
+      weights: signalPriorWeights(f),
+      temperature: 1,
+    };
+  }
+  return { format: MODEL_FORMAT, vocabulary: [], bowScale: 0, fields, provenance: 'rules only (no training data)' };
+}
+
+// ---- dense training problem -----------------------------------------------------------
+
+interface SparseRow {
+  index: number[];
+  value: number[];
+}
+
+interface Problem {
+  featureNames: string[];
+  rows: SparseRow[];
+}
+
+function buildVocabulary(extracted: Extracted[], opts: TrainOptions): string[] {
+  const df = new Map<string, number>();
+  for (const ex of extracted) for (const t of ex.terms) df.set(t, (df.get(t) ?? 0) + 1);
+  return [...df.entries()]
+    .filter(([, n]) => n >= opts.minDocFreq)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, opts.maxVocabulary)
+    .map(([t]) => t);
+}
+
+function toProblem(values: FeatureValues[], featureNames: string[]): Problem {
+  const indexOf = new Map(featureNames.map((n, i) => [n, i]));
+  const rows = values.map((x) => {
+    const row: SparseRow = { index: [], value: [] };
+    for (const [name, v] of x) {
+      const i = indexOf.get(name);
+      if (i !== undefined && v !== 0) {
+        row.index.push(i);
+        row.value.push(v);
+      }
+    }
+    return row;
+  });
+  return { featureNames, rows };
+}
+
+interface FieldFit {
+  bias: number[];
+  /** [label][feature] */
+  weights: number[][];
+}
+
+/** Smoothed log label frequencies, floored by the label priors for labels the data lacks. */
+function biasCentre(field: Field, y: number[]): number[] {
+  const labels = LABELS_OF[field] as readonly string[];
+  const k = labels.length;
+  const counts = new Array<number>(k).fill(0);
+  for (const c of y) counts[c]++;
+  const n = y.length;
+  return labels.map((l, c) => Math.log(Math.max((counts[c] + 0.5) / (n + 0.5 * k), LABEL_PRIORS[field][l] / 2)));
+}
+
+/** Adam on the penalized cross-entropy; deterministic, starts at the prior. */
+/** `y[i]` is the label index of `problem.rows[rowsUsed[i]]`. */
+function fitField(field: Field, problem: Problem, rowsUsed: number[], y: number[], opts: TrainOptions): FieldFit {
+  const labels = LABELS_OF[field] as readonly string[];
+  const k = labels.length;
+  const d = problem.featureNames.length;
+  const priors = signalPriorWeights(field);
+  // Centres and strengths of the Gaussian prior, per feature.
+  const centre: number[][] = labels.map((_, c) => problem.featureNames.map((n) => priors[n]?.[c] ?? 0));
+  const lambda = problem.featureNames.map((n) => (n.startsWith('sig:') ? opts.lambdaSignal : opts.lambdaWord));
+  const b0 = biasCentre(field, y);
+
+  const w = centre.map((row) => [...row]);
+  const b = [...b0];
+  const mW = labels.map(() => new Float64Array(d));
+  const vW = labels.map(() => new Float64Array(d));
+  const mB = new Float64Array(k);
+  const vB = new Float64Array(k);
+  const beta1 = 0.9;
+  const beta2 = 0.999;
+  const eps = 1e-8;
+
+  for (let it = 1; it <= opts.iterations; it++) {
+    const gW = labels.map(() => new Float64Array(d));
+    const gB = new Float64Array(k);
+    rowsUsed.forEach((r, i) => {
+      const row = problem.rows[r];
+      const z = [...b];
+      for (let j = 0; j < row.index.length; j++) {
+        const f = row.index[j];
+        const v = row.value[j];
+        for (let c = 0; c < k; c++) z[c] += v * w[c][f];
+      }
+      const p = softmax(z);
+      for (let c = 0; c < k; c++) {
+        const err = p[c] - (y[i] === c ? 1 : 0);
+        gB[c] += err;
+        for (let j = 0; j < row.index.length; j++) gW[c][row.index[j]] += err * row.value[j];
+      }
+    });
+    const corr1 = 1 - beta1 ** it;
+    const corr2 = 1 - beta2 ** it;
+    for (let c = 0; c < k; c++) {
+      const gb = gB[c] + opts.lambdaBias * (b[c] - b0[c]);
+      mB[c] = beta1 * mB[c] + (1 - beta1) * gb;
+      vB[c] = beta2 * vB[c] + (1 - beta2) * gb * gb;
+      b[c] -= (opts.learningRate * (mB[c] / corr1)) / (Math.sqrt(vB[c] / corr2) + eps);
+      const wc = w[c];
+      for (let f = 0; f < d; f++) {
+        const g = gW[c][f] + lambda[f] * (wc[f] - centre[c][f]);
+        mW[c][f] = beta1 * mW[c][f] + (1 - beta1) * g;
+        vW[c][f] = beta2 * vW[c][f] + (1 - beta2) * g * g;
+        wc[f] -= (opts.learningRate * (mW[c][f] / corr1)) / (Math.sqrt(vW[c][f] / corr2) + eps);
+      }
+    }
+  }
+  return { bias: b, weights: w };
+}
+
+function logitsOf(fit: FieldFit, row: SparseRow): number[] {
+  const z = [...fit.bias];
+  for (let j = 0; j < row.index.length; j++) {
+    for (let c = 0; c < z.length; c++) z[c] += row.value[j] * fit.weights[c][row.index[j]];
+  }
+  return z;
+}
+
+/** Deterministic fold of each of n items: seeded shuffle, then dealt round-robin by stratum. */
+export function foldAssignment(strata: readonly string[], folds: number, seed: number): number[] {
+  let state = seed >>> 0;
+  const random = (): number => {
+    // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const order = strata.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  order.sort((a, b) => (strata[a] < strata[b] ? -1 : strata[a] > strata[b] ? 1 : 0));
+  const fold = new Array<number>(strata.length);
+  order.forEach((item, pos) => (fold[item] = pos % folds));
+  return fold;
+}
+
+const TEMPERATURES = Array.from({ length: 53 }, (_, i) => 0.4 + i * 0.05);
+
+/** Temperature minimizing the log-loss of out-of-fold logits. */
+function fitTemperature(logits: number[][], y: number[]): number {
+  let best = 1;
+  let bestLoss = Infinity;
+  for (const t of TEMPERATURES) {
+    let loss = 0;
+    logits.forEach((z, i) => (loss -= Math.log(Math.max(softmax(z, t)[y[i]], 1e-12))));
+    if (loss < bestLoss - 1e-9) {
+      bestLoss = loss;
+      best = t;
+    }
+  }
+  return Math.round(best * 100) / 100;
+}
+
+function labelIndex(field: Field, example: LabeledIssue): number {
+  return (LABELS_OF[field] as readonly string[]).indexOf(example.labels[field]);
+}
+
+/** Trains a model on labeled issues. Pure and deterministic: same examples, same model. */
+export function trainModel(examples: readonly LabeledIssue[], options: Partial<TrainOptions> = {}): TriageModel {
+  const opts = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  if (examples.length === 0) return rulesOnlyModel();
+  const extracted = examples.map((e) => extract({ title: e.title, body: e.body }));
+  const vocabulary = buildVocabulary(extracted, opts);
+  const vocabSet = new Set(vocabulary);
+  const featureNames = [...SIGNALS.map((s) => `sig:${s.id}`), ...vocabulary];
+  const problem = toProblem(
+    extracted.map((ex) => featureValues(ex, vocabSet, opts.bowScale)),
+    featureNames,
+  );
+  const all = examples.map((_, i) => i);
+  const fields = {} as Record<Field, FieldModel>;
+
+  for (const f of FIELDS) {
+    const y = examples.map((e) => labelIndex(f, e));
+    const fit = fitField(f, problem, all, y, opts);
+
+    let temperature = 1;
+    if (opts.calibrationFolds > 1 && examples.length >= 2 * opts.calibrationFolds) {
+      const fold = foldAssignment(
+        examples.map((e) => e.labels[f]),
+        opts.calibrationFolds,
+        17,
+      );
+      const oofLogits: number[][] = new Array(examples.length);
+      for (let k = 0; k < opts.calibrationFolds; k++) {
+        const train = all.filter((i) => fold[i] !== k);
+        const inner = fitField(
+          f,
+          problem,
+          train,
+          train.map((i) => y[i]),
+          opts,
+        );
+        for (const i of all) if (fold[i] === k) oofLogits[i] = logitsOf(inner, problem.rows[i]);
+      }
+      temperature = fitTemperature(oofLogits, y);
+    }
+
+    const labels = [...LABELS_OF[f]] as string[];
+    const weights: Record<string, number[]> = {};
+    featureNames.forEach((name, j) => {
+      const wj = labels.map((_, c) => fit.weights[c][j]);
+      // Words whose weights stayed ~0 carry no information; leave them out of the model.
+      if (name.startsWith('sig:') || wj.some((v) => Math.abs(v) >= 0.005)) weights[name] = wj;
+    });
+    fields[f] = { labels, bias: fit.bias, weights, temperature };
+  }
+
+  return {
+    format: MODEL_FORMAT,
+    vocabulary,
+    bowScale: opts.bowScale,
+    fields,
+    provenance: `trained on ${examples.length} labeled issues`,
+  };
+}
