@@ -4,7 +4,10 @@ import type { RunEvents } from '../run/run-cases.js';
 import { caseProblem } from '../report/markdown.js';
 
 /** A progress bar on a terminal; one plain line per finished case in CI logs and pipes. */
-export function progressReporter(stream: NodeJS.WriteStream, interactive: boolean): RunEvents & { stop(): void } {
+export function progressReporter(
+  stream: Pick<NodeJS.WriteStream, 'write'>,
+  interactive: boolean,
+): RunEvents & { stop(): void } {
   const line = (r: CaseResult, done: number, total: number) => {
     const t = r.timingsMs;
     const secs = ((t.build ?? 0) + (t.reference ?? 0) + (t.export ?? 0) + (t.load ?? 0) + (t.run ?? 0)) / 1000;
@@ -20,7 +23,7 @@ export function progressReporter(stream: NodeJS.WriteStream, interactive: boolea
     };
   }
   const bar = new cliProgress.SingleBar(
-    { stream, format: '{bar} {value}/{total} cases | {eta_formatted} left | {last}', hideCursor: true, clearOnComplete: true },
+    { stream: stream as NodeJS.WriteStream, format: '{bar} {value}/{total} cases | {eta_formatted} left | {last}', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
   return {

@@ -87,7 +87,7 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     keepAll: flags.keepAll,
     resume: flags.resume,
   };
-  const progress = flags.progress ? progressReporter(process.stderr, io.interactive) : undefined;
+  const progress = flags.progress ? progressReporter(io.interactive ? process.stderr : { write: (t: string) => (io.stderr(t), true) }, io.interactive) : undefined;
   try {
     const doc = await runCases(corpus, cases, options, progress, { filter: flags.filter ?? null });
     progress?.stop();

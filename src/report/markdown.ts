@@ -44,7 +44,7 @@ export function renderRunReport(doc: ResultsDoc): string {
     `${doc.cases.length} case(s) in ${seconds(doc.durationMs)}` +
       ` · corpus \`${escapeInline(doc.corpus.hash)}\`` +
       ` · atol ${doc.settings.atol}, rtol ${doc.settings.rtol}` +
-      ` · opset ${doc.settings.opset ?? 'converter default'}` +
+      ` · opset ${doc.settings.opset ?? `converter default (${String(doc.converter.defaultOpset ?? '?')})`}` +
       (doc.complete ? '' : ` · **incomplete run** (${doc.cases.length}/${doc.corpus.cases} cases)`),
   );
   lines.push('');

@@ -28,7 +28,8 @@ function describeFeature(name: string, ex: Extracted): string {
   if (name.startsWith('sig:')) {
     const id = name.slice(4);
     const meaning = SIGNAL_BY_ID.get(id)?.meaning ?? id;
-    return `${meaning}: "${ex.signals.get(id) ?? ''}"`;
+    const snippet = ex.signals.get(id);
+    return snippet ? `${meaning}: "${snippet}"` : meaning;
   }
   if (name.startsWith('exc:')) return `exception ${name.slice(4)}`;
   if (name.startsWith('w:')) return `word "${name.slice(2)}"`;

@@ -4,7 +4,7 @@
 //   w:<token>  word from title + body (learned), value bowScale / sqrt(#words in vocabulary)
 //   exc:<Name> exception class named in the text (learned), same scaling as words
 
-import { SIGNALS } from './signals.js';
+import { DERIVED_SIGNALS, PATTERN_SIGNALS } from './signals.js';
 import { exceptionNames, prepareText, tokenize } from './text.js';
 
 export interface IssueText {
@@ -13,7 +13,7 @@ export interface IssueText {
 }
 
 export interface Extracted {
-  /** Signal id -> the matched snippet. */
+  /** Signal id -> the matched snippet ('' for derived signals). */
   signals: Map<string, string>;
   /** Candidate learned features (w:/exc:), before the vocabulary filter. */
   terms: Set<string>;
@@ -34,10 +34,13 @@ function snippetAround(text: string, index: number, length: number): string {
 export function extract(issue: IssueText): Extracted {
   const text = prepareText(issue.title, issue.body);
   const signals = new Map<string, string>();
-  for (const signal of SIGNALS) {
-    const m = signal.pattern.exec(text.all);
-    if (m) signals.set(signal.id, snippetAround(text.all, m.index, m[0].length));
+  for (const signal of PATTERN_SIGNALS) {
+    const where = signal.scope === 'title' ? text.title : text.all;
+    const m = signal.pattern.exec(where);
+    if (m) signals.set(signal.id, snippetAround(where, m.index, m[0].length));
   }
+  const fired = new Set(signals.keys());
+  for (const signal of DERIVED_SIGNALS) if (signal.when(fired)) signals.set(signal.id, '');
   const terms = new Set<string>();
   for (const token of tokenize(text.all)) terms.add(`w:${token}`);
   for (const name of exceptionNames(text.all)) terms.add(`exc:${name}`);

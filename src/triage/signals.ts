@@ -1,12 +1,12 @@
 // Hand-written signals: what a triager looks for in a converter issue. Each signal is a
 // pattern plus prior weights (log-odds added to a label's score when it fires). Training
 // starts from these priors and is pulled back towards them (see train.ts), so labels the
-// dev data barely covers (hang, build-failure, serialization, validation) are decided by
-// the rules, and frequent labels by rules adjusted with data.
+// dev data barely covers (hang, build-failure, serialization, validation, tracer) are
+// decided by the rules, and frequent labels by rules adjusted with data.
 //
-// Patterns are plain alternations (no nested quantifiers), so they run in linear time on
-// any input. Non-English cues cover the commonest phrasings of Chinese, Japanese,
-// Korean, Spanish/Portuguese and Russian reports.
+// Patterns are alternations of bounded pieces (no nested quantifiers), so they run in
+// linear time on any input. Non-English cues cover the commonest phrasings of Chinese,
+// Japanese, Korean, Spanish/Portuguese and Russian reports.
 
 import type { Cause, Component, Symptom } from './labels.js';
 
@@ -16,15 +16,30 @@ export interface SignalPrior {
   component?: Partial<Record<Component, number>>;
 }
 
-export interface Signal {
+export interface PatternSignal {
   id: string;
   /** What the signal means, shown as evidence. */
   meaning: string;
   pattern: RegExp;
+  /** Where to look: the title only, or title and body (default). */
+  scope?: 'title' | 'text';
   prior: SignalPrior;
 }
 
-export const SIGNALS: readonly Signal[] = [
+/** A signal computed from which pattern signals fired (e.g. "a request, and no failure"). */
+export interface DerivedSignal {
+  id: string;
+  meaning: string;
+  when: (fired: ReadonlySet<string>) => boolean;
+  prior: SignalPrior;
+}
+
+// Bounded "somewhere on the same line/sentence" gap.
+const NEAR = '[^.\\n]{0,40}';
+const RUNTIMES = '(?:onnxruntime|ONNXRT|ORT|ONNX Runtime|TensorRT|trtexec)';
+const FAILS = '(?:fails?|failed|errors?|refuses?|rejects?|crash\\w*|complains?)';
+
+export const PATTERN_SIGNALS: readonly PatternSignal[] = [
   // ---- how the failure shows ------------------------------------------------------------
   {
     id: 'traceback',
@@ -36,91 +51,122 @@ export const SIGNALS: readonly Signal[] = [
     id: 'exception-raised',
     meaning: 'an exception message',
     pattern:
-      /\b[A-Z][A-Za-z]{1,40}(?:Error|Exception)\b\s*:|^\s*(?:E\s+)?[a-z_.]{0,60}(?:Error|Exception):|\bKeyError\b|RuntimeError|ValueError|AssertionError/m,
+      /\b[A-Z][A-Za-z]{1,40}(?:Error|Exception)\b\s*:|^\s*(?:E\s+)?[a-z_.]{0,60}(?:Error|Exception):|\bKeyError\b|\bRuntimeError\b|\bValueError\b|\bAssertionError\b/m,
     prior: { symptom: { crash: 0.8 } },
   },
   {
     id: 'failure-words',
     meaning: 'words of a failed run',
     pattern:
-      /\b(?:fail(?:s|ed|ing|ure)?|crash(?:es|ed|ing)?|error(?:s)?|can ?not (?:be )?(?:export|convert)|can't (?:export|convert)|couldn't (?:export|convert)|unable to (?:export|convert)|abort(?:s|ed)?|segfault|segmentation fault|core dumped|throws?)\b|报错|错误|失败|エラー|失敗|오류|에러|ошибк|fall[oó]|falla/i,
+      /\b(?:fail(?:s|ed|ing|ure)?|crash(?:es|ed|ing)?|errors?|can ?not (?:be )?(?:export|convert)\w*|can't (?:export|convert)|couldn't (?:export|convert)|unable to (?:export|convert)|abort(?:s|ed)?|segfault|segmentation fault|core dumped|throws?)\b|报错|错误|失败|エラー|失敗|오류|에러|ошибк|fall[oó]|falla/i,
     prior: { symptom: { crash: 0.8 } },
   },
   {
     id: 'internal-assert',
     meaning: 'an internal assertion of the converter',
-    pattern: /INTERNAL ASSERT FAILED|\bassert(?:ion)? (?:failed|error)|Check failed:|make_sure failure/i,
+    pattern: /INTERNAL ASSERT FAILED|\bassert(?:ion)? (?:failed|error)|\bCheck failed:|make_sure failure/i,
     prior: { symptom: { crash: 1.0 } },
+  },
+  {
+    id: 'title-error',
+    meaning: 'the title reports an error',
+    scope: 'title',
+    pattern:
+      /\b(?:errors?|fails?|failed|failure|crash\w*|exception|can't|cannot|unable|not supported|breaks?|broken)\b|\w(?:Error|Exception)\b|报错|错误|失败|エラー|오류|ошибк/i,
+    prior: { symptom: { crash: 0.7 } },
   },
   {
     id: 'output-mismatch',
     meaning: 'outputs differ from the source model',
     pattern:
-      /\bdifferent (?:outputs?|results?|predictions?|values?)|\b(?:outputs?|results?|predictions?) (?:is |are )?(?:different|differs?|inconsistent|mismatch|do(?:es)?n't match|do(?:es)? not (?:match|agree)|not (?:the same|equal|match))|\bmismatch(?:ed)? elements|\bmax(?:imum)?[ _](?:abs(?:olute)?[ _])?(?:diff|difference|error)\b|\bnot (?:close|equal) to\b|assert_allclose|allclose|\baccuracy (?:drop|loss|degrad\w*|decreas\w*)|\bprecision (?:drop|loss)|\b(?:wrong|incorrect|bad) (?:outputs?|results?|predictions?|values?|answers?)|\bnumerical(?:ly)? (?:mismatch|differen\w+|discrepanc\w+)|\bdiscrepanc(?:y|ies)|\bdoes not agree|\bdiffer(?:s|ent)? from (?:the )?(?:original|pytorch|tensorflow|keras|torch|tf)|不一致|结果不同|结果不一样|精度下降|精度损失|誤差|結果が異なる|結果が違う|결과가 다릅|resultados? diferentes?|resultado incorrecto|разные результаты/i,
+      /\bdifferent (?:outputs?|results?|predictions?|values?)|\b(?:outputs?|results?|predictions?) (?:is |are )?(?:different|differs?|inconsistent|mismatch|do(?:es)?n't match|do(?:es)? not (?:match|agree)|not (?:the same|equal|match))|\bdifference (?:of|in|between) (?:the )?(?:predict\w*|outputs?|results?|values?)|\bmismatch(?:ed)? elements|\bmax(?:imum)?[ _](?:abs(?:olute)?[ _])?(?:diff|difference|error)\b|\bnot (?:close|equal) to\b|\bassert_allclose\b|\ballclose\b|\baccuracy (?:drop|loss|degrad\w*|decreas\w*)|\bprecision (?:drop|loss)|\b(?:wrong|incorrect|bad) (?:outputs?|results?|predictions?|values?|answers?)|\bnumerical(?:ly)? (?:mismatch|differen\w+|discrepanc\w+)|\bdiscrepanc(?:y|ies)|\bdoes not agree|\bdiffer(?:s|ent)? from (?:the )?(?:original|pytorch|tensorflow|keras|torch|tf)\b|不一致|结果不同|结果不一样|精度下降|精度损失|誤差|結果が異なる|結果が違う|결과가 다릅|resultados? diferentes?|resultado incorrecto|разные результаты/i,
     prior: { symptom: { 'wrong-model': 2.5 } },
   },
   {
     id: 'wrong-graph',
     meaning: 'the exported graph is wrong (node, attribute, type or shape)',
     pattern:
-      /\bexport(?:s|ed)? (?:incorrectly|wrong(?:ly)?)|\b(?:converted|exported|translated) (?:incorrectly|wrong(?:ly)?|improperly|not properly)|\bnot (?:converted|exported) (?:properly|correctly)|\bwrong (?:translation|conversion|export|attribute|node|type|dtype|shape|value)|\bincorrect (?:translation|conversion|export|attribute|node|type|dtype|shape)|\bshould be exported\b|\bdoes not conform\b|\bis not (?:carried|preserved|propagated|set)\b|\bnot (?:carried over|preserved|propagated)\b|\bmistaken(?:ly)? returns?|\bis always\b|\bbut (?:i )?got\b|\bexpected [^.\n]{1,60}\bbut\b|\binstead of\b|\bproduces? (?:an? )?(?:wrong|incorrect|invalid|different)/i,
+      /\bexport(?:s|ed)? (?:incorrectly|wrong(?:ly)?)|\b(?:converted|exported|translated) (?:incorrectly|wrong(?:ly)?|improperly)|\bnot (?:converted|exported) (?:properly|correctly)|\bwrong (?:\w+ )?(?:translation|conversion|export|attribute|node|type|dtype|shape|value)s?\b|\bincorrect (?:\w+ )?(?:translation|conversion|export|attribute|node|type|dtype|shape|value)s?\b|\bshould be exported\b|\bdoes not conform\b|\bis not (?:carried|preserved|propagated|set)\b|\bnot (?:carried over|preserved|propagated)\b|\bmistaken(?:ly)? returns?|\bis always\b|\bbut (?:i )?got\b|\bexpected [^.\n]{1,60}\bbut\b|\binstead of\b|\bproduces? (?:an? )?(?:wrong|incorrect|invalid|different)/i,
     prior: { symptom: { 'wrong-model': 1.5 } },
+  },
+  {
+    id: 'title-wrong-result',
+    meaning: 'the title reports a wrong or different result',
+    scope: 'title',
+    pattern:
+      /\b(?:wrong|incorrect(?:ly)?|different|differs?|difference|mismatch\w*|inconsistent|inaccurate|discrepanc\w+|not (?:equal|match\w*|correct\w*|the same))\b|不一致|不同|異なる|違う/i,
+    prior: { symptom: { 'wrong-model': 1.0 } },
   },
   {
     id: 'runtime-rejects-model',
     meaning: 'a runtime rejects or mis-runs the exported model',
-    pattern:
-      /\bonnxruntime\b|InferenceSession|\[ONNXRuntimeError\]|\bINVALID_GRAPH\b|\bINVALID_ARGUMENT\b|\bNOT_IMPLEMENTED\b|\bLoad model from [^\n]{1,200} failed|\bType Error: Type|\bsession\.run\b|\bTensorRT\b|\btrtexec\b|\bONNXRT\b|\bORT\b|\bat (?:serving|inference) time/,
-    prior: { symptom: { 'wrong-model': 1.5 } },
+    pattern: new RegExp(
+      [
+        '\\[ONNXRuntimeError\\]',
+        '\\bINVALID_GRAPH\\b',
+        '\\bINVALID_ARGUMENT\\b',
+        '\\bNOT_IMPLEMENTED\\b',
+        '\\bRUNTIME_EXCEPTION\\b',
+        '\\bonnxruntime::',
+        '\\bLoad model from [^\\n]{1,200} failed',
+        '\\bType Error: Type\\b',
+        `\\berrors? out in ${RUNTIMES}`,
+        `\\b${RUNTIMES}\\b${NEAR}\\b${FAILS}\\b`,
+        `\\b(?:unable|fails?|failed|refuses?) to (?:load|run)\\b${NEAR}\\b${RUNTIMES}\\b`,
+        '\\bat (?:serving|inference) time\\b',
+      ].join('|'),
+      'i',
+    ),
+    prior: { symptom: { 'wrong-model': 3.0 } },
   },
   {
     id: 'feature-request',
-    meaning: 'a feature request or proposal, not a failure',
+    meaning: 'a feature request or proposal',
     pattern:
-      /🚀|\bfeature request\b|##\s*(?:🚀\s*)?feature\b|\bthe feature, motivation\b|\bproposal\b|\bwould (?:be|it be) (?:nice|great|helpful|useful|good)|\bit would be\b|\bplease (?:add|support)\b|\badd(?:ing)? support\b|\bis there (?:any|a) plan|\bplan(?:s|ned)? to support\b|\brequest(?:ing)? support\b|\benhancement\b|\benable (?:the )?(?:converter|support)|希望支持|请求支持|能否支持|是否支持|サポートしてほしい|対応してほしい|지원 요청|solicitud de (?:soporte|función)|поддержк/i,
-    prior: { symptom: { unreported: 2.0, crash: -0.5 }, cause: { incompatibility: 0.8 } },
+      /🚀|\bfeature request\b|##\s*feature\b|\bproposal\b|\bwould (?:be|it be) (?:nice|great|helpful|useful|good|better)|\bit would be\b|\bplease (?:add|support)\b|\badd(?:ing)? support\b|\bis there (?:any|a) plan|\bplan(?:s|ned)? to support\b|\brequest(?:ing)? support\b|\benhancement\b|\benable (?:the )?(?:converter|support)|希望支持|请求支持|能否支持|是否支持|サポートしてほしい|対応してほしい|지원 요청|solicitud de (?:soporte|función)|добавить поддержку/i,
+    prior: { symptom: { unreported: 1.0 }, cause: { incompatibility: 0.8 } },
+  },
+  {
+    id: 'title-request',
+    meaning: 'the title asks for something new',
+    scope: 'title',
+    pattern:
+      /^\s*(?:\[[^\]\n]{0,40}\]\s*)*(?:add|support|enable|allow|implement|make|need|option|feature|request|proposal|provide|expose|improve|upgrade|force)\b|\bsupport(?: for [\w.]+)?\s*\??\s*$|\boption to\b|\bplease support\b|\bis there any plan\b/i,
+    prior: { symptom: { unreported: 1.0 } },
   },
   {
     id: 'maintenance-task',
     meaning: 'a maintenance task (refactoring, tests, CI, docs)',
     pattern:
-      /\brefactor(?:ing)?\b|\bclean ?up\b|\bupgrade (?:the )?(?:ci|tests?|jobs?)\b|\bdeprecat\w+|\bdocumentation\b|\breadme\b|\bmore readable\b|\bcode quality\b|\bci (?:job|jobs|pipeline|matrix)\b|\bunit ?tests?\b|\bflaky\b|\bdisabled? (?:the )?test/i,
+      /\brefactor(?:ing)?\b|\bclean ?up\b|\bupgrade\b[^.\n]{0,30}\b(?:ci|tests?|jobs?)\b|\bdocumentation\b|\bmore readable\b|\bcode quality\b|\bci (?:job|jobs|pipeline|matrix)\b|\bunit ?tests?\b|\bflaky\b|\bdisabled? (?:the )?test/i,
     prior: { symptom: { unreported: 1.0 }, cause: { other: 1.0 }, component: { unknown: 1.0 } },
   },
   {
     id: 'opset-support',
     meaning: 'a request for a new opset or domain',
-    pattern: /\bopset ?(?:version )?\d+ support\b|\bsupport (?:for )?(?:onnx )?opset ?\d+|\bopset\d+ support\b|\bsupport (?:the )?\w+ domain\b/i,
-    prior: {
-      symptom: { unreported: 1.5 },
-      cause: { incompatibility: 1.0 },
-      component: { unknown: 1.5 },
-    },
+    pattern: /\bopset ?(?:version )?\d+ support\b|\bsupport (?:for )?(?:onnx )?opset ?\d+|\bsupport (?:the )?[\w.]+ domains?\b|\bmultiple domains\b/i,
+    prior: { symptom: { unreported: 1.5 }, cause: { incompatibility: 1.0 }, component: { unknown: 2.0 } },
   },
   {
     id: 'build-or-install',
     meaning: 'the converter cannot be built, installed or imported',
     pattern:
-      /\bNo module named\b|\bModuleNotFoundError\b|\bImportError\b|\bcannot import name\b|\bDLL load failed\b|\bfail(?:s|ed)? to (?:build|compile|install)\b|\bbuild (?:fail(?:s|ed|ure)?|error|broken)\b|\bpip install (?:fail\w*|error)|\bcompil(?:e|ation|er) (?:error|fail\w*)|\bundefined (?:reference|symbol)\b|\blinker\b|\bcmake\b|\bgcc\d*\b|\bwheel\b|\bsetup\.py\b|\bdependency (?:conflict|resolution)|\bconflict is caused by\b|\bResolutionImpossible\b|\bcould not find a version\b|安装失败|编译失败|インストールでき|ビルドに失敗/i,
-    prior: { symptom: { 'build-failure': 3.0, crash: -0.5 }, cause: { other: 2.0 }, component: { unknown: 2.5 } },
+      /\bNo module named\b|\bModuleNotFoundError\b|\bImportError\b|\bcannot import name\b|\bDLL load failed\b|\bfail(?:s|ed)? to (?:build|compile|install)\b|\bbuild (?:fail(?:s|ed|ure)?|error|broken)\b|\bbuild flavou?r\b|\bpip install (?:fail\w*|error)|\bcompil(?:e|ation|er) (?:error|fail\w*)|\bundefined (?:reference|symbol)\b|\blinker (?:error|fail\w*)|\b(?:gcc|cmake|setup\.py|wheel)\b[^.\n]{0,40}\b(?:error|fail\w*|doesn't work|does not work)\b|\bdependency (?:conflict|resolution)|\bconflict is caused by\b|\bResolutionImpossible\b|\bcould not find a version\b|\bcould not be installed\b|安装失败|编译失败|インストールでき|ビルドに失敗/i,
+    prior: { symptom: { 'build-failure': 4.0, crash: -0.5 }, cause: { other: 2.0 }, component: { unknown: 3.0 } },
   },
   {
     id: 'performance',
     meaning: 'the model is slow or bloated',
     pattern:
       /\bslow(?:er|ly|down|s)?\b|\bperformance\b|\blatency\b|\binference time\b|\bthroughput\b|\bspeed ?up\b|\bcostly\b|\bredundant\b|\bunnecessary\b|\bsuperfluous\b|\bduplicat(?:e|ed|es)\b|\btoo many (?:nodes|ops|casts|transposes|reshapes)\b|\bbloat\w*|\bmemory (?:usage|consumption|footprint)\b|\bmodel size\b|很慢|速度慢|变慢|性能|遅い|速度が|느림|lento|медленн/i,
-    prior: {
-      symptom: { 'bad-performance': 2.5 },
-      cause: { 'algorithmic-error': 1.0 },
-      component: { 'graph-optimization': 1.0 },
-    },
+    prior: { symptom: { 'bad-performance': 3.5 }, cause: { 'algorithmic-error': 1.0 }, component: { 'graph-optimization': 1.0 } },
   },
   {
     id: 'hang',
     meaning: 'the run hangs or never ends',
     pattern:
       /\bhang(?:s|ing)?\b|\bhung\b|\bstuck\b|\bnever (?:finish|return|complete|end|terminate)s?\b|\binfinite loop\b|\bdeadlock\w*|\btakes forever\b|\bruns? forever\b|\bno progress\b|\bdoes(?:n't| not) (?:terminate|finish|return)\b|\bfreezes\b|卡住|卡死|无响应|没有响应|フリーズ|止まる|終わらない|멈춤|se cuelga|se queda colgado|завис/i,
-    prior: { symptom: { hang: 5.0, crash: -0.5 }, cause: { 'algorithmic-error': 0.5 } },
+    prior: { symptom: { hang: 5.5, crash: -0.5 }, cause: { 'algorithmic-error': 0.5 } },
   },
 
   // ---- root cause ------------------------------------------------------------------------
@@ -128,12 +174,8 @@ export const SIGNALS: readonly Signal[] = [
     id: 'unsupported-op',
     meaning: 'an operator or feature the converter does not support',
     pattern:
-      /\bUnsupportedOperatorError\b|\b(?:is|are) not supported\b|\bnot (?:yet )?supported\b|\bunsupported (?:op|ops|operator|operators|layer|node)\b|\bUnsupported ops\b|\bop \[[^\]\n]{1,200}\] is not supported|\bdoes not exist\b|\bcouldn't export (?:python )?operator\b|\bno (?:converter|handler|symbolic)\b|\bexport failed on ATen operator\b|\bnot (?:yet )?implemented\b|\bmissing (?:op|operator)\b|不支持|未支持|暂不支持|サポートされていない|サポートされていません|未対応|지원되지 않|no (?:es )?(?:compatible|soportad[oa])|não (?:é )?suportad|не поддерживается/i,
-    prior: {
-      symptom: { crash: 0.8 },
-      cause: { incompatibility: 2.0 },
-      component: { 'node-conversion': 1.0 },
-    },
+      /\bUnsupportedOperatorError\b|\b(?:is|are) not supported\b|\bnot (?:yet )?supported\b|\bunsupported (?:op|ops|operator|operators|layer|node)\b|\bUnsupported ops\b|\bop \[[^\]\n]{1,200}\] is not supported|\bsymbolic\w*\.\w+ does not exist\b|\bdoes not exist in (?:the )?(?:onnx|opset)|\bcouldn't export (?:python )?operator\b|\bno (?:converter|handler|symbolic)\b|\bexport failed on ATen operator\b|\bnot (?:yet )?implemented\b|\bmissing (?:op|operator)\b|不支持|未支持|暂不支持|サポートされていない|サポートされていません|未対応|지원되지 않|no (?:es )?(?:compatible|soportad[oa])|não (?:é )?suportad|не поддерживается/i,
+    prior: { symptom: { crash: 0.8 }, cause: { incompatibility: 2.0 }, component: { 'node-conversion': 1.0 } },
   },
   {
     id: 'dtype',
@@ -164,10 +206,10 @@ export const SIGNALS: readonly Signal[] = [
   },
   {
     id: 'optimizer',
-    meaning: 'a graph optimization pass',
+    meaning: 'a graph optimization pass (failing, or missing a rewrite)',
     pattern:
-      /\boptimizers?\b|\boptimi[sz](?:e|ed|ation|ations|ing)\b|\btranspose[ _]optimi[sz]\w*|\boptimize_transpose\b|\bconstant[ _-]?fold\w*|\bfold_const\b|\bfold(?:ing)? (?:transpose|constant|const)|\bfus(?:e|ed|es|ion|ing)\b|\beliminat\w+|\bpeephole\b|\bmerge(?:d|s)? (?:\w+ )?(?:nodes|ops|transposes)|\b_jit_pass_(?:peephole|constant_fold|dce|onnx_peephole|onnx_remove)\w*/i,
-    prior: { cause: { 'algorithmic-error': 1.2 }, component: { 'graph-optimization': 1.8 } },
+      /\btranspose[ _]?optimi[sz]\w*|\boptimize_transpose\b|\boptimizers?\b[^.\n]{0,40}\b(?:fails?|failed|errors?|bugs?|breaks?|wrong)\b|\boptimi[sz]ation (?:fails?|failed|errors?|bugs?|pass)\b|\bfailed to apply optimi[sz]\w*|\bconstant[ _-]?fold(?:ing)? (?:fails?|failed|errors?|bugs?|is wrong|removes?)\b|\bfold(?:ing)? (?:transpose|constant|const)\w*|\b(?:should|could|need to|needs to|can) (?:be )?(?:optimi[sz]e|fuse|merge|eliminate|fold)\w*|\bnot (?:fused|folded|merged|eliminated)\b|\bmerge (?:\w+ )?(?:duplicated|redundant|consecutive)\b|\b(?:framed|surrounded|sandwiched) (?:by|between) (?:\w+ )?(?:transposes|casts|reshapes)\b|\b_jit_pass_(?:peephole|constant_fold|dce|lint|onnx_peephole|onnx_remove|onnx_eval|erase)\w*|\bpeephole\b/i,
+    prior: { cause: { 'algorithmic-error': 1.5 }, component: { 'graph-optimization': 3.0 } },
   },
   {
     id: 'api-usage',
@@ -179,7 +221,8 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'test-or-ci',
     meaning: 'tests or CI infrastructure',
-    pattern: /\bflaky\b|\bTestONNX\w*|\btest_\w+ (?:is|fails|failed)|\bcircleci\b|\bCI (?:job|pipeline|failure|fails)\b|\bnightly (?:build|job)\b|\bunittest[- _]matrix\b|\bdisabled by\b/,
+    pattern:
+      /\bflaky\b|\bTestONNX\w*|\btest_\w+ (?:is|fails|failed|does not work)|\bcircleci\b|\bCI (?:job|pipeline|failure|fails)\b|\bnightly (?:build|job)\b|\bunittest[- _]matrix\b|\bdisabled by\b/i,
     prior: { cause: { other: 2.0 }, component: { unknown: 2.0 } },
   },
 
@@ -195,22 +238,61 @@ export const SIGNALS: readonly Signal[] = [
     id: 'tracing',
     meaning: 'capturing the source graph (tracing, scripting, graph loading)',
     pattern:
-      /\btrace sanity check\b|\bTracerWarning\b|\btracing (?:fail\w*|error|with|of|excludes?)|\bexclude [^.\n]{0,40}from tracing\b|\bjit\.trace\b|_get_trace_graph|\btf_loader\b|\bfreeze_graph\b|\bfreezing (?:the )?graph\b|\bload(?:ing)? (?:the )?saved ?model\b|\bconcrete function\b|\brun on cpu\b|\bforce [^.\n]{0,30}\bcpu\b/i,
-    prior: { component: { tracer: 2.0 } },
+      /\btrace sanity check\b|\bTracerWarning\b|\btrac(?:ing|er) (?:fail\w*|errors?|bugs?|issues?|problems?)\b|\bfail\w* (?:to|during|while|when) trac(?:e|ing)\b|\b(?:exclude|skip|ignore)\b[^.\n]{0,40}\bfrom (?:the )?trac(?:e|ing)\b|\b_get_trace_graph\b|\btf_loader\.py\b|\bfreeze_graph\b[^.\n]{0,40}\b(?:fail\w*|errors?)\b|\bsaved ?model\b[^.\n]{0,30}\b(?:load\w*|import\w*) (?:fail\w*|errors?)\b/i,
+    prior: { component: { tracer: 2.5 } },
   },
   {
     id: 'checker',
-    meaning: 'the ONNX checker / validation stage',
-    pattern: /onnx\.checker|\bcheck_model\b|\bValidationError\b|_check_onnx_proto|\bmodel is invalid\b|\bchecker (?:fails|failed|error)/i,
-    prior: { component: { validation: 2.0 } },
+    meaning: 'the ONNX checker / validation stage reports a problem',
+    pattern:
+      /\bValidationError\b|\bchecker\b[^.\n]{0,40}\b(?:fails?|failed|errors?|complains?|rejects?)\b|\bcheck_model\b[^\n]{0,40}\b(?:fails?|failed|errors?)\b|\bmodel is invalid\b|onnx_cpp2py_export\.checker|\bvalidat(?:e|ion|or) (?:fails?|failed|errors?)\b/i,
+    prior: { component: { validation: 3.0 } },
   },
   {
     id: 'protobuf',
     meaning: 'reading or writing the protobuf model file',
     pattern:
       /\bprotobuf\b|\b2 ?GB\b|\b2GiB\b|\bByteSize\b|SerializeToString|ParseFromString|\bDecodeError\b|\bexternal data\b|\bexceeds? (?:the )?(?:maximum|limit|2)|\bmessage size\b|SavedModel file does not exist|\bfile (?:is )?(?:corrupt|truncated)|\bgoogle\.protobuf/i,
-    prior: { component: { serialization: 2.5 } },
+    prior: { component: { serialization: 3.5 } },
   },
 ];
 
-export const SIGNAL_BY_ID: ReadonlyMap<string, Signal> = new Map(SIGNALS.map((s) => [s.id, s]));
+/** Pattern signals that mean "a failure was reported". */
+const FAILURE_SIGNALS = [
+  'traceback',
+  'exception-raised',
+  'failure-words',
+  'internal-assert',
+  'title-error',
+  'output-mismatch',
+  'wrong-graph',
+  'title-wrong-result',
+  'runtime-rejects-model',
+  'unsupported-op',
+  'build-or-install',
+  'hang',
+];
+const REQUEST_SIGNALS = ['feature-request', 'title-request', 'opset-support', 'maintenance-task'];
+
+export const DERIVED_SIGNALS: readonly DerivedSignal[] = [
+  {
+    id: 'request-without-failure',
+    meaning: 'a request or task with no failure reported',
+    when: (fired) => REQUEST_SIGNALS.some((s) => fired.has(s)) && !FAILURE_SIGNALS.some((s) => fired.has(s)),
+    prior: { symptom: { unreported: 2.0, crash: -0.5 } },
+  },
+  {
+    id: 'no-failure-reported',
+    meaning: 'no error, traceback or failure described',
+    when: (fired) => !FAILURE_SIGNALS.some((s) => fired.has(s)),
+    prior: { symptom: { crash: -0.5 } },
+  },
+];
+
+/** Every signal id with its meaning and prior, in feature order. */
+export const SIGNALS: readonly { id: string; meaning: string; prior: SignalPrior }[] = [
+  ...PATTERN_SIGNALS,
+  ...DERIVED_SIGNALS,
+];
+
+export const SIGNAL_BY_ID: ReadonlyMap<string, { id: string; meaning: string }> = new Map(SIGNALS.map((s) => [s.id, s]));

@@ -28,12 +28,13 @@ export interface PreparedText {
 
 export function prepareText(title: string | null | undefined, body: string | null | undefined): PreparedText {
   const t = (title ?? '').slice(0, MAX_TITLE_CHARS);
-  let b = (body ?? '').replace(/\r\n?/g, '\n');
+  let b = body ?? '';
   let truncated = false;
   if (b.length > BODY_HEAD_CHARS + BODY_TAIL_CHARS) {
     b = `${b.slice(0, BODY_HEAD_CHARS)}\n[…]\n${b.slice(b.length - BODY_TAIL_CHARS)}`;
     truncated = true;
   }
+  b = b.replace(/\r\n?/g, '\n');
   return { title: t, body: b, all: `${t}\n${b}`, truncated };
 }
 

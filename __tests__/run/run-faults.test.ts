@@ -1,0 +1,112 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadCorpus } from '../../src/corpus/load.js';
+import { runCases } from '../../src/run/run-cases.js';
+import { readResultsDoc } from '../../src/results/writer.js';
+import type { ResultsDoc } from '../../src/results/schema.js';
+import { FAULT_CORPUS, PYTHON, tempDir } from '../helpers.js';
+
+describe('a run over the fault corpus', () => {
+  let out: string;
+  let doc: ResultsDoc;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    out = await tempDir('faults');
+    const corpus = await loadCorpus(FAULT_CORPUS);
+    doc = await runCases(
+      corpus,
+      corpus.cases,
+      {
+        out, jobs: 2, python: PYTHON, adapter: 'torch.onnx', timeoutS: 60, memoryLimitMb: 1536, opset: null,
+        tolerance: { atol: 1e-3, rtol: 1e-3 }, keepAll: false, resume: false,
+      },
+      { onCaseDone: (r) => seen.push(r.id) },
+    );
+  });
+
+  const outcome = (id: string) => doc.cases.find((c) => c.id === id);
+
+  it('gives every case an outcome, in corpus order, and says the run is complete', () => {
+    expect(doc.complete).toBe(true);
+    expect(doc.cases.map((c) => c.id)).toEqual(
+      JSON.parse(readFileSync(FAULT_CORPUS, 'utf8')).cases.map((c: { id: string }) => c.id),
+    );
+    expect(new Set(seen)).toEqual(new Set(doc.cases.map((c) => c.id)));
+  });
+
+  it.each([
+    ['tiny-mlp', 'ok'],
+    ['int-bool-outputs', 'ok'],
+    ['unexportable-fft', 'conversion-crash'],
+    ['hang-on-export', 'hang'],
+    ['exit-on-export', 'conversion-crash'],
+    ['segfault-on-export', 'conversion-crash'],
+    ['memory-hog', 'conversion-crash'],
+    ['wrong-symbolic', 'wrong-output'],
+    ['invalid-transpose', 'invalid-model'],
+    ['runtime-reshape', 'runtime-crash'],
+    ['broken-reference', 'reference-error'],
+  ])('%s → %s', (id, expected) => {
+    expect(outcome(id)?.outcome).toBe(expected);
+  });
+
+  it('records stage, type and message of failures', () => {
+    expect(outcome('unexportable-fft')?.error).toMatchObject({ stage: 'export', type: expect.stringContaining('UnsupportedOperatorError'), message: expect.stringContaining('fft_rfft') });
+    expect(outcome('hang-on-export')?.error).toMatchObject({ stage: 'export', type: 'Timeout' });
+    expect(outcome('exit-on-export')?.error?.message).toContain('exit code 7');
+    expect(outcome('memory-hog')?.error?.type).toBe('MemoryLimitExceeded');
+    expect(outcome('invalid-transpose')?.error?.stage).toBe('load');
+    expect(outcome('runtime-reshape')?.error?.stage).toBe('run');
+  });
+
+  it('measures the wrong output: x*2+1 exported for x*3+1', () => {
+    const o = outcome('wrong-symbolic')!.outputs[0];
+    expect(o.pass).toBe(false);
+    expect(o.maxAbsErr).toBeGreaterThan(0.1);
+    expect(o.maxAbsErr).toBeLessThanOrEqual(1); // |x| <= 1
+  });
+
+  it('checks dynamic axes at the other input size and records timings and settings', () => {
+    const mlp = outcome('tiny-mlp')!;
+    expect(mlp.settings).toMatchObject({ seed: 3, opset: 14, inputSets: 2, atol: 1e-3, dynamicAxes: { x: { '0': 'batch' } } });
+    expect(mlp.outputs[0].pass).toBe(true);
+    expect(mlp.timingsMs.export).toBeGreaterThan(0);
+    expect(mlp.timingsMs.load).toBeGreaterThan(0);
+    expect(mlp.timingsMs.run).toBeGreaterThan(0);
+    expect(mlp.opTypes).toEqual(expect.arrayContaining(['Gemm']));
+  });
+
+  it('keeps models and tensors of failing cases only', () => {
+    expect(existsSync(path.join(out, 'cases', 'tiny-mlp'))).toBe(false);
+    expect(existsSync(path.join(out, 'cases', 'wrong-symbolic', 'model.onnx'))).toBe(true);
+    expect(existsSync(path.join(out, 'cases', 'wrong-symbolic', 'tensors', 'tensors.json'))).toBe(true);
+    expect(existsSync(path.join(out, 'cases', 'wrong-symbolic', 'case.json'))).toBe(true);
+    expect(outcome('wrong-symbolic')?.artifacts).toBe(path.join('cases', 'wrong-symbolic'));
+  });
+
+  it('streamed one JSONL line per case and wrote a valid results.json', async () => {
+    const lines = (await readFile(path.join(out, 'results.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(doc.cases.length);
+    const reread = await readResultsDoc(out);
+    expect(reread.corpus).toEqual({ name: 'faults', hash: doc.corpus.hash, cases: 11 });
+    expect(reread.converter.name).toBe('torch.onnx');
+  });
+
+  it('resumes: a second run with --resume re-runs nothing', async () => {
+    const corpus = await loadCorpus(FAULT_CORPUS);
+    const again: string[] = [];
+    const doc2 = await runCases(
+      corpus,
+      corpus.cases,
+      {
+        out, jobs: 1, python: PYTHON, adapter: 'torch.onnx', timeoutS: 60, memoryLimitMb: 1536, opset: null,
+        tolerance: { atol: 1e-3, rtol: 1e-3 }, keepAll: false, resume: true,
+      },
+      { onCaseDone: (r) => again.push(r.id) },
+    );
+    expect(again).toEqual([]);
+    expect(doc2.cases.map((c) => c.outcome)).toEqual(doc.cases.map((c) => c.outcome));
+  });
+});
