@@ -28,7 +28,14 @@ export function compareTensors(actual: TensorData, expected: TensorData, tol: To
     actual.shape.length === expected.shape.length && actual.shape.every((d, i) => d === expected.shape[i]);
   if (!sameShape) {
     reasons.push(`shape [${actual.shape.join(', ')}], expected [${expected.shape.join(', ')}]`);
-    return { pass: false, maxAbsErr: null, maxRelErr: null, mismatched: 0, total: elementCount(expected.shape), reason: reasons.join('; ') };
+    return {
+      pass: false,
+      maxAbsErr: null,
+      maxRelErr: null,
+      mismatched: 0,
+      total: elementCount(expected.shape),
+      reason: reasons.join('; '),
+    };
   }
 
   const total = elementCount(expected.shape);

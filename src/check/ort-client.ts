@@ -56,8 +56,12 @@ export class OrtWorker {
     const version = await new Promise<string>((resolve, reject) => {
       const err = new TailBuffer();
       child.stderr?.on('data', (d) => err.push(d));
-      child.once('message', (m: CheckReply) => (m.type === 'ready' ? resolve(m.ort) : reject(new Error('unexpected first message'))));
-      child.once('exit', (code) => reject(new Error(`ONNX Runtime worker exited with ${code} at start:\n${err}`)));
+      child.once('message', (m: CheckReply) =>
+        m.type === 'ready' ? resolve(m.ort) : reject(new Error('unexpected first message')),
+      );
+      child.once('exit', (code) =>
+        reject(new Error(`ONNX Runtime worker exited with ${code} at start:\n${err}`)),
+      );
       child.once('error', reject);
     });
     child.stderr?.removeAllListeners('data');

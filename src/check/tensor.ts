@@ -27,9 +27,7 @@ const TensorEntry = z.object({
   file: z.string(),
 });
 export const TensorManifest = z.object({
-  sets: z
-    .array(z.object({ inputs: z.array(TensorEntry), outputs: z.array(TensorEntry) }))
-    .min(1),
+  sets: z.array(z.object({ inputs: z.array(TensorEntry), outputs: z.array(TensorEntry) })).min(1),
 });
 export type TensorManifest = z.infer<typeof TensorManifest>;
 export type TensorEntry = z.infer<typeof TensorEntry>;

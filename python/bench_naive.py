@@ -1,0 +1,35 @@
+"""Benchmark baseline: the naive way to do convgate's job -- one Python process that builds,
+references and exports every case one after the other (torch with its default threads).
+Same conversion code as the worker (CaseRunner.convert), so only the orchestration differs.
+
+usage: bench_naive.py REQUESTS.jsonl [--corpus-path DIR ...]   (prints one JSON line per case)
+"""
+import argparse
+import json
+import sys
+
+from convgate_worker import adapters
+from convgate_worker.main import CaseRunner
+
+
+class _Silent:
+    def send(self, message):
+        pass
+
+
+def main(argv):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("requests")
+    parser.add_argument("--corpus-path", action="append", default=[])
+    args = parser.parse_args(argv)
+    sys.path.extend(args.corpus_path)
+    runner = CaseRunner(_Silent(), adapters.load("torch.onnx"))
+    with open(args.requests) as fh:
+        for line in fh:
+            reply = runner.convert(json.loads(line))
+            print(json.dumps({"id": reply["id"], "ok": reply["ok"], "model": reply.get("model"), "tensors": reply.get("tensors")}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One-time set-up on Debian 12 (as root): the converter under test (Debian's PyTorch + onnx)
+# and the Node dependencies. Idempotent: skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${CONVGATE_PYTHON:-/usr/bin/python3}"
+if ! "$PYTHON" -c 'import torch, torchvision, onnx, numpy' >/dev/null 2>&1; then
+  echo "setup: installing Debian's PyTorch, torchvision, numpy and onnx (apt)…" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq python3-torch python3-torchvision python3-numpy python3-onnx >/dev/null
+fi
+
+# onnxruntime-node's postinstall would try to download CUDA libraries; the CPU build is bundled.
+export ONNXRUNTIME_NODE_INSTALL=skip
+stamp=node_modules/.convgate-lock-sha
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -f build/cli/index.js ]; then
+  echo "setup: npm ci…" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
