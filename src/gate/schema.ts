@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { OUTCOMES } from '../results/outcome.js';
+
+export const GATE_SCHEMA_VERSION = 1;
+
+const Outcome = z.enum(OUTCOMES);
+
+/** One case in a diff: what it was on the baseline and what it is on the candidate. */
+export const CaseChange = z.object({
+  id: z.string(),
+  kind: z.enum(['real', 'synthetic']),
+  family: z.string(),
+  before: Outcome.nullable(),
+  after: Outcome.nullable(),
+  /** Largest output error before/after (wrong-output and ok cases). */
+  maxAbsErrBefore: z.number().nullable().optional(),
+  maxAbsErrAfter: z.number().nullable().optional(),
+  /** The output that got worse, when one did. */
+  output: z.string().optional(),
+  /** The candidate's error (stage, type, first line of the message). */
+  error: z.object({ stage: z.string(), type: z.string(), message: z.string() }).optional(),
+  /** ONNX op type(s) implicated: the op named in the error, else ops new to the exported graph. */
+  operators: z.array(z.string()).optional(),
+  /** Why this change is classified as it is (e.g. "ok → wrong-output"). */
+  note: z.string().optional(),
+  /** Confirmation re-runs on the candidate: outcomes observed. */
+  reruns: z.array(Outcome).optional(),
+  /** Folder with the candidate's model, tensors and reproducer, relative to the candidate results dir. */
+  artifacts: z.string().optional(),
+});
+export type CaseChange = z.infer<typeof CaseChange>;
+
+export const SlowChange = z.object({
+  id: z.string(),
+  family: z.string(),
+  metric: z.enum(['run', 'export']),
+  beforeMs: z.number(),
+  afterMs: z.number(),
+  ratio: z.number(),
+});
+export type SlowChange = z.infer<typeof SlowChange>;
+
+export const Verdict = z.enum(['pass', 'fail', 'no-baseline']);
+export type Verdict = z.infer<typeof Verdict>;
+
+/** The gate's verdict document: what the Action summarises and the App renders on a PR. */
+export const GateReport = z.object({
+  schemaVersion: z.literal(GATE_SCHEMA_VERSION),
+  verdict: Verdict,
+  /** Why the verdict is what it is, in one sentence. */
+  reason: z.string(),
+  baseline: z
+    .object({
+      converter: z.string(),
+      corpusHash: z.string(),
+      cases: z.number().int(),
+      sha: z.string().nullable().optional(),
+    })
+    .nullable(),
+  candidate: z.object({
+    converter: z.string(),
+    corpusHash: z.string(),
+    cases: z.number().int(),
+    sha: z.string().nullable().optional(),
+  }),
+  counts: z.object({
+    regressions: z.number().int(),
+    fixes: z.number().int(),
+    flaky: z.number().int(),
+    stillFailing: z.number().int(),
+    changedFailures: z.number().int(),
+    new: z.number().int(),
+    removed: z.number().int(),
+    slow: z.number().int(),
+    unchanged: z.number().int(),
+    referenceErrors: z.number().int(),
+  }),
+  regressions: z.array(CaseChange),
+  fixes: z.array(CaseChange),
+  flaky: z.array(CaseChange),
+  stillFailing: z.array(CaseChange),
+  /** Failures that turned into another failure kind, better or equal (worse ones are regressions). */
+  changedFailures: z.array(CaseChange),
+  new: z.array(CaseChange),
+  removed: z.array(CaseChange),
+  slow: z.array(SlowChange),
+  referenceErrors: z.array(CaseChange),
+  /** Settings that differ between the two sides and were compared anyway (--force). */
+  mismatches: z.array(z.string()),
+  timing: z.object({ baselineMs: z.number().nullable(), candidateMs: z.number() }),
+  coverage: z.record(z.string(), z.unknown()).optional(),
+});
+export type GateReport = z.infer<typeof GateReport>;
