@@ -2,7 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { compareTensors, DEFAULT_TOLERANCE } from '../../src/check/compare.js';
 import { halfToNumber, type TensorData } from '../../src/check/tensor.js';
 
-const f32 = (values: number[], shape = [values.length]): TensorData => ({ dtype: 'float32', shape, data: Float32Array.from(values) });
+const f32 = (values: number[], shape = [values.length]): TensorData => ({
+  dtype: 'float32',
+  shape,
+  data: Float32Array.from(values),
+});
 const tol = DEFAULT_TOLERANCE;
 
 describe('compareTensors', () => {
@@ -94,7 +98,11 @@ describe('compareTensors', () => {
   });
 
   it('passes empty tensors of equal shape and fails empty ones of different shape', () => {
-    expect(compareTensors(f32([], [0, 3]), f32([], [0, 3]), tol)).toMatchObject({ pass: true, total: 0, maxAbsErr: 0 });
+    expect(compareTensors(f32([], [0, 3]), f32([], [0, 3]), tol)).toMatchObject({
+      pass: true,
+      total: 0,
+      maxAbsErr: 0,
+    });
     expect(compareTensors(f32([], [0, 3]), f32([], [3, 0]), tol).pass).toBe(false);
   });
 

@@ -8,7 +8,12 @@ import { FAULT_CORPUS, PYTHON, tempDir } from '../helpers.js';
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io: CliIo = { stdout: (t) => void (out += t), stderr: (t) => void (err += t), interactive: false, exitCode: 0 };
+  const io: CliIo = {
+    stdout: (t) => void (out += t),
+    stderr: (t) => void (err += t),
+    interactive: false,
+    exitCode: 0,
+  };
   const code = await main(['node', 'convgate', ...args], io);
   return { code, out, err };
 }
@@ -29,7 +34,10 @@ describe('convgate CLI', () => {
   it('rejects an invalid corpus entry naming the field', async () => {
     const dir = await tempDir('badcorpus');
     const file = path.join(dir, 'cases.json');
-    await writeFile(file, JSON.stringify({ name: 'bad', cases: [{ id: 'a', family: 'f', model: { factory: 'x' }, inputs: [] }] }));
+    await writeFile(
+      file,
+      JSON.stringify({ name: 'bad', cases: [{ id: 'a', family: 'f', model: { factory: 'x' }, inputs: [] }] }),
+    );
     const r = await cli('run', '--corpus', file, '--out', dir);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/cases\.0\.model/);
@@ -51,7 +59,19 @@ describe('convgate CLI', () => {
 
   it('runs cases, prints the report, and reports the folder again later', async () => {
     const dir = await tempDir('cli');
-    const r = await cli('run', '--corpus', FAULT_CORPUS, '--out', dir, '--filter', '^(tiny-mlp|wrong-symbolic)$', '--jobs', '1', '--python', PYTHON);
+    const r = await cli(
+      'run',
+      '--corpus',
+      FAULT_CORPUS,
+      '--out',
+      dir,
+      '--filter',
+      '^(tiny-mlp|wrong-symbolic)$',
+      '--jobs',
+      '1',
+      '--python',
+      PYTHON,
+    );
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\| ok \| 1 \|/);
     expect(r.out).toMatch(/\| wrong-output \| 1 \|/);

@@ -39,9 +39,14 @@ describe('Python worker protocol', () => {
     expect(out.reply.opset).toBe(13);
     expect(out.reply.opTypes).toEqual(expect.arrayContaining(['Gemm']));
     expect(out.reply.opPairs?.length).toBeGreaterThan(0);
-    expect(Object.keys(out.reply.timingsMs)).toEqual(expect.arrayContaining(['build', 'reference', 'export', 'serialize']));
+    expect(Object.keys(out.reply.timingsMs)).toEqual(
+      expect.arrayContaining(['build', 'reference', 'export', 'serialize']),
+    );
     const manifest = JSON.parse(await readFile(path.join(caseDir, 'tensors', 'tensors.json'), 'utf8'));
-    expect(manifest.sets.map((s: { inputs: { shape: number[] }[] }) => s.inputs[0].shape)).toEqual([[2, 6], [4, 6]]);
+    expect(manifest.sets.map((s: { inputs: { shape: number[] }[] }) => s.inputs[0].shape)).toEqual([
+      [2, 6],
+      [4, 6],
+    ]);
     expect(manifest.sets[1].outputs[0]).toMatchObject({ dtype: 'float32', shape: [4, 3] });
   });
 
@@ -56,8 +61,17 @@ describe('Python worker protocol', () => {
   });
 
   it('reports the failing stage with type, message and a trimmed traceback', async () => {
-    const c = { ...mlpCase(), model: { factory: 'fault_models:Unexportable' }, inputs: [{ name: 'x', dtype: 'float32', shape: [8] }], inputSets: [], export: { opset: 14 } };
-    const out = await worker.convert({ id: 'fft', caseDir: path.join(dir, 'fft'), case: c }, { timeoutMs: 60_000 });
+    const c = {
+      ...mlpCase(),
+      model: { factory: 'fault_models:Unexportable' },
+      inputs: [{ name: 'x', dtype: 'float32', shape: [8] }],
+      inputSets: [],
+      export: { opset: 14 },
+    };
+    const out = await worker.convert(
+      { id: 'fft', caseDir: path.join(dir, 'fft'), case: c },
+      { timeoutMs: 60_000 },
+    );
     if (out.kind !== 'result' || out.reply.ok) throw new Error(JSON.stringify(out));
     expect(out.reply.error.stage).toBe('export');
     expect(out.reply.error.type).toBe('torch.onnx.errors.UnsupportedOperatorError');
@@ -68,7 +82,10 @@ describe('Python worker protocol', () => {
 
   it('reports a bad factory as a build failure naming it', async () => {
     const c = { ...mlpCase(), model: { factory: 'fault_models:NoSuchModel' } };
-    const out = await worker.convert({ id: 'nope', caseDir: path.join(dir, 'nope'), case: c }, { timeoutMs: 60_000 });
+    const out = await worker.convert(
+      { id: 'nope', caseDir: path.join(dir, 'nope'), case: c },
+      { timeoutMs: 60_000 },
+    );
     if (out.kind !== 'result' || out.reply.ok) throw new Error(JSON.stringify(out));
     expect(out.reply.error).toMatchObject({ stage: 'build', type: 'AttributeError' });
     expect(out.reply.error.message).toContain('NoSuchModel');
@@ -76,9 +93,17 @@ describe('Python worker protocol', () => {
 
   it('kills a worker that exceeds its time limit and reports the stage it was in', async () => {
     const w = await PythonWorker.start({ python: PYTHON, corpusPaths });
-    const c = { ...mlpCase(), model: { factory: 'fault_models:HangOnExport' }, inputs: [{ name: 'x', dtype: 'float32', shape: [3] }], inputSets: [] };
+    const c = {
+      ...mlpCase(),
+      model: { factory: 'fault_models:HangOnExport' },
+      inputs: [{ name: 'x', dtype: 'float32', shape: [3] }],
+      inputSets: [],
+    };
     const started = Date.now();
-    const out = await w.convert({ id: 'hang', caseDir: path.join(dir, 'hang'), case: c }, { timeoutMs: 3000 });
+    const out = await w.convert(
+      { id: 'hang', caseDir: path.join(dir, 'hang'), case: c },
+      { timeoutMs: 3000 },
+    );
     expect(out).toMatchObject({ kind: 'timeout', stage: 'export' });
     expect(Date.now() - started).toBeLessThan(10_000);
     await new Promise((r) => setTimeout(r, 200));
@@ -87,16 +112,29 @@ describe('Python worker protocol', () => {
 
   it('reports a worker killed by a signal as crashed with its stage', async () => {
     const w = await PythonWorker.start({ python: PYTHON, corpusPaths });
-    const c = { ...mlpCase(), model: { factory: 'fault_models:SegfaultOnExport' }, inputs: [{ name: 'x', dtype: 'float32', shape: [3] }], inputSets: [] };
-    const out = await w.convert({ id: 'sig', caseDir: path.join(dir, 'sig'), case: c }, { timeoutMs: 60_000 });
+    const c = {
+      ...mlpCase(),
+      model: { factory: 'fault_models:SegfaultOnExport' },
+      inputs: [{ name: 'x', dtype: 'float32', shape: [3] }],
+      inputSets: [],
+    };
+    const out = await w.convert(
+      { id: 'sig', caseDir: path.join(dir, 'sig'), case: c },
+      { timeoutMs: 60_000 },
+    );
     expect(out).toMatchObject({ kind: 'crashed', stage: 'export', signal: 'SIGSEGV' });
   });
 
   it('fails to start with a clear error when the interpreter has no torch or does not exist', async () => {
-    await expect(PythonWorker.start({ python: '/nonexistent/python3' })).rejects.toThrow(/cannot start Python interpreter \/nonexistent\/python3/);
+    await expect(PythonWorker.start({ python: '/nonexistent/python3' })).rejects.toThrow(
+      /cannot start Python interpreter \/nonexistent\/python3/,
+    );
     // a Python without torch: hide the system site-packages through a bogus PYTHONHOME-free interpreter trick
     await expect(
-      PythonWorker.start({ python: PYTHON, env: { ...process.env, PYTHONPATH: path.join(FIXTURES, 'no-torch') } }),
+      PythonWorker.start({
+        python: PYTHON,
+        env: { ...process.env, PYTHONPATH: path.join(FIXTURES, 'no-torch') },
+      }),
     ).rejects.toBeInstanceOf(WorkerStartError);
   });
 });

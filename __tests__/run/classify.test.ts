@@ -3,24 +3,51 @@ import { classifyCheck, classifyConversion } from '../../src/run/classify.js';
 
 const failed = (stage: 'build' | 'reference' | 'export' | 'serialize' | 'validate') => ({
   kind: 'result' as const,
-  reply: { type: 'result' as const, id: 'c', ok: false as const, error: { stage, type: 'E', message: 'boom' }, timingsMs: {} },
+  reply: {
+    type: 'result' as const,
+    id: 'c',
+    ok: false as const,
+    error: { stage, type: 'E', message: 'boom' },
+    timingsMs: {},
+  },
 });
 
 describe('classifyConversion', () => {
   it('blames the converter for export failures only', () => {
-    expect(classifyConversion(failed('export'), 10)).toMatchObject({ done: true, outcome: 'conversion-crash' });
-    expect(classifyConversion(failed('serialize'), 10)).toMatchObject({ done: true, outcome: 'invalid-model' });
-    expect(classifyConversion(failed('validate'), 10)).toMatchObject({ done: true, outcome: 'invalid-model' });
+    expect(classifyConversion(failed('export'), 10)).toMatchObject({
+      done: true,
+      outcome: 'conversion-crash',
+    });
+    expect(classifyConversion(failed('serialize'), 10)).toMatchObject({
+      done: true,
+      outcome: 'invalid-model',
+    });
+    expect(classifyConversion(failed('validate'), 10)).toMatchObject({
+      done: true,
+      outcome: 'invalid-model',
+    });
     expect(classifyConversion(failed('build'), 10)).toMatchObject({ done: true, outcome: 'reference-error' });
-    expect(classifyConversion(failed('reference'), 10)).toMatchObject({ done: true, outcome: 'reference-error' });
+    expect(classifyConversion(failed('reference'), 10)).toMatchObject({
+      done: true,
+      outcome: 'reference-error',
+    });
   });
 
   it('hands a converted case on to the runtime check', () => {
     const ok = {
       kind: 'result' as const,
       reply: {
-        type: 'result' as const, id: 'c', ok: true as const, model: 'model.onnx', tensors: 't.json', opTypes: [], opset: 14,
-        inputNames: ['x'], outputNames: ['y'], warnings: [], timingsMs: { export: 12 },
+        type: 'result' as const,
+        id: 'c',
+        ok: true as const,
+        model: 'model.onnx',
+        tensors: 't.json',
+        opTypes: [],
+        opset: 14,
+        inputNames: ['x'],
+        outputNames: ['y'],
+        warnings: [],
+        timingsMs: { export: 12 },
       },
     };
     expect(classifyConversion(ok, 10)).toEqual({ done: false, timingsMs: { export: 12 } });
@@ -29,11 +56,22 @@ describe('classifyConversion', () => {
   it('turns a timeout during export into hang, during the reference into reference-error', () => {
     const v = classifyConversion({ kind: 'timeout', stage: 'export', elapsedMs: 5001 }, 5);
     expect(v).toMatchObject({ done: true, outcome: 'hang', error: { stage: 'export', type: 'Timeout' } });
-    expect(classifyConversion({ kind: 'timeout', stage: 'reference', elapsedMs: 5001 }, 5)).toMatchObject({ outcome: 'reference-error' });
+    expect(classifyConversion({ kind: 'timeout', stage: 'reference', elapsedMs: 5001 }, 5)).toMatchObject({
+      outcome: 'reference-error',
+    });
   });
 
   it('records a dead worker with its signal and the tail of its stderr', () => {
-    const v = classifyConversion({ kind: 'crashed', stage: 'export', exitCode: null, signal: 'SIGSEGV', stderr: 'a\nb\nFatal Python error: Segmentation fault\n' }, 5);
+    const v = classifyConversion(
+      {
+        kind: 'crashed',
+        stage: 'export',
+        exitCode: null,
+        signal: 'SIGSEGV',
+        stderr: 'a\nb\nFatal Python error: Segmentation fault\n',
+      },
+      5,
+    );
     expect(v).toMatchObject({ done: true, outcome: 'conversion-crash', error: { type: 'WorkerCrash' } });
     if (v.done) {
       expect(v.error.message).toContain('signal SIGSEGV');
@@ -55,7 +93,10 @@ describe('classifyCheck', () => {
       {
         kind: 'checked',
         reply: {
-          type: 'checked', id: 'c', outcome: 'wrong-output', timingsMs: { load: 1, run: 1 },
+          type: 'checked',
+          id: 'c',
+          outcome: 'wrong-output',
+          timingsMs: { load: 1, run: 1 },
           outputs: [
             { name: 'a', pass: true, maxAbsErr: 0, maxRelErr: 0 },
             { name: 'b', pass: false, maxAbsErr: 0.5, maxRelErr: 0.1, mismatched: 3, total: 10 },
@@ -69,11 +110,19 @@ describe('classifyCheck', () => {
   });
 
   it('maps a runtime that dies while loading to invalid-model, while running to runtime-crash', () => {
-    expect(classifyCheck({ kind: 'crashed', stage: 'load', exitCode: null, signal: 'SIGABRT', stderr: '' }, 5).outcome).toBe('invalid-model');
-    expect(classifyCheck({ kind: 'crashed', stage: 'run', exitCode: 1, signal: null, stderr: '' }, 5).outcome).toBe('runtime-crash');
+    expect(
+      classifyCheck({ kind: 'crashed', stage: 'load', exitCode: null, signal: 'SIGABRT', stderr: '' }, 5)
+        .outcome,
+    ).toBe('invalid-model');
+    expect(
+      classifyCheck({ kind: 'crashed', stage: 'run', exitCode: 1, signal: null, stderr: '' }, 5).outcome,
+    ).toBe('runtime-crash');
   });
 
   it('maps a runtime timeout to hang', () => {
-    expect(classifyCheck({ kind: 'timeout', stage: 'run', elapsedMs: 9000 }, 5)).toMatchObject({ outcome: 'hang', error: { stage: 'run' } });
+    expect(classifyCheck({ kind: 'timeout', stage: 'run', elapsedMs: 9000 }, 5)).toMatchObject({
+      outcome: 'hang',
+      error: { stage: 'run' },
+    });
   });
 });

@@ -19,8 +19,16 @@ describe('a run over the fault corpus', () => {
       corpus,
       corpus.cases,
       {
-        out, jobs: 2, python: PYTHON, adapter: 'torch.onnx', timeoutS: 60, memoryLimitMb: 1536, opset: null,
-        tolerance: { atol: 1e-3, rtol: 1e-3 }, keepAll: false, resume: false,
+        out,
+        jobs: 2,
+        python: PYTHON,
+        adapter: 'torch.onnx',
+        timeoutS: 60,
+        memoryLimitMb: 1536,
+        opset: null,
+        tolerance: { atol: 1e-3, rtol: 1e-3 },
+        keepAll: false,
+        resume: false,
       },
       { onCaseDone: (r) => seen.push(r.id) },
     );
@@ -53,7 +61,11 @@ describe('a run over the fault corpus', () => {
   });
 
   it('records stage, type and message of failures', () => {
-    expect(outcome('unexportable-fft')?.error).toMatchObject({ stage: 'export', type: expect.stringContaining('UnsupportedOperatorError'), message: expect.stringContaining('fft_rfft') });
+    expect(outcome('unexportable-fft')?.error).toMatchObject({
+      stage: 'export',
+      type: expect.stringContaining('UnsupportedOperatorError'),
+      message: expect.stringContaining('fft_rfft'),
+    });
     expect(outcome('hang-on-export')?.error).toMatchObject({ stage: 'export', type: 'Timeout' });
     expect(outcome('exit-on-export')?.error?.message).toContain('exit code 7');
     expect(outcome('memory-hog')?.error?.type).toBe('MemoryLimitExceeded');
@@ -70,7 +82,13 @@ describe('a run over the fault corpus', () => {
 
   it('checks dynamic axes at the other input size and records timings and settings', () => {
     const mlp = outcome('tiny-mlp')!;
-    expect(mlp.settings).toMatchObject({ seed: 3, opset: 14, inputSets: 2, atol: 1e-3, dynamicAxes: { x: { '0': 'batch' } } });
+    expect(mlp.settings).toMatchObject({
+      seed: 3,
+      opset: 14,
+      inputSets: 2,
+      atol: 1e-3,
+      dynamicAxes: { x: { '0': 'batch' } },
+    });
     expect(mlp.outputs[0].pass).toBe(true);
     expect(mlp.timingsMs.export).toBeGreaterThan(0);
     expect(mlp.timingsMs.load).toBeGreaterThan(0);
@@ -101,8 +119,16 @@ describe('a run over the fault corpus', () => {
       corpus,
       corpus.cases,
       {
-        out, jobs: 1, python: PYTHON, adapter: 'torch.onnx', timeoutS: 60, memoryLimitMb: 1536, opset: null,
-        tolerance: { atol: 1e-3, rtol: 1e-3 }, keepAll: false, resume: true,
+        out,
+        jobs: 1,
+        python: PYTHON,
+        adapter: 'torch.onnx',
+        timeoutS: 60,
+        memoryLimitMb: 1536,
+        opset: null,
+        tolerance: { atol: 1e-3, rtol: 1e-3 },
+        keepAll: false,
+        resume: true,
       },
       { onCaseDone: (r) => again.push(r.id) },
     );

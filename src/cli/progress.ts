@@ -10,20 +10,28 @@ export function progressReporter(
 ): RunEvents & { stop(): void } {
   const line = (r: CaseResult, done: number, total: number) => {
     const t = r.timingsMs;
-    const secs = ((t.build ?? 0) + (t.reference ?? 0) + (t.export ?? 0) + (t.load ?? 0) + (t.run ?? 0)) / 1000;
+    const secs =
+      ((t.build ?? 0) + (t.reference ?? 0) + (t.export ?? 0) + (t.load ?? 0) + (t.run ?? 0)) / 1000;
     const problem = r.outcome === 'ok' ? '' : `  ${caseProblem(r).split('\n')[0].slice(0, 160)}`;
     return `[${String(done).padStart(String(total).length)}/${total}] ${r.id} ${r.outcome} ${secs.toFixed(1)}s${problem}`;
   };
   if (!interactive) {
     return {
       onStart: ({ total, skipped, converter }) =>
-        stream.write(`convgate: ${total} case(s)${skipped ? `, ${skipped} already done` : ''} on ${converter.name} ${converter.version}\n`),
+        stream.write(
+          `convgate: ${total} case(s)${skipped ? `, ${skipped} already done` : ''} on ${converter.name} ${converter.version}\n`,
+        ),
       onCaseDone: (r, done, total) => stream.write(line(r, done, total) + '\n'),
       stop: () => undefined,
     };
   }
   const bar = new cliProgress.SingleBar(
-    { stream: stream as NodeJS.WriteStream, format: '{bar} {value}/{total} cases | {eta_formatted} left | {last}', hideCursor: true, clearOnComplete: true },
+    {
+      stream: stream as NodeJS.WriteStream,
+      format: '{bar} {value}/{total} cases | {eta_formatted} left | {last}',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   return {

@@ -39,14 +39,31 @@ export function runCommand(io: CliIo): Command {
   return new Command('run')
     .description('run a corpus through the converter and check every model in ONNX Runtime')
     .option('--corpus <name|file>', 'bundled corpus name (real) or a path to a cases.json', 'real')
-    .requiredOption('--out <dir>', 'results folder (results.jsonl, results.json, cases/<id>/ of failing cases)')
+    .requiredOption(
+      '--out <dir>',
+      'results folder (results.jsonl, results.json, cases/<id>/ of failing cases)',
+    )
     .option('--jobs <n>', 'parallel converter / runtime workers', positiveInt('--jobs'), DEFAULT_JOBS)
     .option('--filter <regexp>', 'only cases whose id or family matches')
     .option('--python <path>', 'Python interpreter of the converter under test', DEFAULT_PYTHON)
     .option('--adapter <name>', 'converter adapter: torch.onnx | onnx-version-converter', 'torch.onnx')
-    .option('--timeout <seconds>', 'time limit per case for conversion, and again for the runtime check', positiveNumber('--timeout'), 120)
-    .option('--memory-limit <MiB>', 'kill a converter worker above this resident memory', positiveInt('--memory-limit'), 6144)
-    .option('--opset <n>', 'ONNX opset for cases that do not set one (default: the converter default)', positiveInt('--opset'))
+    .option(
+      '--timeout <seconds>',
+      'time limit per case for conversion, and again for the runtime check',
+      positiveNumber('--timeout'),
+      120,
+    )
+    .option(
+      '--memory-limit <MiB>',
+      'kill a converter worker above this resident memory',
+      positiveInt('--memory-limit'),
+      6144,
+    )
+    .option(
+      '--opset <n>',
+      'ONNX opset for cases that do not set one (default: the converter default)',
+      positiveInt('--opset'),
+    )
     .option('--atol <x>', 'absolute tolerance', nonNegativeNumber('--atol'), DEFAULT_TOLERANCE.atol)
     .option('--rtol <x>', 'relative tolerance', nonNegativeNumber('--rtol'), DEFAULT_TOLERANCE.rtol)
     .option('--keep-all', 'keep models and tensors of passing cases too', false)
@@ -72,7 +89,9 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     throw e;
   }
   if (cases.length === 0) {
-    io.stderr(`convgate run: --filter ${JSON.stringify(flags.filter)} matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}\n`);
+    io.stderr(
+      `convgate run: --filter ${JSON.stringify(flags.filter)} matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}\n`,
+    );
     return 2;
   }
   const options: RunOptions = {
@@ -87,7 +106,12 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     keepAll: flags.keepAll,
     resume: flags.resume,
   };
-  const progress = flags.progress ? progressReporter(io.interactive ? process.stderr : { write: (t: string) => (io.stderr(t), true) }, io.interactive) : undefined;
+  const progress = flags.progress
+    ? progressReporter(
+        io.interactive ? process.stderr : { write: (t: string) => (io.stderr(t), true) },
+        io.interactive,
+      )
+    : undefined;
   try {
     const doc = await runCases(corpus, cases, options, progress, { filter: flags.filter ?? null });
     progress?.stop();

@@ -23,7 +23,11 @@ export const ReadyReply = z.object({
 });
 export type ReadyReply = z.infer<typeof ReadyReply>;
 
-export const FatalReply = z.object({ type: z.literal('fatal'), error: z.string(), python: z.string().optional() });
+export const FatalReply = z.object({
+  type: z.literal('fatal'),
+  error: z.string(),
+  python: z.string().optional(),
+});
 
 export const StageReply = z.object({ type: z.literal('stage'), id: z.string(), stage: z.string() });
 
@@ -57,7 +61,13 @@ export type FailedReply = z.infer<typeof FailedReply>;
 export const ResultReply = z.discriminatedUnion('ok', [ConvertedReply, FailedReply]);
 export type ResultReply = z.infer<typeof ResultReply>;
 
-export const AnyReply = z.union([ReadyReply, FatalReply, StageReply, ResultReply, z.object({ type: z.literal('protocol-error'), message: z.string() })]);
+export const AnyReply = z.union([
+  ReadyReply,
+  FatalReply,
+  StageReply,
+  ResultReply,
+  z.object({ type: z.literal('protocol-error'), message: z.string() }),
+]);
 export type AnyReply = z.infer<typeof AnyReply>;
 
 /** A case as the worker receives it: every default resolved (seed, opset, tolerance are explicit). */

@@ -54,7 +54,13 @@ export class PythonWorker {
   ) {}
 
   static async start(options: PythonWorkerOptions): Promise<PythonWorker> {
-    const args = [WORKER_SCRIPT, '--adapter', options.adapter ?? 'torch.onnx', '--threads', String(options.threads ?? 1)];
+    const args = [
+      WORKER_SCRIPT,
+      '--adapter',
+      options.adapter ?? 'torch.onnx',
+      '--threads',
+      String(options.threads ?? 1),
+    ];
     for (const p of options.corpusPaths ?? []) args.push('--corpus-path', p);
     const child = spawn(options.python, args, {
       env: options.env ?? process.env,
@@ -64,13 +70,20 @@ export class PythonWorker {
     child.stdout!.on('data', (d) => startup.push(d));
     child.stderr!.on('data', (d) => startup.push(d));
     const spawnError = new Promise<never>((_, reject) =>
-      child.once('error', (e) => reject(new WorkerStartError(`cannot start Python interpreter ${options.python}: ${e.message}`))),
+      child.once('error', (e) =>
+        reject(new WorkerStartError(`cannot start Python interpreter ${options.python}: ${e.message}`)),
+      ),
     );
-    const lines = createInterface({ input: child.stdio[3] as Readable, crlfDelay: Infinity })[Symbol.asyncIterator]();
+    const lines = createInterface({ input: child.stdio[3] as Readable, crlfDelay: Infinity })[
+      Symbol.asyncIterator
+    ]();
     const timeoutMs = options.startTimeoutMs ?? 180_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new WorkerStartError(`the Python worker did not start within ${timeoutMs / 1000}s`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new WorkerStartError(`the Python worker did not start within ${timeoutMs / 1000}s`)),
+        timeoutMs,
+      );
     });
     try {
       const first = await Promise.race([lines.next(), spawnError, timeout]);
@@ -81,8 +94,10 @@ export class PythonWorker {
         );
       }
       const reply = AnyReply.parse(JSON.parse(first.value));
-      if (reply.type === 'fatal') throw new WorkerStartError(`the Python worker (${options.python}) could not start: ${reply.error}`);
-      if (reply.type !== 'ready') throw new WorkerStartError(`the Python worker sent ${reply.type} before ready`);
+      if (reply.type === 'fatal')
+        throw new WorkerStartError(`the Python worker (${options.python}) could not start: ${reply.error}`);
+      if (reply.type !== 'ready')
+        throw new WorkerStartError(`the Python worker sent ${reply.type} before ready`);
       spawnError.catch(() => undefined); // later process errors surface as exits
       const worker = new PythonWorker(child, reply, options, lines);
       worker.attach(startup);
@@ -151,7 +166,6 @@ export class PythonWorker {
     if (this.pending) throw new Error('convert() while another request is in flight');
     const started = Date.now();
     return new Promise<ConvertOutcome>((resolve) => {
-      let watchdog: NodeJS.Timeout | undefined;
       let memoryPoll: NodeJS.Timeout | undefined;
       const pending: Pending = {
         id: request.id,
@@ -169,7 +183,7 @@ export class PythonWorker {
         this.child.kill('SIGKILL');
         pending.resolve(outcome);
       };
-      watchdog = setTimeout(
+      const watchdog = setTimeout(
         () => killWith({ kind: 'timeout', stage: pending.stage, elapsedMs: Date.now() - started }),
         limits.timeoutMs,
       );
@@ -178,7 +192,8 @@ export class PythonWorker {
         const pid = this.child.pid;
         memoryPoll = setInterval(() => {
           void residentMb(pid).then((rss) => {
-            if (rss !== null && rss > limitMb) killWith({ kind: 'memory', stage: pending.stage, rssMb: Math.round(rss) });
+            if (rss !== null && rss > limitMb)
+              killWith({ kind: 'memory', stage: pending.stage, rssMb: Math.round(rss) });
           });
         }, 200);
       }

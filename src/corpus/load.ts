@@ -20,7 +20,9 @@ export class CorpusError extends Error {}
 export const BUNDLED_CORPORA = ['real'] as const;
 
 export function bundledCorpusFile(name: string): string | null {
-  return (BUNDLED_CORPORA as readonly string[]).includes(name) ? path.join(CORPUS_DIR, name, 'cases.json') : null;
+  return (BUNDLED_CORPORA as readonly string[]).includes(name)
+    ? path.join(CORPUS_DIR, name, 'cases.json')
+    : null;
 }
 
 export async function loadCorpusFile(file: string): Promise<Corpus> {
@@ -99,7 +101,9 @@ export function filterCases(cases: CaseDef[], pattern: string | null | undefined
   try {
     re = new RegExp(pattern);
   } catch (e) {
-    throw new CorpusError(`--filter: ${JSON.stringify(pattern)} is not a valid regular expression: ${(e as Error).message}`);
+    throw new CorpusError(
+      `--filter: ${JSON.stringify(pattern)} is not a valid regular expression: ${(e as Error).message}`,
+    );
   }
   return cases.filter((c) => re.test(c.id) || re.test(c.family));
 }

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 
 /** Tensor dtypes understood by the worker's tensor format and by the checker. */
-export const DTYPES = ['float32', 'float64', 'float16', 'int8', 'uint8', 'int16', 'int32', 'int64', 'bool'] as const;
+export const DTYPES = [
+  'float32',
+  'float64',
+  'float16',
+  'int8',
+  'uint8',
+  'int16',
+  'int32',
+  'int64',
+  'bool',
+] as const;
 export const DType = z.enum(DTYPES);
 export type DType = z.infer<typeof DType>;
 

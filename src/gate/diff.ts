@@ -199,12 +199,8 @@ export function diffResults(
     if (sa < sb) {
       report.regressions.push(change(b, a, `${b.outcome} → ${a.outcome}`));
     } else if (sa > sb) {
-      (b.outcome === 'ok'
-        ? report.changedFailures
-        : a.outcome === 'ok'
-          ? report.fixes
-          : report.changedFailures
-      ).push(change(b, a, `${b.outcome} → ${a.outcome}`));
+      // Better, but only `ok` is a fix: e.g. crash → wrong-output is listed, since a silent wrong model is worse for users.
+      (a.outcome === 'ok' ? report.fixes : report.changedFailures).push(change(b, a, `${b.outcome} → ${a.outcome}`));
     } else if (a.outcome === 'ok') {
       const slow = slowChanges(b, a, o);
       if (slow.length) report.slow.push(...slow);

@@ -38,7 +38,9 @@ export function renderRunReport(doc: ResultsDoc): string {
   const counts = countOutcomes(doc.cases);
   const lines: string[] = [];
   const failing = doc.cases.filter((c) => c.outcome !== 'ok');
-  lines.push(`## convgate: ${escapeInline(doc.corpus.name)} corpus on ${escapeInline(doc.converter.name)} ${escapeInline(doc.converter.version)}`);
+  lines.push(
+    `## convgate: ${escapeInline(doc.corpus.name)} corpus on ${escapeInline(doc.converter.name)} ${escapeInline(doc.converter.version)}`,
+  );
   lines.push('');
   lines.push(
     `${doc.cases.length} case(s) in ${seconds(doc.durationMs)}` +
@@ -56,11 +58,17 @@ export function renderRunReport(doc: ResultsDoc): string {
     lines.push('| case | family | outcome | problem |', '|---|---|---|---|');
     const order = (c: CaseResult) => OUTCOMES.indexOf(c.outcome);
     for (const c of [...failing].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id))) {
-      lines.push(`| ${escapeInline(c.id, 80)} | ${escapeInline(c.family, 40)} | ${c.outcome} | ${escapeInline(caseProblem(c), 240)} |`);
+      lines.push(
+        `| ${escapeInline(c.id, 80)} | ${escapeInline(c.family, 40)} | ${c.outcome} | ${escapeInline(caseProblem(c), 240)} |`,
+      );
     }
     lines.push('');
     const kept = failing.filter((c) => c.artifacts && isFailure(c.outcome));
-    if (kept.length) lines.push(`Models and tensors of failing cases are kept under \`cases/<id>/\` in the results folder.`, '');
+    if (kept.length)
+      lines.push(
+        `Models and tensors of failing cases are kept under \`cases/<id>/\` in the results folder.`,
+        '',
+      );
   } else {
     lines.push('All cases ok.', '');
   }

@@ -3,7 +3,17 @@ import { OUTCOMES } from './outcome.js';
 
 export const SCHEMA_VERSION = 1;
 
-const Stage = z.enum(['build', 'reference', 'export', 'serialize', 'validate', 'load', 'run', 'compare', 'worker']);
+const Stage = z.enum([
+  'build',
+  'reference',
+  'export',
+  'serialize',
+  'validate',
+  'load',
+  'run',
+  'compare',
+  'worker',
+]);
 export type Stage = z.infer<typeof Stage>;
 
 export const CaseError = z.object({
@@ -74,15 +84,17 @@ export const ResultsDoc = z.object({
   tool: z.object({ name: z.string(), version: z.string() }),
   converter: z.object({ name: z.string(), version: z.string() }).passthrough(),
   environment: z.record(z.string(), z.unknown()),
-  settings: z.object({
-    corpus: z.string(),
-    atol: z.number(),
-    rtol: z.number(),
-    opset: z.number().int().nullable(),
-    timeoutS: z.number(),
-    jobs: z.number().int().positive(),
-    filter: z.string().nullable(),
-  }).passthrough(),
+  settings: z
+    .object({
+      corpus: z.string(),
+      atol: z.number(),
+      rtol: z.number(),
+      opset: z.number().int().nullable(),
+      timeoutS: z.number(),
+      jobs: z.number().int().positive(),
+      filter: z.string().nullable(),
+    })
+    .passthrough(),
   corpus: z.object({ name: z.string(), hash: z.string(), cases: z.number().int().nonnegative() }),
   startedAt: z.string(),
   finishedAt: z.string(),

@@ -86,7 +86,9 @@ export async function readResultsDoc(fileOrDir: string): Promise<ResultsDoc> {
   const parsed = ResultsDoc.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ResultsError(`${file}: not a convgate results document: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ResultsError(
+      `${file}: not a convgate results document: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
   }
   return parsed.data;
 }

@@ -42,7 +42,11 @@ export function classifyConversion(o: ConvertOutcome, timeoutS: number): Convers
     return {
       done: true,
       outcome: source ? 'reference-error' : 'hang',
-      error: { stage, type: 'Timeout', message: `no result after ${timeoutS}s (${Math.round(o.elapsedMs)} ms) during ${o.stage}; worker killed` },
+      error: {
+        stage,
+        type: 'Timeout',
+        message: `no result after ${timeoutS}s (${Math.round(o.elapsedMs)} ms) during ${o.stage}; worker killed`,
+      },
       timingsMs: {},
     };
   }
@@ -50,7 +54,11 @@ export function classifyConversion(o: ConvertOutcome, timeoutS: number): Convers
     return {
       done: true,
       outcome: source ? 'reference-error' : 'conversion-crash',
-      error: { stage, type: 'MemoryLimitExceeded', message: `worker used ${o.rssMb} MiB during ${o.stage}; killed` },
+      error: {
+        stage,
+        type: 'MemoryLimitExceeded',
+        message: `worker used ${o.rssMb} MiB during ${o.stage}; killed`,
+      },
       timingsMs: {},
     };
   }
@@ -61,7 +69,9 @@ export function classifyConversion(o: ConvertOutcome, timeoutS: number): Convers
     error: {
       stage,
       type: 'WorkerCrash',
-      message: `the converter process died (${how}) during ${o.stage}` + (o.stderr.trim() ? `:\n${lastLines(o.stderr)}` : ''),
+      message:
+        `the converter process died (${how}) during ${o.stage}` +
+        (o.stderr.trim() ? `:\n${lastLines(o.stderr)}` : ''),
     },
     timingsMs: {},
   };
@@ -97,7 +107,11 @@ export function classifyCheck(r: CheckResult, timeoutS: number): CheckVerdict {
       outcome: 'hang',
       outputs: [],
       timingsMs: { load: null, run: null },
-      error: { stage, type: 'Timeout', message: `ONNX Runtime gave no result after ${timeoutS}s during ${r.stage}; worker killed` },
+      error: {
+        stage,
+        type: 'Timeout',
+        message: `ONNX Runtime gave no result after ${timeoutS}s during ${r.stage}; worker killed`,
+      },
     };
   }
   const how = r.signal ? `signal ${r.signal}` : `exit code ${r.exitCode}`;
@@ -108,7 +122,8 @@ export function classifyCheck(r: CheckResult, timeoutS: number): CheckVerdict {
     error: {
       stage,
       type: 'RuntimeCrash',
-      message: `ONNX Runtime died (${how}) during ${r.stage}` + (r.stderr.trim() ? `:\n${lastLines(r.stderr)}` : ''),
+      message:
+        `ONNX Runtime died (${how}) during ${r.stage}` + (r.stderr.trim() ? `:\n${lastLines(r.stderr)}` : ''),
     },
   };
 }

@@ -53,7 +53,11 @@ export async function runCases(
     threads: 1,
     memoryLimitMb: opts.memoryLimitMb,
   };
-  const converters = await startAll(jobs, () => PythonWorker.start(workerOptions), (w) => w.kill());
+  const converters = await startAll(
+    jobs,
+    () => PythonWorker.start(workerOptions),
+    (w) => w.kill(),
+  );
   const ready = converters[0].ready;
   const idleOrt: OrtWorker[] = [];
   const ortLimit = pLimit(jobs);
@@ -62,7 +66,10 @@ export async function runCases(
 
   const results = new Map<string, CaseResult>(kept.map((r) => [r.id, r]));
   let done = kept.length;
-  const finish = async (rc: ResolvedCase, partial: Omit<CaseResult, 'id' | 'kind' | 'family' | 'settings'>) => {
+  const finish = async (
+    rc: ResolvedCase,
+    partial: Omit<CaseResult, 'id' | 'kind' | 'family' | 'settings'>,
+  ) => {
     const dir = caseDirOf(opts.out, rc.def.id);
     const result: CaseResult = {
       id: rc.def.id,
@@ -85,13 +92,23 @@ export async function runCases(
     events.onCaseDone?.(result, done, cases.length);
   };
 
-  const check = (rc: ResolvedCase, conversion: Record<string, number>, reply: { opTypes: string[]; warnings: string[]; model: string; tensors: string }) =>
+  const check = (
+    rc: ResolvedCase,
+    conversion: Record<string, number>,
+    reply: { opTypes: string[]; warnings: string[]; model: string; tensors: string },
+  ) =>
     ortLimit(async () => {
       let worker = idleOrt.pop();
       if (!worker || !worker.alive) worker = await OrtWorker.start();
       const timeoutS = rc.settings.timeoutS;
       const r = await worker.check(
-        { id: rc.def.id, caseDir: caseDirOf(opts.out, rc.def.id), model: reply.model, tensors: reply.tensors, tolerance: { atol: rc.settings.atol, rtol: rc.settings.rtol } },
+        {
+          id: rc.def.id,
+          caseDir: caseDirOf(opts.out, rc.def.id),
+          model: reply.model,
+          tensors: reply.tensors,
+          tolerance: { atol: rc.settings.atol, rtol: rc.settings.rtol },
+        },
         { timeoutMs: timeoutS * 1000 },
       );
       if (worker.alive) idleOrt.push(worker);
@@ -99,7 +116,13 @@ export async function runCases(
       await finish(rc, {
         outcome: v.outcome,
         outputs: v.outputs,
-        timingsMs: { export: conversion.export ?? null, load: v.timingsMs.load, run: v.timingsMs.run, build: conversion.build ?? null, reference: conversion.reference ?? null },
+        timingsMs: {
+          export: conversion.export ?? null,
+          load: v.timingsMs.load,
+          run: v.timingsMs.run,
+          build: conversion.build ?? null,
+          reference: conversion.reference ?? null,
+        },
         ...(v.error ? { error: v.error } : {}),
         opTypes: reply.opTypes,
         ...(reply.warnings.length ? { warnings: reply.warnings } : {}),
@@ -125,7 +148,13 @@ export async function runCases(
         await finish(rc, {
           outcome: v.outcome,
           outputs: [],
-          timingsMs: { export: v.timingsMs.export ?? null, load: null, run: null, build: v.timingsMs.build ?? null, reference: v.timingsMs.reference ?? null },
+          timingsMs: {
+            export: v.timingsMs.export ?? null,
+            load: null,
+            run: null,
+            build: v.timingsMs.build ?? null,
+            reference: v.timingsMs.reference ?? null,
+          },
           error: v.error,
         });
       } else if (outcome.kind === 'result' && outcome.reply.ok) {

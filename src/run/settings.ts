@@ -30,7 +30,11 @@ export interface ResolvedCase {
 }
 
 /** Makes every setting of a case explicit, so results say exactly what ran. */
-export function resolveCase(def: CaseDef, run: RunOptions, converterDefaultOpset: number | null): ResolvedCase {
+export function resolveCase(
+  def: CaseDef,
+  run: RunOptions,
+  converterDefaultOpset: number | null,
+): ResolvedCase {
   const opset = def.export?.opset ?? run.opset ?? converterDefaultOpset;
   const settings: CaseSettings = {
     seed: def.seed ?? 0,

@@ -72,7 +72,7 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     meaning: 'the title reports an error',
     scope: 'title',
     pattern:
-      /\b(?:errors?|fails?|failed|failure|crash\w*|exception|can't|cannot|unable|not supported|breaks?|broken)\b|\w(?:Error|Exception)\b|报错|错误|失败|エラー|오류|ошибк/i,
+      /\b(?:errors?|fails?|failed|failure|crash\w*|exception|can't|cannot|unable|not supported|breaks?|broken|does(?:n't| not) work|not working)\b|\w(?:Error|Exception)\b|报错|错误|失败|エラー|오류|ошибк/i,
     prior: { symptom: { crash: 0.7 } },
   },
   {
@@ -212,6 +212,13 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     prior: { cause: { 'algorithmic-error': 1.5 }, component: { 'graph-optimization': 3.0 } },
   },
   {
+    id: 'rewrite-logic',
+    meaning: 'the logic of a rewrite or pattern match',
+    pattern:
+      /\brewriters?\b|\brewrite_\w+|\bpattern(?:s| match\w*)\b|\bmatch(?:ed|es|ing)? (?:the |a )?(?:wrong|incorrect)\b|\bdecomposed\b|\bwrong order\b|\bcondition\b[^.\n]{0,30}\b(?:wrong|not checked|too loose|strictly)\b/i,
+    prior: { cause: { 'algorithmic-error': 1.2 } },
+  },
+  {
     id: 'api-usage',
     meaning: 'a question about how to call the converter',
     pattern:
@@ -239,21 +246,21 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     meaning: 'capturing the source graph (tracing, scripting, graph loading)',
     pattern:
       /\btrace sanity check\b|\bTracerWarning\b|\btrac(?:ing|er) (?:fail\w*|errors?|bugs?|issues?|problems?)\b|\bfail\w* (?:to|during|while|when) trac(?:e|ing)\b|\b(?:exclude|skip|ignore)\b[^.\n]{0,40}\bfrom (?:the )?trac(?:e|ing)\b|\b_get_trace_graph\b|\btf_loader\.py\b|\bfreeze_graph\b[^.\n]{0,40}\b(?:fail\w*|errors?)\b|\bsaved ?model\b[^.\n]{0,30}\b(?:load\w*|import\w*) (?:fail\w*|errors?)\b/i,
-    prior: { component: { tracer: 2.5 } },
+    prior: { component: { tracer: 4.0 } },
   },
   {
     id: 'checker',
     meaning: 'the ONNX checker / validation stage reports a problem',
     pattern:
       /\bValidationError\b|\bchecker\b[^.\n]{0,40}\b(?:fails?|failed|errors?|complains?|rejects?)\b|\bcheck_model\b[^\n]{0,40}\b(?:fails?|failed|errors?)\b|\bmodel is invalid\b|onnx_cpp2py_export\.checker|\bvalidat(?:e|ion|or) (?:fails?|failed|errors?)\b/i,
-    prior: { component: { validation: 3.0 } },
+    prior: { component: { validation: 4.5 } },
   },
   {
     id: 'protobuf',
     meaning: 'reading or writing the protobuf model file',
     pattern:
       /\bprotobuf\b|\b2 ?GB\b|\b2GiB\b|\bByteSize\b|SerializeToString|ParseFromString|\bDecodeError\b|\bexternal data\b|\bexceeds? (?:the )?(?:maximum|limit|2)|\bmessage size\b|SavedModel file does not exist|\bfile (?:is )?(?:corrupt|truncated)|\bgoogle\.protobuf/i,
-    prior: { component: { serialization: 3.5 } },
+    prior: { component: { serialization: 4.5 } },
   },
 ];
 
