@@ -53,13 +53,18 @@ export async function runCases(
     threads: 1,
     memoryLimitMb: opts.memoryLimitMb,
   };
+  // Runtime workers start while the converter workers import torch.
+  const ortStarting = startAll(jobs, () => OrtWorker.start(), (w) => void w.stop());
   const converters = await startAll(
     jobs,
     () => PythonWorker.start(workerOptions),
     (w) => w.kill(),
-  );
+  ).catch(async (e: unknown) => {
+    for (const w of await ortStarting.catch(() => [])) void w.stop();
+    throw e;
+  });
   const ready = converters[0].ready;
-  const idleOrt: OrtWorker[] = [];
+  const idleOrt: OrtWorker[] = await ortStarting;
   const ortLimit = pLimit(jobs);
   const defaultOpset = typeof ready.converter.defaultOpset === 'number' ? ready.converter.defaultOpset : null;
   events.onStart?.({ total: cases.length, skipped: kept.length, converter: ready.converter });
