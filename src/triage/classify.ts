@@ -22,7 +22,7 @@ export interface Triage {
 
 const MAX_EVIDENCE = 5;
 /** Contributions smaller than this (in logits) do not count as evidence. */
-const MIN_CONTRIBUTION = 0.15;
+const MIN_CONTRIBUTION = 0.3;
 
 function describeFeature(name: string, ex: Extracted): string {
   if (name.startsWith('sig:')) {
@@ -39,7 +39,9 @@ function describeFeature(name: string, ex: Extracted): string {
 function verdict(model: TriageModel, field: Field, x: FeatureValues, ex: Extracted): FieldVerdict<string> {
   const fm = model.fields[field];
   const scores = scoreField(fm, x);
-  const order = scores.probabilities.map((_, i) => i).sort((a, b) => scores.probabilities[b] - scores.probabilities[a]);
+  const order = scores.probabilities
+    .map((_, i) => i)
+    .sort((a, b) => scores.probabilities[b] - scores.probabilities[a]);
   const [best, second] = order;
   const contributions: { name: string; amount: number }[] = [];
   for (const [name, value] of x) {
@@ -50,7 +52,7 @@ function verdict(model: TriageModel, field: Field, x: FeatureValues, ex: Extract
   }
   contributions.sort((a, b) => b.amount - a.amount || (a.name < b.name ? -1 : 1));
   const evidence = contributions.slice(0, MAX_EVIDENCE).map((c) => describeFeature(c.name, ex));
-  if (evidence.length === 0) evidence.push('no specific cue: the most common label for such issues');
+  if (evidence.length === 0) evidence.push('no specific cue: the usual label for issues like this');
   if (ex.truncated) evidence.push('(body truncated to its head and tail)');
   return {
     label: fm.labels[best],
@@ -72,7 +74,7 @@ function vocabularyOf(model: TriageModel): ReadonlySet<string> {
 
 /** Classifies one issue with a given model (the default model: see index.ts). */
 export function classifyWith(model: TriageModel, issue: IssueText): Triage {
-  const ex = extract(issue);
+  const ex = extract(issue, model.vocabulary.length > 0);
   const x = featureValues(ex, vocabularyOf(model), model.bowScale);
   const out = {} as Record<Field, FieldVerdict<string>>;
   for (const f of FIELDS) out[f] = verdict(model, f, x, ex);

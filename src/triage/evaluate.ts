@@ -18,8 +18,8 @@ export interface CrossValidation {
   seed: number;
   /** Out-of-fold prediction of each example, in input order. */
   predictions: Prediction[];
-  /** Majority label of each example's training folds (the baseline), per field. */
-  majority: Record<Field, string>[];
+  /** Majority label of the whole labeled set, per field: the baseline (slightly optimistic for it). */
+  majority: Record<Field, string>;
 }
 
 export function majorityLabel(examples: readonly LabeledIssue[], field: Field): string {
@@ -44,12 +44,14 @@ export function crossValidate(
     seed,
   );
   const predictions: Prediction[] = new Array(examples.length);
-  const majority: Record<Field, string>[] = new Array(examples.length);
+  const majority = Object.fromEntries(FIELDS.map((f) => [f, majorityLabel(examples, f)])) as Record<
+    Field,
+    string
+  >;
   for (let k = 0; k < folds; k++) {
     const trainSet = examples.filter((_, i) => fold[i] !== k);
     if (trainSet.length === examples.length) continue;
     const model = train(trainSet);
-    const base = Object.fromEntries(FIELDS.map((f) => [f, majorityLabel(trainSet, f)])) as Record<Field, string>;
     examples.forEach((e, i) => {
       if (fold[i] !== k) return;
       const t = classifyWith(model, { title: e.title, body: e.body });
@@ -58,7 +60,6 @@ export function crossValidate(
         cause: { label: t.cause.label, confidence: t.cause.confidence },
         component: { label: t.component.label, confidence: t.component.confidence },
       };
-      majority[i] = base;
     });
   }
   return { folds, seed, predictions, majority };
@@ -75,7 +76,11 @@ export interface FieldMetrics {
   perLabel: { label: string; precision: number; recall: number; f1: number; support: number }[];
 }
 
-export function fieldMetrics(gold: readonly string[], predicted: readonly string[], order: readonly string[]): FieldMetrics {
+export function fieldMetrics(
+  gold: readonly string[],
+  predicted: readonly string[],
+  order: readonly string[],
+): FieldMetrics {
   const present = new Set([...gold, ...predicted]);
   const labels = order.filter((l) => present.has(l));
   const at = new Map(labels.map((l, i) => [l, i]));
@@ -95,11 +100,21 @@ export function fieldMetrics(gold: readonly string[], predicted: readonly string
     return { label, precision, recall, f1, support };
   });
   const macroF1 = perLabel.reduce((a, p) => a + p.f1, 0) / Math.max(1, perLabel.length);
-  return { n: gold.length, accuracy: gold.length ? correct / gold.length : 0, macroF1, labels, confusion, perLabel };
+  return {
+    n: gold.length,
+    accuracy: gold.length ? correct / gold.length : 0,
+    macroF1,
+    labels,
+    confusion,
+    perLabel,
+  };
 }
 
 /** Expected calibration error over equal-width confidence bins. */
-export function expectedCalibrationError(items: readonly { confidence: number; correct: boolean }[], bins = 10): number {
+export function expectedCalibrationError(
+  items: readonly { confidence: number; correct: boolean }[],
+  bins = 10,
+): number {
   const sum = new Array<number>(bins).fill(0);
   const hits = new Array<number>(bins).fill(0);
   const count = new Array<number>(bins).fill(0);
@@ -110,7 +125,8 @@ export function expectedCalibrationError(items: readonly { confidence: number; c
     count[b]++;
   }
   let ece = 0;
-  for (let b = 0; b < bins; b++) if (count[b]) ece += (count[b] / items.length) * Math.abs(sum[b] / count[b] - hits[b] / count[b]);
+  for (let b = 0; b < bins; b++)
+    if (count[b]) ece += (count[b] / items.length) * Math.abs(sum[b] / count[b] - hits[b] / count[b]);
   return ece;
 }
 
@@ -123,7 +139,10 @@ export interface ThresholdRow {
   applied: number;
 }
 
-export function thresholdRow(items: readonly { confidence: number; correct: boolean }[], threshold: number): ThresholdRow {
+export function thresholdRow(
+  items: readonly { confidence: number; correct: boolean }[],
+  threshold: number,
+): ThresholdRow {
   const applied = items.filter((it) => it.confidence >= threshold);
   const right = applied.filter((it) => it.correct).length;
   return {

@@ -31,7 +31,11 @@ function snippetAround(text: string, index: number, length: number): string {
   return s;
 }
 
-export function extract(issue: IssueText): Extracted {
+/**
+ * Signals of an issue, and its candidate learned terms when `withTerms` (tokenizing costs
+ * as much as all the patterns, so it is skipped for models that learned no words).
+ */
+export function extract(issue: IssueText, withTerms = true): Extracted {
   const text = prepareText(issue.title, issue.body);
   const signals = new Map<string, string>();
   for (const signal of PATTERN_SIGNALS) {
@@ -40,10 +44,13 @@ export function extract(issue: IssueText): Extracted {
     if (m) signals.set(signal.id, snippetAround(where, m.index, m[0].length));
   }
   const fired = new Set(signals.keys());
-  for (const signal of DERIVED_SIGNALS) if (signal.when(fired)) signals.set(signal.id, '');
+  const textLength = text.all.trim().length;
+  for (const signal of DERIVED_SIGNALS) if (signal.when(fired, textLength)) signals.set(signal.id, '');
   const terms = new Set<string>();
-  for (const token of tokenize(text.all)) terms.add(`w:${token}`);
-  for (const name of exceptionNames(text.all)) terms.add(`exc:${name}`);
+  if (withTerms) {
+    for (const token of tokenize(text.all)) terms.add(`w:${token}`);
+    for (const name of exceptionNames(text.all)) terms.add(`exc:${name}`);
+  }
   return { signals, terms, truncated: text.truncated };
 }
 
@@ -51,7 +58,11 @@ export function extract(issue: IssueText): Extracted {
 export type FeatureValues = Map<string, number>;
 
 /** Feature values of an extraction, given the learned vocabulary and the bag-of-words scale. */
-export function featureValues(ex: Extracted, vocabulary: ReadonlySet<string>, bowScale: number): FeatureValues {
+export function featureValues(
+  ex: Extracted,
+  vocabulary: ReadonlySet<string>,
+  bowScale: number,
+): FeatureValues {
   const values: FeatureValues = new Map();
   for (const id of ex.signals.keys()) values.set(`sig:${id}`, 1);
   const known = [...ex.terms].filter((t) => vocabulary.has(t));

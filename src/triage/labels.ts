@@ -1,8 +1,22 @@
 // The three label fields of the triage taxonomy (DESIGN.md, "Issue taxonomy"),
 // after the seed paper (Jajal et al., ISSTA 2024).
 
-export const SYMPTOMS = ['crash', 'wrong-model', 'build-failure', 'bad-performance', 'hang', 'unreported'] as const;
-export const CAUSES = ['incompatibility', 'type-problem', 'shape-problem', 'algorithmic-error', 'api-misuse', 'other'] as const;
+export const SYMPTOMS = [
+  'crash',
+  'wrong-model',
+  'build-failure',
+  'bad-performance',
+  'hang',
+  'unreported',
+] as const;
+export const CAUSES = [
+  'incompatibility',
+  'type-problem',
+  'shape-problem',
+  'algorithmic-error',
+  'api-misuse',
+  'other',
+] as const;
 export const COMPONENTS = [
   'node-conversion',
   'graph-optimization',
@@ -72,13 +86,18 @@ const COMPONENT_FROM_SHEET: Record<string, Component> = {
   'Not Dis.': 'unknown',
 };
 
-function fromSheet<T extends string>(table: Record<string, T>, own: readonly T[], value: string): T | undefined {
+function fromSheet<T extends string>(
+  table: Record<string, T>,
+  own: readonly T[],
+  value: string,
+): T | undefined {
   // Accept convgate names as well, so hand-made labeled files need no sheet strings.
   if ((own as readonly string[]).includes(value)) return value as T;
   return table[value.trim()];
 }
 
-export const symptomFromSheet = (v: string): Symptom | undefined => fromSheet(SYMPTOM_FROM_SHEET, SYMPTOMS, v);
+export const symptomFromSheet = (v: string): Symptom | undefined =>
+  fromSheet(SYMPTOM_FROM_SHEET, SYMPTOMS, v);
 export const causeFromSheet = (v: string): Cause | undefined => fromSheet(CAUSE_FROM_SHEET, CAUSES, v);
 export const componentFromSheet = (v: string): Component | undefined =>
   fromSheet(COMPONENT_FROM_SHEET, COMPONENTS, v);

@@ -1,5 +1,7 @@
 // The triage model: per field, a multinomial logistic regression over named features
-// (hand-written signals, words, exception names) with a softmax temperature.
+// (hand-written signals, words, exception names). Calibration divides the evidence part of
+// the score (not the label bias) by a fitted temperature: an issue that says nothing keeps
+// the plain base rate instead of a sharpened one.
 
 import type { FeatureValues } from './features.js';
 import { FIELDS, LABELS_OF, type Field } from './labels.js';
@@ -10,7 +12,7 @@ export interface FieldModel {
   bias: number[];
   /** Feature name -> one weight per label. Features not listed weigh 0. */
   weights: Record<string, number[]>;
-  /** Softmax temperature fitted on held-out predictions, so confidences are calibrated. */
+  /** Divides the evidence score; fitted on held-out predictions so confidences are calibrated. */
   temperature: number;
 }
 
@@ -26,40 +28,56 @@ export interface TriageModel {
 
 export interface LabelScores {
   labels: string[];
-  /** Raw scores (logits) before the temperature. */
+  /** Scores before calibration: bias + evidence. */
   logits: number[];
   /** Calibrated probabilities. */
   probabilities: number[];
 }
 
-export function softmax(logits: readonly number[], temperature = 1): number[] {
-  const scaled = logits.map((z) => z / temperature);
-  const max = Math.max(...scaled);
-  const exps = scaled.map((z) => Math.exp(z - max));
+export function softmax(logits: readonly number[]): number[] {
+  const max = Math.max(...logits);
+  const exps = logits.map((z) => Math.exp(z - max));
   const sum = exps.reduce((a, b) => a + b, 0);
   return exps.map((e) => e / sum);
 }
 
+/** Calibrated probabilities: softmax(bias + evidence / temperature). */
+export function calibrated(
+  bias: readonly number[],
+  evidence: readonly number[],
+  temperature: number,
+): number[] {
+  return softmax(bias.map((b, k) => b + evidence[k] / temperature));
+}
+
 export function scoreField(field: FieldModel, x: FeatureValues): LabelScores {
-  const logits = [...field.bias];
+  const evidence = field.bias.map(() => 0);
   for (const [name, value] of x) {
     const w = field.weights[name];
     if (!w) continue;
-    for (let k = 0; k < logits.length; k++) logits[k] += value * w[k];
+    for (let k = 0; k < evidence.length; k++) evidence[k] += value * w[k];
   }
-  return { labels: field.labels, logits, probabilities: softmax(logits, field.temperature) };
+  return {
+    labels: field.labels,
+    logits: field.bias.map((b, k) => b + evidence[k]),
+    probabilities: calibrated(field.bias, evidence, field.temperature),
+  };
 }
 
 /** Checks a model (e.g. the generated default) against the label sets of this version. */
 export function assertModelShape(model: TriageModel): void {
-  if (model.format !== 'convgate-triage/1') throw new Error(`unknown triage model format ${String(model.format)}`);
+  if (model.format !== 'convgate-triage/1')
+    throw new Error(`unknown triage model format ${String(model.format)}`);
   for (const f of FIELDS) {
     const fm = model.fields[f];
     const expected = LABELS_OF[f] as readonly string[];
-    if (!fm || fm.labels.join() !== expected.join()) throw new Error(`triage model: labels of ${f} do not match`);
-    if (fm.bias.length !== expected.length) throw new Error(`triage model: bias of ${f} has the wrong length`);
+    if (!fm || fm.labels.join() !== expected.join())
+      throw new Error(`triage model: labels of ${f} do not match`);
+    if (fm.bias.length !== expected.length)
+      throw new Error(`triage model: bias of ${f} has the wrong length`);
     for (const [name, w] of Object.entries(fm.weights)) {
-      if (w.length !== expected.length) throw new Error(`triage model: weights of ${f}/${name} have the wrong length`);
+      if (w.length !== expected.length)
+        throw new Error(`triage model: weights of ${f}/${name} have the wrong length`);
     }
   }
 }

@@ -30,7 +30,8 @@ export interface PatternSignal {
 export interface DerivedSignal {
   id: string;
   meaning: string;
-  when: (fired: ReadonlySet<string>) => boolean;
+  /** `textLength`: characters of title + body, so silence can be told from an empty issue. */
+  when: (fired: ReadonlySet<string>, textLength: number) => boolean;
   prior: SignalPrior;
 }
 
@@ -144,22 +145,31 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
   {
     id: 'opset-support',
     meaning: 'a request for a new opset or domain',
-    pattern: /\bopset ?(?:version )?\d+ support\b|\bsupport (?:for )?(?:onnx )?opset ?\d+|\bsupport (?:the )?[\w.]+ domains?\b|\bmultiple domains\b/i,
+    pattern:
+      /\bopset ?(?:version )?\d+ support\b|\bsupport (?:for )?(?:onnx )?opset ?\d+|\bsupport (?:the )?[\w.]+ domains?\b/i,
     prior: { symptom: { unreported: 1.5 }, cause: { incompatibility: 1.0 }, component: { unknown: 2.0 } },
   },
   {
     id: 'build-or-install',
     meaning: 'the converter cannot be built, installed or imported',
     pattern:
-      /\bNo module named\b|\bModuleNotFoundError\b|\bImportError\b|\bcannot import name\b|\bDLL load failed\b|\bfail(?:s|ed)? to (?:build|compile|install)\b|\bbuild (?:fail(?:s|ed|ure)?|error|broken)\b|\bbuild flavou?r\b|\bpip install (?:fail\w*|error)|\bcompil(?:e|ation|er) (?:error|fail\w*)|\bundefined (?:reference|symbol)\b|\blinker (?:error|fail\w*)|\b(?:gcc|cmake|setup\.py|wheel)\b[^.\n]{0,40}\b(?:error|fail\w*|doesn't work|does not work)\b|\bdependency (?:conflict|resolution)|\bconflict is caused by\b|\bResolutionImpossible\b|\bcould not find a version\b|\bcould not be installed\b|安装失败|编译失败|インストールでき|ビルドに失敗/i,
-    prior: { symptom: { 'build-failure': 4.0, crash: -0.5 }, cause: { other: 2.0 }, component: { unknown: 3.0 } },
+      /\bNo module named\b|\bModuleNotFoundError\b|\bImportError\b|\bcannot import name\b|\bDLL load failed\b|\bfail(?:s|ed)? to (?:build|compile|install)\b|\bbuild (?:fail(?:s|ed|ure)?|error|broken)\b|\bpip install (?:fail\w*|error)|\bcompil(?:e|ation|er) (?:error|fail\w*)|\bundefined (?:reference|symbol)\b|\blinker (?:error|fail\w*)|\b(?:gcc|cmake|setup\.py|wheel)\b[^.\n]{0,40}\b(?:error|fail\w*|doesn't work|does not work)\b|\bdependency (?:conflict|resolution)|\bconflict is caused by\b|\bResolutionImpossible\b|\bcould not find a version\b|\bcould not be installed\b|安装失败|编译失败|インストールでき|ビルドに失敗/i,
+    prior: {
+      symptom: { 'build-failure': 4.0, crash: -0.5 },
+      cause: { other: 2.0 },
+      component: { unknown: 3.0 },
+    },
   },
   {
     id: 'performance',
     meaning: 'the model is slow or bloated',
     pattern:
       /\bslow(?:er|ly|down|s)?\b|\bperformance\b|\blatency\b|\binference time\b|\bthroughput\b|\bspeed ?up\b|\bcostly\b|\bredundant\b|\bunnecessary\b|\bsuperfluous\b|\bduplicat(?:e|ed|es)\b|\btoo many (?:nodes|ops|casts|transposes|reshapes)\b|\bbloat\w*|\bmemory (?:usage|consumption|footprint)\b|\bmodel size\b|很慢|速度慢|变慢|性能|遅い|速度が|느림|lento|медленн/i,
-    prior: { symptom: { 'bad-performance': 3.5 }, cause: { 'algorithmic-error': 1.0 }, component: { 'graph-optimization': 1.0 } },
+    prior: {
+      symptom: { 'bad-performance': 3.5 },
+      cause: { 'algorithmic-error': 1.0 },
+      component: { 'graph-optimization': 1.0 },
+    },
   },
   {
     id: 'hang',
@@ -175,7 +185,11 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     meaning: 'an operator or feature the converter does not support',
     pattern:
       /\bUnsupportedOperatorError\b|\b(?:is|are) not supported\b|\bnot (?:yet )?supported\b|\bunsupported (?:op|ops|operator|operators|layer|node)\b|\bUnsupported ops\b|\bop \[[^\]\n]{1,200}\] is not supported|\bsymbolic\w*\.\w+ does not exist\b|\bdoes not exist in (?:the )?(?:onnx|opset)|\bcouldn't export (?:python )?operator\b|\bno (?:converter|handler|symbolic)\b|\bexport failed on ATen operator\b|\bnot (?:yet )?implemented\b|\bmissing (?:op|operator)\b|不支持|未支持|暂不支持|サポートされていない|サポートされていません|未対応|지원되지 않|no (?:es )?(?:compatible|soportad[oa])|não (?:é )?suportad|не поддерживается/i,
-    prior: { symptom: { crash: 0.8 }, cause: { incompatibility: 2.0 }, component: { 'node-conversion': 1.0 } },
+    prior: {
+      symptom: { crash: 0.8 },
+      cause: { incompatibility: 2.0 },
+      component: { 'node-conversion': 1.0 },
+    },
   },
   {
     id: 'dtype',
@@ -195,7 +209,7 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     id: 'shape',
     meaning: 'shape, rank or axis vocabulary',
     pattern:
-      /\bshapes?\b|\bdims?\b|\bdimensions?\b|\baxis\b|\baxes\b|\brank\b|\bbroadcast\w*|\breshape\b|\bdynamic[ _](?:axes|shapes?|dims?|sizes?|inputs?|batch)|\b0-sized\b|\bzero-sized\b|\bsize mismatch\b|\bsizes? (?:do(?:es)? not|don't) match\b|\bout of (?:range|bounds)\b|\bIndexError\b|形状|维度|次元|형태|размерност/i,
+      /\bshapes?\b|\bdims?\b|\bdimensions?\b|\baxis\b|\baxes\b|\brank\b|\bbroadcast\w*|\breshape\b|\bdynamic[ _](?:axes|shapes?|dims?|sizes?|inputs?|batch|sequence|length)|\b0-sized\b|\bzero-sized\b|\bsize mismatch\b|\bsizes? (?:do(?:es)? not|don't) match\b|\bout of (?:range|bounds)\b|\bIndexError\b|形状|维度|次元|형태|размерност/i,
     prior: { cause: { 'shape-problem': 1.2 } },
   },
   {
@@ -208,7 +222,7 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     id: 'optimizer',
     meaning: 'a graph optimization pass (failing, or missing a rewrite)',
     pattern:
-      /\btranspose[ _]?optimi[sz]\w*|\boptimize_transpose\b|\boptimizers?\b[^.\n]{0,40}\b(?:fails?|failed|errors?|bugs?|breaks?|wrong)\b|\boptimi[sz]ation (?:fails?|failed|errors?|bugs?|pass)\b|\bfailed to apply optimi[sz]\w*|\bconstant[ _-]?fold(?:ing)? (?:fails?|failed|errors?|bugs?|is wrong|removes?)\b|\bfold(?:ing)? (?:transpose|constant|const)\w*|\b(?:should|could|need to|needs to|can) (?:be )?(?:optimi[sz]e|fuse|merge|eliminate|fold)\w*|\bnot (?:fused|folded|merged|eliminated)\b|\bmerge (?:\w+ )?(?:duplicated|redundant|consecutive)\b|\b(?:framed|surrounded|sandwiched) (?:by|between) (?:\w+ )?(?:transposes|casts|reshapes)\b|\b_jit_pass_(?:peephole|constant_fold|dce|lint|onnx_peephole|onnx_remove|onnx_eval|erase)\w*|\bpeephole\b/i,
+      /\btranspose[ _]?optimi[sz]\w*|\boptimize_transpose\b|\boptimizers?\b[^.\n]{0,40}\b(?:fails?|failed|errors?|bugs?|breaks?|wrong)\b|\boptimi[sz]ation (?:fails?|failed|errors?|bugs?|pass)\b|\bfailed to apply optimi[sz]\w*|\bconstant[ _-]?fold(?:ing)? (?:fails?|failed|errors?|bugs?|is wrong|removes?)\b|\bfold(?:ing)? (?:transpose|constant|const)\w*|\b(?:should|could|need to|needs to|can) (?:be )?(?:optimi[sz]e|fuse|merge|eliminate|fold)\w*|\bnot (?:fused|folded|merged|eliminated)\b|\bmerge (?:\w+ )?(?:duplicated|redundant|consecutive)\b|\b(?:framed|surrounded|sandwiched) (?:by|between) (?:\w+ )?(?:transposes|casts|reshapes)\b|\binsert(?:s|ed|ing)? (?:\w+ )?(?:casts?|transposes?|reshapes?|identit(?:y|ies))\b|\binstead of (?:using )?(?:a |the )?(?:single|fused|one)\b|\b_jit_pass_(?:peephole|constant_fold|dce|lint|onnx_peephole|onnx_remove|onnx_eval|erase)\w*|\bpeephole\b/i,
     prior: { cause: { 'algorithmic-error': 1.5 }, component: { 'graph-optimization': 3.0 } },
   },
   {
@@ -279,6 +293,8 @@ const FAILURE_SIGNALS = [
   'build-or-install',
   'hang',
 ];
+/** An issue shorter than this says too little for "no failure mentioned" to mean anything. */
+const MIN_TEXT_FOR_SILENCE = 8;
 const REQUEST_SIGNALS = ['feature-request', 'title-request', 'opset-support', 'maintenance-task'];
 
 export const DERIVED_SIGNALS: readonly DerivedSignal[] = [
@@ -289,10 +305,18 @@ export const DERIVED_SIGNALS: readonly DerivedSignal[] = [
     prior: { symptom: { unreported: 2.0, crash: -0.5 } },
   },
   {
+    id: 'optimization-request',
+    meaning: 'a missed optimization, with no failure reported',
+    when: (fired) => fired.has('optimizer') && !FAILURE_SIGNALS.some((s) => fired.has(s)),
+    prior: { symptom: { unreported: 1.0, 'bad-performance': 1.0, 'wrong-model': -0.5 } },
+  },
+  {
     id: 'no-failure-reported',
     meaning: 'no error, traceback or failure described',
-    when: (fired) => !FAILURE_SIGNALS.some((s) => fired.has(s)),
-    prior: { symptom: { crash: -0.5 } },
+    when: (fired, textLength) =>
+      textLength >= MIN_TEXT_FOR_SILENCE && !FAILURE_SIGNALS.some((s) => fired.has(s)),
+    // Nothing failed loudly: what is reported is more likely a wrong model or a request.
+    prior: { symptom: { crash: -1.0, 'wrong-model': 0.5 } },
   },
 ];
 
@@ -302,4 +326,6 @@ export const SIGNALS: readonly { id: string; meaning: string; prior: SignalPrior
   ...DERIVED_SIGNALS,
 ];
 
-export const SIGNAL_BY_ID: ReadonlyMap<string, { id: string; meaning: string }> = new Map(SIGNALS.map((s) => [s.id, s]));
+export const SIGNAL_BY_ID: ReadonlyMap<string, { id: string; meaning: string }> = new Map(
+  SIGNALS.map((s) => [s.id, s]),
+);

@@ -15,7 +15,7 @@ export function descriptionOf(body: string | null | undefined): string {
 // Long bodies are mostly logs; the head holds the prose and the tail the final exception,
 // so keep both and drop the middle. Bounds regex and tokenizer work to keep < 5 ms/issue.
 export const MAX_TITLE_CHARS = 1_000;
-export const BODY_HEAD_CHARS = 12_000;
+export const BODY_HEAD_CHARS = 8_000;
 export const BODY_TAIL_CHARS = 4_000;
 
 export interface PreparedText {

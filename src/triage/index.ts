@@ -1,0 +1,23 @@
+// Public entry of the triage classifier: what the GitHub App and the CLI call.
+
+import { classifyWith, type FieldVerdict, type Triage } from './classify.js';
+import { defaultModel } from './default-model.js';
+import { descriptionOf } from './text.js';
+
+export { DEFAULT_CONFIDENCE_THRESHOLD, FIELD_CONFIDENCE_THRESHOLDS } from './config.js';
+export { CAUSES, COMPONENTS, FIELDS, SYMPTOMS } from './labels.js';
+export type { Cause, Component, Field, LabeledIssue, Symptom } from './labels.js';
+export type { FieldVerdict, Triage };
+export type { TriageModel } from './model.js';
+export { classifyWith };
+export { trainModel, rulesOnlyModel } from './train.js';
+
+/**
+ * Symptom, root cause and converter stage of an issue, each with a calibrated confidence
+ * and the evidence that decided it. Pure, deterministic, no I/O. Only the description
+ * counts (text after a `--- comment ---` line, as in the labeled data, is ignored), and
+ * bodies of any length are cut to their head and tail first.
+ */
+export function classifyIssue(input: { title: string; body: string | null }): Triage {
+  return classifyWith(defaultModel(), { title: input.title ?? '', body: descriptionOf(input.body) });
+}
