@@ -12,6 +12,25 @@ export function neutralizeReferences(text: string): string {
     .replace(/\b(GH)-(?=\d)/gi, `$1-${ZERO_WIDTH_SPACE}`);
 }
 
+/**
+ * Stops GitHub from autolinking URLs (`https://…`, `www.…`) in untrusted text: a fork's error
+ * message should not put a clickable link into a bot comment.
+ */
+export function neutralizeLinks(text: string): string {
+  return text
+    .replace(/\b([A-Za-z][A-Za-z0-9+.-]{1,15}):\/\//g, `$1:${ZERO_WIDTH_SPACE}//`)
+    .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}.`);
+}
+
+/**
+ * Removes control characters (except tab and newline) and Unicode bidi overrides/isolates,
+ * which can make rendered text read differently from what it is ("Trojan Source").
+ */
+export function stripControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
+}
+
 /** Caps a string to `max` characters, saying how much was cut. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -20,9 +39,13 @@ export function truncate(text: string, max: number): string {
 
 /** For a markdown table cell or inline text: one line, HTML and markdown syntax escaped. */
 export function escapeInline(text: string, max = 300): string {
-  const oneLine = truncate(text.replace(/\r?\n/g, ' ').replace(/\s+/g, ' ').trim(), max);
+  // Look at a bounded prefix only: untrusted text can be megabytes long.
+  const head = text.length > max * 4 + 64 ? text.slice(0, max * 4 + 64) : text;
+  const normalized = stripControls(head).replace(/\s+/g, ' ').trim();
+  const dropped = Math.max(0, normalized.length - max) + (text.length - head.length);
+  const shown = dropped > 0 ? `${normalized.slice(0, max)}… [${dropped} more characters]` : normalized;
   return neutralizeReferences(
-    oneLine
+    shown
       .replace(/&/g, '&amp;')
       .replace(/</g, '&lt;')
       .replace(/>/g, '&gt;')
@@ -32,7 +55,7 @@ export function escapeInline(text: string, max = 300): string {
 
 /** For a fenced code block: the fence cannot be closed from inside. */
 export function codeBlock(text: string, max = 2000): string {
-  const body = neutralizeReferences(truncate(text, max)).replace(/```/g, '`\u200b``');
+  const body = neutralizeReferences(stripControls(truncate(text, max))).replace(/```/g, '`\u200b``');
   return '```text\n' + body + '\n```';
 }
 
