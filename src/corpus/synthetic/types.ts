@@ -106,8 +106,11 @@ export interface Ctx {
   partner(t: Tensor, req: Req): Tensor | null;
   /** A tensor with exactly this shape (at both sizes) as `t`, or fresh. */
   sameShape(t: Tensor, req: Req): Tensor | null;
-  /** A fresh graph input. `like` copies dynamic axes from a tensor where dims agree. */
-  fresh(dtype: SynDType, shape: Shape, range?: [number, number], like?: { t: Tensor; axes: number[] }): Tensor | null;
+  /**
+   * A fresh graph input. `alt` is its shape at the dynamic sizes (default: `shape`); a dim that
+   * differs must match one of the case's dynamic symbols, else null.
+   */
+  fresh(dtype: SynDType, shape: Shape, range?: [number, number], alt?: Shape): Tensor | null;
   /** True if the axis has the same size at export and at the dynamic sizes. */
   isStatic(t: Tensor, axis: number): boolean;
   /** A random size for a new dimension. */
