@@ -15,28 +15,129 @@ import torch.nn.functional as F
 from torch import nn
 
 # --------------------------------------------------------------------------------------------
-# torchvision wrappers (detection / segmentation / classification with options JSON can't say)
+# Trained-looking statistics, and torchvision wrappers for what JSON kwargs cannot say
 # --------------------------------------------------------------------------------------------
 
 
-def _torchvision_builder(dotted):
+def _resolve(spec):
+    """A callable from "package.module.attr" or "package.module:attr.sub"."""
     import importlib
 
-    module_name, _, attr = dotted.rpartition(".")
-    return getattr(importlib.import_module(module_name), attr)
+    if ":" in spec:
+        module_name, _, attr = spec.partition(":")
+    else:
+        module_name, _, attr = spec.rpartition(".")
+    target = importlib.import_module(module_name)
+    for part in attr.split("."):
+        target = getattr(target, part)
+    return target
+
+
+
+
+def calibrate_batchnorm(model, make_inputs, steps=2):
+    """Give BatchNorm layers the statistics training would: random affine parameters
+    (gamma in [0.6, 1.4], beta in [-0.2, 0.2]), then running mean/var accumulated from `steps`
+    seeded forward passes (BN in train mode, everything else in eval mode).
+
+    Why: with untrained weights and running statistics unrelated to the activations, deep CNNs
+    such as MobileNet/EfficientNet/GoogLeNet lose the input within a few blocks (each BN scales
+    by a random factor instead of renormalising), so their outputs are nearly constant and a
+    converter bug anywhere but the last layers stays below tolerance. Calibrated statistics keep
+    activations normalised like a trained network's, and running means are non-zero (incl. the
+    conv bias where there is one), so a wrong Conv+BN fold still shows. Cases using this set
+    `realisticNorms: false` so the worker keeps these statistics."""
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = []
+    with torch.no_grad():
+        for bn in norms:
+            if bn.affine:
+                bn.weight.uniform_(0.6, 1.4)
+                bn.bias.uniform_(-0.2, 0.2)
+            bn.reset_running_stats()
+            momenta.append(bn.momentum)
+            bn.momentum = None  # cumulative average over the calibration batches
+        model.eval()
+        for bn in norms:
+            bn.train()
+        for _ in range(steps):
+            model(*make_inputs())
+        for bn, momentum in zip(norms, momenta):
+            bn.momentum = momentum
+        model.eval()
+    return model
+
+
+def calibrated(net, calibration_shape, calibration_range=(-1.0, 1.0), calibration_steps=2, **kwargs):
+    """Build `net` ("module.attr" or "module:attr", called with **kwargs) and calibrate its
+    BatchNorm statistics on seeded uniform inputs of `calibration_shape` (see calibrate_batchnorm).
+    The batch in calibration_shape should be >= 2 (BN needs more than one value per channel)."""
+    model = _resolve(net)(**kwargs)
+    lo, hi = calibration_range
+
+    def make_inputs():
+        return (torch.rand(*calibration_shape) * (hi - lo) + lo,)
+
+    return calibrate_batchnorm(model, make_inputs, calibration_steps)
+
+
+def _resnet_fpn_detector(kind, backbone, num_classes, **kwargs):
+    """RetinaNet / FCOS assembled as torchvision's *_resnet50_fpn builders do (ResNet FPN on
+    layers 2-4 + P6/P7), on a lighter ResNet (e.g. resnet18) to keep CI exports small. RetinaNet
+    gets the v2 head (GroupNorm after each head conv, as retinanet_resnet50_fpn_v2): the v1 head
+    (4 plain convs initialised with std 0.01) leaves every random-weight score at the 0.01
+    prior, below any sensible threshold."""
+    from functools import partial
+
+    from torchvision import models
+    from torchvision.models.detection import FCOS, RetinaNet
+    from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor
+    from torchvision.models.detection.retinanet import RetinaNetHead, _default_anchorgen
+    from torchvision.ops.feature_pyramid_network import LastLevelP6P7
+
+    trunk = getattr(models, backbone)(weights=None)
+    fpn = _resnet_fpn_extractor(trunk, 5, returned_layers=[2, 3, 4], extra_blocks=LastLevelP6P7(256, 256))
+    if kind == "retinanet":
+        anchors = _default_anchorgen()
+        head = RetinaNetHead(fpn.out_channels, anchors.num_anchors_per_location()[0], num_classes,
+                             norm_layer=partial(nn.GroupNorm, 32))
+        return RetinaNet(fpn, num_classes, anchor_generator=anchors, head=head, **kwargs)
+    if kind == "fcos":
+        return FCOS(fpn, num_classes, **kwargs)
+    raise ValueError("unknown detector kind %r" % kind)
 
 
 class Detector(nn.Module):
     """A torchvision detection model behind a batched-tensor interface.
 
     torchvision detectors take a list of images and return a list of dicts; the exported graph
-    takes a [1, 3, H, W] tensor and returns (boxes, scores, labels) of that image. Detection
-    outputs depend on thresholds (score threshold, NMS, top-k), so the builders are given
-    `box_score_thresh`-style kwargs that keep a fixed, well separated number of detections."""
+    takes a [1, 3, H, W] tensor and returns (boxes, scores, labels) of that image.
 
-    def __init__(self, builder, **kwargs):
+    Detection outputs are only reproducible across runtimes when the ranking is: an untrained
+    detector gives nearly identical scores to every anchor (differences ~1e-7, so top-k/NMS
+    order flips on rounding noise). Cases build it through `calibrated`, so the features depend
+    on the image; `logit_gain` additionally scales the weights of the classification-logit (and
+    RPN objectness) layers so scores spread out the way a trained detector's do; and the kwargs
+    keep a fixed, small number of detections (score threshold, top-k, detections per image).
+
+    `builder` is a dotted torchvision builder (called with weights=None, weights_backbone=None),
+    or "retinanet"/"fcos" with `backbone` naming a torchvision ResNet."""
+
+    def __init__(self, builder, backbone=None, logit_gain=1.0, **kwargs):
         super().__init__()
-        self.model = _torchvision_builder(builder)(weights=None, weights_backbone=None, **kwargs)
+        if backbone is not None:
+            self.model = _resnet_fpn_detector(builder, backbone, **kwargs)
+        else:
+            self.model = _resolve(builder)(weights=None, weights_backbone=None, **kwargs)
+        if logit_gain != 1.0:
+            with torch.no_grad():
+                for name, module in self.model.named_modules():
+                    last = name.rsplit(".", 1)[-1]
+                    is_logits = last in ("cls_logits", "cls_score") or (
+                        ".classification_head.module_list." in "." + name and last == "1"
+                    )
+                    if is_logits and isinstance(module, (nn.Conv2d, nn.Linear)):
+                        module.weight.mul_(logit_gain)
 
     def forward(self, x):
         out = self.model(list(x.unbind(0)))
@@ -49,26 +150,74 @@ class Segmenter(nn.Module):
 
     def __init__(self, builder, **kwargs):
         super().__init__()
-        self.model = _torchvision_builder(builder)(weights=None, weights_backbone=None, **kwargs)
+        self.model = _resolve(builder)(weights=None, weights_backbone=None, **kwargs)
 
     def forward(self, x):
         return self.model(x)["out"]
 
 
-class Backbone(nn.Module):
-    """A torchvision classifier's convolutional trunk (`features`) with a small head, the way
-    VGG/AlexNet-style backbones are reused (SSD, perceptual losses, fine-tuning). The stock VGG
-    classifier (25088x4096 linear layers, adaptive pool to 7x7) is far too big for CI."""
+def vgg_features(cfg="A", batch_norm=True, num_classes=10):
+    """torchvision's VGG trunk (vgg.make_layers: Conv2d(bias=True) -> BatchNorm2d -> ReLU, max
+    pools; cfg "A" = vgg11) with a global-pool linear head. The stock VGG classifier
+    (adaptive pool to 7x7, 25088x4096 linear layers) is far too big for CI."""
+    from torchvision.models import vgg
 
-    def __init__(self, builder, num_classes=10, trunk="features", **kwargs):
-        super().__init__()
-        model = _torchvision_builder(builder)(weights=None, **kwargs)
-        self.features = getattr(model, trunk)
-        width = [m.out_channels for m in self.features.modules() if isinstance(m, nn.Conv2d)][-1]
-        self.head = nn.Linear(width, num_classes)
+    features = vgg.make_layers(vgg.cfgs[cfg], batch_norm=batch_norm)
+    width = [v for v in vgg.cfgs[cfg] if v != "M"][-1]
+    model = nn.Sequential()
+    model.add_module("features", features)
+    model.add_module("pool", nn.AdaptiveAvgPool2d(1))
+    model.add_module("flatten", nn.Flatten(1))
+    model.add_module("head", nn.Linear(width, num_classes))
+    return model
 
-    def forward(self, x):
-        return self.head(torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+def vit(**kwargs):
+    """torchvision VisionTransformer. Its classification head is zero-initialised (all logits 0
+    for every input, which would make every encoder bug invisible), so the head gets a small
+    random init, as after fine-tuning."""
+    from torchvision.models.vision_transformer import VisionTransformer
+
+    model = VisionTransformer(**kwargs)
+    with torch.no_grad():
+        model.heads.head.weight.normal_(0.0, 0.2)
+        model.heads.head.bias.normal_(0.0, 0.2)
+    return model
+
+
+def trained_like(model, bias_table_std=0.5):
+    """Re-initialise Linear/Conv weights with variance-preserving N(0, 1/fan_in) (biases
+    N(0, 0.05)) and relative-position bias tables with N(0, bias_table_std).
+
+    Swin and MaxViT initialise linear layers with std 0.02 (and MaxViT its convs too): at CI
+    widths (24-64 channels) every attention/MLP branch then adds ~1e-3 of the residual stream,
+    so the blocks, and any converter bug inside them, are invisible at tolerance 1e-3.
+    Trained weights are not like that; this keeps every branch contributing."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (nn.Linear, nn.Conv2d)):
+                fan_in = module.weight[0].numel()
+                module.weight.normal_(0.0, 1.0 / math.sqrt(fan_in))
+                if module.bias is not None:
+                    module.bias.normal_(0.0, 0.05)
+        for name, p in model.named_parameters():
+            if name.endswith("relative_position_bias_table"):
+                p.normal_(0.0, bias_table_std)
+    return model
+
+
+def _lists(kwargs):
+    for key in ("patch_size", "window_size", "input_size"):
+        if key in kwargs:
+            kwargs[key] = list(kwargs[key])
+    return kwargs
+
+
+def swin(**kwargs):
+    """torchvision SwinTransformer (V1 blocks) at a custom size, trained-like weights."""
+    from torchvision.models import swin_transformer as st
+
+    return trained_like(st.SwinTransformer(**_lists(kwargs)))
 
 
 def swin_v2(**kwargs):
@@ -76,10 +225,16 @@ def swin_v2(**kwargs):
     continuous position bias MLP, post-norm), as swin_v2_t builds it, at a custom size."""
     from torchvision.models import swin_transformer as st
 
-    for key in ("patch_size", "window_size"):
-        if key in kwargs:
-            kwargs[key] = list(kwargs[key])
-    return st.SwinTransformer(block=st.SwinTransformerBlockV2, downsample_layer=st.PatchMergingV2, **kwargs)
+    model = st.SwinTransformer(block=st.SwinTransformerBlockV2, downsample_layer=st.PatchMergingV2, **_lists(kwargs))
+    return trained_like(model)
+
+
+def maxvit(**kwargs):
+    """torchvision MaxVit at a custom size, trained-like weights (its own init is std 0.02 for
+    every conv and linear layer). Use through `calibrated` for its BatchNorms."""
+    from torchvision.models.maxvit import MaxVit
+
+    return trained_like(MaxVit(**_lists(kwargs)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,7 +283,8 @@ class MobileNetV1(nn.Module):
 
 class UNet(nn.Module):
     """A small UNet: Conv(bias)+BN+ReLU double convs, max-pool down, and two kinds of up path
-    (F.interpolate bilinear, align_corners=False, and ConvTranspose2d), skip concatenation,
+    (ConvTranspose2d on the deepest level; 1x1 conv + F.interpolate bilinear, align_corners=False,
+    on the others, as in the "bilinear=True" UNet variant), skip concatenation,
     and a channels-last (NCHW -> NHWC) output as segmentation heads often emit."""
 
     def __init__(self, in_channels=3, num_classes=4, base=8, depth=3):
@@ -151,7 +307,7 @@ class UNet(nn.Module):
         self.up_convs = nn.ModuleList()
         for d in reversed(range(depth)):
             skip = chans[d]
-            if d % 2 == 0:
+            if d == depth - 1:
                 self.ups.append(nn.ConvTranspose2d(cin, skip, 2, stride=2))
             else:
                 self.ups.append(nn.Conv2d(cin, skip, 1))  # followed by bilinear upsampling
@@ -500,9 +656,12 @@ class RelativePositionBias(nn.Module):
 
     Relative positions are int64; the log-spaced buckets use int64 *true* division
     (`torch.div(rel, max_exact)` -> float), and coarse buckets use floor division. An exporter
-    that lowers int/int true division to integer Div silently changes which bucket is used."""
+    that lowers int/int true division to integer Div silently changes which bucket is used.
+    Defaults are T5's (32 buckets, max distance 128); note that with e.g. 16 buckets / distance 64
+    floor(log(r/4)/log(16)*4) = floor(log2(r/4)) is the same for r/4 and r//4, and integer
+    division would go unnoticed."""
 
-    def __init__(self, dim=32, heads=4, num_buckets=16, max_distance=64, bidirectional=True):
+    def __init__(self, dim=32, heads=4, num_buckets=32, max_distance=128, bidirectional=True):
         super().__init__()
         self.heads = heads
         self.num_buckets = num_buckets
@@ -600,3 +759,160 @@ class PatchMixerNHWC(nn.Module):
             x = x + (self.gamma[i] * y).permute(0, 3, 1, 2)
         feat = x.permute(0, 2, 3, 1)
         return self.head(self.norm(feat.mean(dim=(1, 2)))), feat
+
+
+def convnext(dims=(40, 80, 160, 320), depths=(2, 2, 6, 2), num_classes=10, layer_scale=0.5):
+    """torchvision ConvNeXt at a custom width/depth (the defaults are timm's ConvNeXt-Atto):
+    patchify stem, 7x7 depthwise convs, LayerNorm2d (permute to NHWC, LayerNorm, permute back),
+    exact-GELU inverted MLP, layer scale, LayerNorm2d + strided-conv downsampling.
+    layer_scale defaults to 0.5 (trained values are O(0.1-1)): torchvision's 1e-6 init makes every
+    block's contribution invisible at tolerance 1e-3."""
+    from torchvision.models.convnext import CNBlockConfig, ConvNeXt
+
+    setting = [CNBlockConfig(dims[i], dims[i + 1] if i + 1 < len(dims) else None, depths[i]) for i in range(len(dims))]
+    model = ConvNeXt(setting, stochastic_depth_prob=0.0, layer_scale=layer_scale, num_classes=num_classes)
+    return model
+
+
+# --------------------------------------------------------------------------------------------
+# Super-resolution, diffusion and speech building blocks
+# --------------------------------------------------------------------------------------------
+
+
+class ESPCN(nn.Module):
+    """ESPCN super-resolution (Shi et al. 2016): tanh convs, then a conv to C*r^2 channels and
+    nn.PixelShuffle(r) (DepthToSpace; its channel order, DCR vs CRD, is a classic converter
+    bug), plus a bilinear-upsampled skip as modern SR nets use."""
+
+    def __init__(self, channels=1, upscale=3, width=32):
+        super().__init__()
+        self.upscale = upscale
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, width, 5, padding=2), nn.Tanh(),
+            nn.Conv2d(width, width // 2, 3, padding=1), nn.Tanh(),
+            nn.Conv2d(width // 2, channels * upscale**2, 3, padding=1),
+        )
+        self.shuffle = nn.PixelShuffle(upscale)
+
+    def forward(self, x):
+        skip = F.interpolate(x, scale_factor=self.upscale, mode="bilinear", align_corners=False)
+        return self.shuffle(self.body(x)) + skip
+
+
+def timestep_embedding(timesteps, dim, max_period=10000):
+    """Sinusoidal embedding of int64 diffusion timesteps (as in DDPM / diffusers)."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32) / half)
+    args = timesteps[:, None].float() * freqs[None]
+    return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
+
+
+class DiffusionResBlock(nn.Module):
+    def __init__(self, cin, cout, temb, groups=8):
+        super().__init__()
+        self.norm1 = nn.GroupNorm(groups, cin)
+        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
+        self.temb = nn.Linear(temb, cout)
+        self.norm2 = nn.GroupNorm(groups, cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
+        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
+
+    def forward(self, x, t):
+        h = self.conv1(F.silu(self.norm1(x)))
+        h = h + self.temb(F.silu(t))[:, :, None, None]
+        h = self.conv2(F.silu(self.norm2(h)))
+        return self.skip(x) + h
+
+
+class DiffusionAttention(nn.Module):
+    """Spatial self-attention of a diffusion UNet: GroupNorm, flatten HW to tokens with
+    reshape + permute(0, 2, 1), single-head attention, and back."""
+
+    def __init__(self, channels, groups=8):
+        super().__init__()
+        self.norm = nn.GroupNorm(groups, channels)
+        self.qkv = nn.Conv2d(channels, 3 * channels, 1)
+        self.proj = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        q, k, v = self.qkv(self.norm(x)).reshape(b, 3, c, h * w).unbind(1)
+        att = torch.softmax(q.permute(0, 2, 1) @ k / math.sqrt(c), dim=-1)  # b, hw, hw
+        y = (att @ v.permute(0, 2, 1)).permute(0, 2, 1).reshape(b, c, h, w)
+        return x + self.proj(y)
+
+
+class TinyDiffusionUNet(nn.Module):
+    """DDPM-style noise-prediction UNet: sinusoidal int64 timestep embedding + MLP, GroupNorm +
+    SiLU residual blocks conditioned on the timestep, a mid attention block, strided-conv
+    downsampling, nearest upsampling, skip concatenation."""
+
+    def __init__(self, channels=3, base=16, temb=32):
+        super().__init__()
+        self.temb_dim = temb
+        self.time_mlp = nn.Sequential(nn.Linear(temb, temb), nn.SiLU(), nn.Linear(temb, temb))
+        self.inp = nn.Conv2d(channels, base, 3, padding=1)
+        self.down1 = DiffusionResBlock(base, base, temb)
+        self.downsample = nn.Conv2d(base, base, 3, stride=2, padding=1)
+        self.down2 = DiffusionResBlock(base, 2 * base, temb)
+        self.mid = DiffusionAttention(2 * base)
+        self.mid2 = DiffusionResBlock(2 * base, 2 * base, temb)
+        self.up1 = DiffusionResBlock(4 * base, base, temb)
+        self.up2 = DiffusionResBlock(2 * base, base, temb)
+        self.out = nn.Sequential(nn.GroupNorm(8, base), nn.SiLU(), nn.Conv2d(base, channels, 3, padding=1))
+
+    def forward(self, x, timesteps):
+        t = self.time_mlp(timestep_embedding(timesteps, self.temb_dim))
+        h0 = self.inp(x)
+        h1 = self.down1(h0, t)
+        h2 = self.down2(self.downsample(h1), t)
+        m = self.mid2(self.mid(h2), t)
+        u = self.up1(torch.cat([m, h2], dim=1), t)
+        u = F.interpolate(u, scale_factor=2, mode="nearest")
+        u = self.up2(torch.cat([u, h1], dim=1), t)
+        return self.out(u)
+
+
+class Wav2Vec2Encoder(nn.Module):
+    """wav2vec 2.0 / HuBERT front end: Conv1d feature extractor (GroupNorm on the first layer,
+    exact GELU), transpose(1, 2), LayerNorm + feature projection, a weight-normalised grouped
+    Conv1d positional embedding (torch.nn.utils.weight_norm, as in fairseq/transformers), and
+    one post-LN transformer layer written out with q @ k.transpose(-2, -1)."""
+
+    def __init__(self, conv_dim=32, dim=48, heads=4, ff=96, pos_kernel=16, pos_groups=4,
+                 kernels=(10, 3, 3, 2), strides=(5, 2, 2, 2)):
+        super().__init__()
+        layers = []
+        cin = 1
+        for i, (k, s) in enumerate(zip(kernels, strides)):
+            layers.append(nn.Conv1d(cin, conv_dim, k, s, bias=False))
+            if i == 0:
+                layers.append(nn.GroupNorm(conv_dim, conv_dim))
+            layers.append(nn.GELU())
+            cin = conv_dim
+        self.feature_extractor = nn.Sequential(*layers)
+        self.layer_norm = nn.LayerNorm(conv_dim)
+        self.projection = nn.Linear(conv_dim, dim)
+        conv = nn.Conv1d(dim, dim, pos_kernel, padding=pos_kernel // 2, groups=pos_groups)
+        self.pos_conv = nn.utils.weight_norm(conv, name="weight", dim=2)
+        self.pos_kernel = pos_kernel
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.out = nn.Linear(dim, dim)
+        self.ln1 = nn.LayerNorm(dim)
+        self.ff = nn.Sequential(nn.Linear(dim, ff), nn.GELU(), nn.Linear(ff, dim))
+        self.ln2 = nn.LayerNorm(dim)
+
+    def forward(self, waveform):
+        f = self.feature_extractor(waveform.unsqueeze(1))  # B, C, T
+        x = self.projection(self.layer_norm(f.transpose(1, 2)))  # B, T, D
+        pos = self.pos_conv(x.transpose(1, 2))
+        if self.pos_kernel % 2 == 0:
+            pos = pos[:, :, :-1]
+        x = x + F.gelu(pos).transpose(1, 2)
+        b, t, d = x.shape
+        q, k, v = self.qkv(x).reshape(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        att = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(d // self.heads), dim=-1)
+        y = (att @ v).transpose(1, 2).reshape(b, t, d)
+        x = self.ln1(x + self.out(y))
+        return self.ln2(x + self.ff(x))

@@ -44,3 +44,8 @@ export const INSTALL_HINT =
   'convgate needs a Python interpreter with torch and onnx. On Debian 12:\n' +
   '  apt-get install -y python3-torch python3-torchvision python3-numpy python3-onnx\n' +
   'then pass --python /usr/bin/python3 (the default).';
+
+/** Repeatable option: each occurrence appends. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { CorpusError, filterCases, loadCorpus } from '../corpus/load.js';
+import {
+  CorpusError,
+  DEFAULT_SYNTHETIC_COUNT,
+  DEFAULT_SYNTHETIC_SEED,
+  filterCases,
+  loadCorpus,
+  pickCases,
+} from '../corpus/load.js';
 import { WorkerStartError } from '../convert/python-worker.js';
 import { DEFAULT_TOLERANCE } from '../check/compare.js';
 import { renderRunReport } from '../report/markdown.js';
@@ -11,6 +18,8 @@ import {
   DEFAULT_JOBS,
   DEFAULT_PYTHON,
   INSTALL_HINT,
+  collect,
+  nonNegativeInt,
   nonNegativeNumber,
   positiveInt,
   positiveNumber,
@@ -22,6 +31,9 @@ interface RunFlags {
   out: string;
   jobs: number;
   filter?: string;
+  case: string[];
+  count: number;
+  seed: number;
   python: string;
   adapter: string;
   timeout: number;
@@ -38,7 +50,24 @@ interface RunFlags {
 export function runCommand(io: CliIo): Command {
   return new Command('run')
     .description('run a corpus through the converter and check every model in ONNX Runtime')
-    .option('--corpus <name|file>', 'bundled corpus name (real) or a path to a cases.json', 'real')
+    .option(
+      '--corpus <name|file>',
+      'real | synthetic | default (real + synthetic) | path to a cases.json',
+      'real',
+    )
+    .option(
+      '--count <n>',
+      'synthetic cases (corpus synthetic/default)',
+      positiveInt('--count'),
+      DEFAULT_SYNTHETIC_COUNT,
+    )
+    .option('--seed <n>', 'synthetic generator seed', nonNegativeInt('--seed'), DEFAULT_SYNTHETIC_SEED)
+    .option(
+      '--case <id>',
+      'run only this case (repeatable; synthetic ids syn-<seed>-<index> are regenerated)',
+      collect,
+      [],
+    )
     .requiredOption(
       '--out <dir>',
       'results folder (results.jsonl, results.json, cases/<id>/ of failing cases)',
@@ -79,8 +108,8 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
   let corpus;
   let cases;
   try {
-    corpus = await loadCorpus(flags.corpus);
-    cases = filterCases(corpus.cases, flags.filter);
+    corpus = await loadCorpus(flags.corpus, { syntheticCount: flags.count, syntheticSeed: flags.seed });
+    cases = filterCases(flags.case.length ? pickCases(corpus.cases, flags.case) : corpus.cases, flags.filter);
   } catch (e) {
     if (e instanceof CorpusError) {
       io.stderr(`convgate run: ${e.message}\n`);
@@ -113,7 +142,13 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
       )
     : undefined;
   try {
-    const doc = await runCases(corpus, cases, options, progress, { filter: flags.filter ?? null });
+    const synthetic = corpus.cases.some((c) => 'spec' in c.model)
+      ? { syntheticCount: flags.count, syntheticSeed: flags.seed }
+      : {};
+    const doc = await runCases(corpus, cases, options, progress, {
+      filter: flags.filter ?? null,
+      ...synthetic,
+    });
     progress?.stop();
     if (flags.report) io.stdout(renderRunReport(doc) + '\n');
     io.stderr(`results: ${path.join(options.out, 'results.json')}\n`);

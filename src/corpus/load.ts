@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { CORPUS_DIR } from '../util/paths.js';
+import { CORPUS_DIR, PACKAGE_ROOT } from '../util/paths.js';
 import { CaseDef, CorpusFile } from './schema.js';
+import { caseById, generateCases } from './synthetic/index.js';
 
 /** A loaded corpus: cases with corpus defaults merged in, and what the worker needs to build them. */
 export interface Corpus {
@@ -16,13 +17,23 @@ export interface Corpus {
 
 export class CorpusError extends Error {}
 
-/** Bundled corpora by name; anything else is read as a path to a cases.json file. */
-export const BUNDLED_CORPORA = ['real'] as const;
+/**
+ * Corpora by name: `real` (corpus/real/cases.json), `synthetic` (generated, count and seed from
+ * the request) and `default` (both). Anything else is read as a path to a cases.json file.
+ */
+export const BUNDLED_CORPORA = ['real', 'synthetic', 'default'] as const;
+
+export interface SyntheticRequest {
+  /** Generated cases for `synthetic` / `default`. */
+  syntheticCount?: number | null;
+  syntheticSeed?: number | null;
+}
+
+export const DEFAULT_SYNTHETIC_COUNT = 200;
+export const DEFAULT_SYNTHETIC_SEED = 1;
 
 export function bundledCorpusFile(name: string): string | null {
-  return (BUNDLED_CORPORA as readonly string[]).includes(name)
-    ? path.join(CORPUS_DIR, name, 'cases.json')
-    : null;
+  return name === 'real' ? path.join(CORPUS_DIR, name, 'cases.json') : null;
 }
 
 export async function loadCorpusFile(file: string): Promise<Corpus> {
@@ -57,8 +68,23 @@ export async function loadCorpusFile(file: string): Promise<Corpus> {
   return { name: corpus.name, hash: await hashCorpus(cases, pythonPaths), pythonPaths, cases };
 }
 
-/** Loads a bundled corpus by name, or a cases.json by path. */
-export async function loadCorpus(nameOrFile: string): Promise<Corpus> {
+/** The generated corpus: `count` cases from `seed` (ids syn-<seed>-<index>, each stable on its own). */
+export async function syntheticCorpus(count: number, seed: number): Promise<Corpus> {
+  const cases = generateCases({ count, seed }).map((c) => CaseDef.parse(c));
+  // The interpreter gives specs their meaning: a change to it changes the corpus.
+  const interpreter = await readFile(path.join(PACKAGE_ROOT, 'python', 'convgate_worker', 'synthetic.py'));
+  const h = createHash('sha256').update(JSON.stringify(cases)).update(interpreter);
+  return { name: 'synthetic', hash: h.digest('hex').slice(0, 16), pythonPaths: [], cases };
+}
+
+/** Loads a corpus by name (real, synthetic, default) or a cases.json by path. */
+export async function loadCorpus(nameOrFile: string, request: SyntheticRequest = {}): Promise<Corpus> {
+  const count = request.syntheticCount ?? DEFAULT_SYNTHETIC_COUNT;
+  const seed = request.syntheticSeed ?? DEFAULT_SYNTHETIC_SEED;
+  if (nameOrFile === 'synthetic') return syntheticCorpus(count, seed);
+  if (nameOrFile === 'default') {
+    return mergeCorpora('default', [await loadCorpus('real'), await syntheticCorpus(count, seed)]);
+  }
   return loadCorpusFile(bundledCorpusFile(nameOrFile) ?? path.resolve(nameOrFile));
 }
 
@@ -92,6 +118,16 @@ export function mergeCorpora(name: string, parts: Corpus[]): Corpus {
     pythonPaths: [...new Set(parts.flatMap((p) => p.pythonPaths))],
     cases: parts.flatMap((p) => p.cases),
   };
+}
+
+/** --case: exact ids; a synthetic id outside the generated range is regenerated from its seed. */
+export function pickCases(cases: CaseDef[], ids: readonly string[]): CaseDef[] {
+  const byId = new Map(cases.map((c) => [c.id, c]));
+  return ids.map((id) => {
+    const found = byId.get(id) ?? caseById(id);
+    if (!found) throw new CorpusError(`--case: no case ${JSON.stringify(id)} in this corpus`);
+    return found;
+  });
 }
 
 /** --filter: a regular expression matched against case id and family. */

@@ -1,6 +1,7 @@
 import { OUTCOMES, isFailure, type Outcome } from '../results/outcome.js';
 import type { CaseResult, ResultsDoc } from '../results/schema.js';
 import { escapeInline, firstLine } from './escape.js';
+import { runCoverage, type CoverageSummary, type RunCoverage } from './coverage.js';
 
 export function countOutcomes(cases: CaseResult[]): Record<Outcome, number> {
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
@@ -72,5 +73,31 @@ export function renderRunReport(doc: ResultsDoc): string {
   } else {
     lines.push('All cases ok.', '');
   }
+  lines.push(...renderCoverage(doc));
   return lines.join('\n');
+}
+
+function coverageRow(label: string, c: CoverageSummary | null | undefined): string | null {
+  if (!c) return null;
+  const kinds = c.totalKinds ? `${c.opKinds}/${c.totalKinds}` : String(c.opKinds);
+  return `| ${label} | ${c.cases} | ${kinds} | ${c.opPairs} | ${c.dtypes.join(', ')} | ${c.ranks.join(', ')} |`;
+}
+
+/** Coverage table: synthetic specs, and ONNX graphs of the real and synthetic parts. */
+export function renderCoverage(doc: ResultsDoc): string[] {
+  const cov = (doc.coverage ?? runCoverage(doc.cases)) as Partial<RunCoverage>;
+  const rows = [
+    coverageRow('synthetic specs (operator kinds of the generator)', cov.synthetic),
+    coverageRow('synthetic, exported ONNX graphs', cov.syntheticOnnx),
+    coverageRow('real, exported ONNX graphs', cov.realOnnx),
+  ].filter((r): r is string => r !== null);
+  if (!rows.length) return [];
+  return [
+    '### Coverage',
+    '',
+    '| part | cases | operator kinds | operator pairs | dtypes | ranks |',
+    '|---|---:|---:|---:|---|---|',
+    ...rows,
+    '',
+  ];
 }

@@ -71,6 +71,8 @@ export const CaseResult = z.object({
   error: CaseError.optional(),
   /** ONNX op types of the exported graph (coverage). */
   opTypes: z.array(z.string()).optional(),
+  /** Producer → consumer op-type edges of the exported graph (coverage). */
+  opPairs: z.array(z.tuple([z.string(), z.string()])).optional(),
   warnings: z.array(z.string()).optional(),
   /** Folder (relative to the results dir) holding the model and tensors, kept for failing cases. */
   artifacts: z.string().optional(),
@@ -100,6 +102,8 @@ export const ResultsDoc = z.object({
   finishedAt: z.string(),
   durationMs: z.number(),
   complete: z.boolean(),
+  /** Operator/dtype/rank coverage of the run (src/report/coverage.ts). */
+  coverage: z.record(z.string(), z.unknown()).optional(),
   cases: z.array(CaseResult),
 });
 export type ResultsDoc = z.infer<typeof ResultsDoc>;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { PythonWorker, type PythonWorkerOptions } from '../convert/python-worker.js';
-import type { ReadyReply } from '../convert/protocol.js';
+import type { ConvertedReply, ReadyReply } from '../convert/protocol.js';
 import { OrtWorker } from '../check/ort-client.js';
 import { caseKind, type Corpus } from '../corpus/load.js';
 import type { CaseDef } from '../corpus/schema.js';
@@ -11,6 +11,7 @@ import { SCHEMA_VERSION, type CaseResult, type ResultsDoc } from '../results/sch
 import { readResultsJsonl, ResultsStream, writeResultsDoc, RESULTS_JSONL } from '../results/writer.js';
 import { TOOL_NAME, TOOL_VERSION } from '../util/version.js';
 import { classifyCheck, classifyConversion } from './classify.js';
+import { runCoverage } from '../report/coverage.js';
 import { resolveCase, type ResolvedCase, type RunOptions } from './settings.js';
 
 export interface RunEvents {
@@ -54,7 +55,11 @@ export async function runCases(
     memoryLimitMb: opts.memoryLimitMb,
   };
   // Runtime workers start while the converter workers import torch.
-  const ortStarting = startAll(jobs, () => OrtWorker.start(), (w) => void w.stop());
+  const ortStarting = startAll(
+    jobs,
+    () => OrtWorker.start(),
+    (w) => void w.stop(),
+  );
   const converters = await startAll(
     jobs,
     () => PythonWorker.start(workerOptions),
@@ -100,7 +105,7 @@ export async function runCases(
   const check = (
     rc: ResolvedCase,
     conversion: Record<string, number>,
-    reply: { opTypes: string[]; warnings: string[]; model: string; tensors: string },
+    reply: Pick<ConvertedReply, 'opTypes' | 'opPairs' | 'warnings' | 'model' | 'tensors'>,
   ) =>
     ortLimit(async () => {
       let worker = idleOrt.pop();
@@ -130,6 +135,7 @@ export async function runCases(
         },
         ...(v.error ? { error: v.error } : {}),
         opTypes: reply.opTypes,
+        ...(reply.opPairs ? { opPairs: reply.opPairs } : {}),
         ...(reply.warnings.length ? { warnings: reply.warnings } : {}),
       });
     });
@@ -209,6 +215,7 @@ export async function runCases(
       finishedAt: finished.toISOString(),
       durationMs: finished.getTime() - started.getTime(),
       complete: complete && ordered.length === cases.length,
+      coverage: { ...runCoverage(ordered) },
       cases: ordered,
     };
     await writeResultsDoc(opts.out, doc);

@@ -50,6 +50,7 @@ export function resolveCase(
   const workerCase = {
     ...def,
     seed: settings.seed,
+    tolerance: { atol: settings.atol, rtol: settings.rtol },
     export: {
       ...def.export,
       opset: settings.opset,

@@ -31,14 +31,15 @@ def dynamic_axes(settings):
 
 
 def export(model, args, path, settings):
-    with torch.no_grad():
-        torch.onnx.export(
-            model,
-            tuple(args),
-            path,
-            opset_version=settings["opset"],
-            input_names=settings["inputNames"],
-            output_names=settings["outputNames"],
-            dynamic_axes=dynamic_axes(settings),
-            do_constant_folding=settings.get("constantFolding", True),
-        )
+    # Called the way users call it: no torch.no_grad() around it (under no_grad, eval-mode
+    # nn.MultiheadAttention takes a fused kernel the TorchScript exporter cannot convert).
+    torch.onnx.export(
+        model,
+        tuple(args),
+        path,
+        opset_version=settings["opset"],
+        input_names=settings["inputNames"],
+        output_names=settings["outputNames"],
+        dynamic_axes=dynamic_axes(settings),
+        do_constant_folding=settings.get("constantFolding", True),
+    )
