@@ -61,9 +61,10 @@ const DYNAMIC_SHAPE = {
   body: "I export with dynamic_axes={'x': {0: 'batch'}} but the ONNX Reshape keeps a hard-coded shape, so batch 4 fails at runtime with a shape mismatch.",
 };
 
+// Rewrite logic only: an axis named in the title would (deliberately) point at shape-problem.
 const OPTIMIZER_LOGIC = {
-  title: 'Transpose optimizer pushes Transpose through Concat along the wrong axis',
-  body: 'After optimize_transpose the Concat axis is not updated; the optimizer logic is wrong for this pattern and outputs are different from TF.',
+  title: 'Transpose optimizer cancels two Transposes that do not cancel',
+  body: 'After optimize_transpose two Transpose nodes with different perms are both removed; the optimizer logic matches the wrong pattern and outputs are different from TF.',
 };
 
 const USAGE_QUESTION = {
@@ -186,6 +187,68 @@ describe('classifyIssue: evidence and confidence', () => {
     const t = classifyIssue({ title: OUTPUT_MISMATCH.title, body });
     expect(t.symptom.label).toBe('wrong-model');
     expect(JSON.stringify(t)).not.toContain('fixed in #932');
+  });
+});
+
+describe('classifyIssue: what tells the causes apart', () => {
+  const reproducer = fence(
+    [
+      'import torch',
+      'x = torch.randn(2, 3, dtype=torch.float32)',
+      'torch.onnx.export(model, (x,), "m.onnx", opset_version=13)',
+    ].join('\n'),
+  );
+
+  it('reads a dtype named where the failure is stated as a type problem', () => {
+    const t = classifyIssue({
+      title: 'Exported Where node outputs int64 instead of float32',
+      body: `The model exports, but the output type is wrong.\n${reproducer}`,
+    });
+    expect(t.cause.label).toBe('type-problem');
+    expect(t.cause.evidence.join('\n')).toMatch(/data type named where the failure is stated/);
+  });
+
+  it('does not read a dtype that only appears in the reproducer as a type problem', () => {
+    const t = classifyIssue({
+      title: 'tf2onnx cannot convert my model: op Bucketize is not supported',
+      body: `Conversion stops.\n${reproducer}`,
+    });
+    expect(t.cause.label).toBe('incompatibility');
+    expect(t.cause.evidence.join('\n')).not.toMatch(/failure is stated/);
+  });
+
+  it('reads a shape or axis named in the error as a shape problem', () => {
+    const t = classifyIssue({
+      title: 'Export of gather breaks with dynamic batch',
+      body: `${reproducer}\nRuntimeError: index out of range: axis 2 is beyond the rank of the input`,
+    });
+    expect(t.cause.label).toBe('shape-problem');
+  });
+
+  it('reads other phrasings of "not supported" as an incompatibility', () => {
+    for (const title of [
+      "torch.istft isn't supported by the ONNX exporter",
+      'tf2onnx does not support the RaggedTensorToTensor op',
+      'torch.nn.Fold is not ONNX exportable',
+    ]) {
+      expect(classifyIssue({ title, body: '' }).cause.label).toBe('incompatibility');
+    }
+  });
+
+  it('reads an unsupported attribute of a converted operator as a type problem, not a missing operator', () => {
+    const t = classifyIssue({
+      title: 'ConvTranspose export: output_padding is not supported',
+      body: 'RuntimeError: symbolic for conv_transpose2d: attribute output_padding is not supported.',
+    });
+    expect(t.cause.label).toBe('type-problem');
+  });
+
+  it('reads a missed optimization as an algorithmic error', () => {
+    const t = classifyIssue({
+      title: 'Conv sandwiched between transposes could be folded',
+      body: 'The optimizer leaves a Transpose -> Conv -> Transpose sequence; the two transposes should be eliminated.',
+    });
+    expect(t.cause.label).toBe('algorithmic-error');
   });
 });
 

@@ -54,6 +54,22 @@ describe('trainModel', () => {
     expect(a.fields.symptom.temperature).toBeGreaterThan(0);
   });
 
+  it('can let cause read the predicted symptom and stage (stacking, off by default)', () => {
+    const data = invented(30);
+    const plain = trainModel(data, { calibrationFolds: 3 });
+    expect(Object.keys(plain.fields.cause.weights).some((n) => n.startsWith('stage:'))).toBe(false);
+    const stacked = trainModel(data, { calibrationFolds: 3, stageFeatures: true });
+    expect(() => assertModelShape(stacked)).not.toThrow();
+    expect(stacked.fields.cause.weights['stage:symptom=wrong-model']).toHaveLength(6);
+    expect(stacked.fields.symptom).toEqual(plain.fields.symptom);
+    const t = classifyWith(stacked, {
+      title: 'Einsum exported with wrong dtype',
+      body: 'outputs are different',
+    });
+    expect(t.cause.label).toBe('type-problem');
+    expect(Object.keys(t)).toEqual(['symptom', 'cause', 'component']);
+  });
+
   it('falls back to the rules alone without examples', () => {
     expect(trainModel([])).toEqual(rulesOnlyModel());
   });

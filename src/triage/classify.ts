@@ -4,7 +4,7 @@
 import { extract, featureValues, type Extracted, type FeatureValues, type IssueText } from './features.js';
 import { FIELDS, type Cause, type Component, type Field, type Symptom } from './labels.js';
 import { scoreField, type TriageModel } from './model.js';
-import { SIGNAL_BY_ID } from './signals.js';
+import { SIGNAL_BY_ID, STAGE_FEATURE_PREFIX, STAGE_FIELDS, stageFeature } from './signals.js';
 
 export interface FieldVerdict<L extends string> {
   label: L;
@@ -24,7 +24,11 @@ const MAX_EVIDENCE = 5;
 /** Contributions smaller than this (in logits) do not count as evidence. */
 const MIN_CONTRIBUTION = 0.3;
 
-function describeFeature(name: string, ex: Extracted): string {
+function describeFeature(name: string, ex: Extracted, x: FeatureValues): string {
+  if (name.startsWith(STAGE_FEATURE_PREFIX)) {
+    const [field, label] = name.slice(STAGE_FEATURE_PREFIX.length).split('=');
+    return `predicted ${field === 'component' ? 'stage' : field} ${label} (${Math.round(100 * (x.get(name) ?? 0))}%)`;
+  }
   if (name.startsWith('sig:')) {
     const id = name.slice(4);
     const meaning = SIGNAL_BY_ID.get(id)?.meaning ?? id;
@@ -36,7 +40,12 @@ function describeFeature(name: string, ex: Extracted): string {
   return name;
 }
 
-function verdict(model: TriageModel, field: Field, x: FeatureValues, ex: Extracted): FieldVerdict<string> {
+function verdict(
+  model: TriageModel,
+  field: Field,
+  x: FeatureValues,
+  ex: Extracted,
+): { verdict: FieldVerdict<string>; probabilities: number[] } {
   const fm = model.fields[field];
   const scores = scoreField(fm, x);
   const order = scores.probabilities
@@ -51,13 +60,16 @@ function verdict(model: TriageModel, field: Field, x: FeatureValues, ex: Extract
     if (amount >= MIN_CONTRIBUTION) contributions.push({ name, amount });
   }
   contributions.sort((a, b) => b.amount - a.amount || (a.name < b.name ? -1 : 1));
-  const evidence = contributions.slice(0, MAX_EVIDENCE).map((c) => describeFeature(c.name, ex));
+  const evidence = contributions.slice(0, MAX_EVIDENCE).map((c) => describeFeature(c.name, ex, x));
   if (evidence.length === 0) evidence.push('no specific cue: the usual label for issues like this');
   if (ex.truncated) evidence.push('(body truncated to its head and tail)');
   return {
-    label: fm.labels[best],
-    confidence: Math.round(scores.probabilities[best] * 1000) / 1000,
-    evidence,
+    verdict: {
+      label: fm.labels[best],
+      confidence: Math.round(scores.probabilities[best] * 1000) / 1000,
+      evidence,
+    },
+    probabilities: scores.probabilities,
   };
 }
 
@@ -77,6 +89,15 @@ export function classifyWith(model: TriageModel, issue: IssueText): Triage {
   const ex = extract(issue, model.vocabulary.length > 0);
   const x = featureValues(ex, vocabularyOf(model), model.bowScale);
   const out = {} as Record<Field, FieldVerdict<string>>;
-  for (const f of FIELDS) out[f] = verdict(model, f, x, ex);
-  return out as unknown as Triage;
+  // A cause model trained with `stageFeatures` also reads the calibrated probabilities of the
+  // symptom and stage labels (signals.ts, "root cause given the other two fields"); models
+  // without `stage:` weights ignore them.
+  const causeX: FeatureValues = new Map(x);
+  for (const f of STAGE_FIELDS) {
+    const { verdict: v, probabilities } = verdict(model, f, x, ex);
+    out[f] = v;
+    model.fields[f].labels.forEach((l, k) => causeX.set(stageFeature(f, l), probabilities[k]));
+  }
+  out.cause = verdict(model, 'cause', causeX, ex).verdict;
+  return Object.fromEntries(FIELDS.map((f) => [f, out[f]])) as unknown as Triage;
 }

@@ -151,7 +151,9 @@ function printAblation(examples: LabeledIssue[], args: Args): void {
   const variants: [string, Partial<TrainOptions>][] = [
     ['+ learned word weights (bag of words, scale 1)', { bowScale: 1 }],
     ['+ learned word weights (bag of words, scale 2)', { bowScale: 2 }],
+    ['+ learned words, strongly regularised (lambda 5)', { bowScale: 1, lambdaWord: 5 }],
     ['signals pulled weakly to their priors (lambda 2)', { lambdaSignal: 2 }],
+    ['cause also reads predicted symptom and stage', { stageFeatures: true }],
   ];
   console.log('\n== Ablation (cross-validated accuracy / macro-F1) ==');
   for (const [name, opts] of variants) {

@@ -39,7 +39,8 @@ export function extract(issue: IssueText, withTerms = true): Extracted {
   const text = prepareText(issue.title, issue.body);
   const signals = new Map<string, string>();
   for (const signal of PATTERN_SIGNALS) {
-    const where = signal.scope === 'title' ? text.title : text.all;
+    const where =
+      signal.scope === 'title' ? text.title : signal.scope === 'failure' ? text.failure : text.all;
     const m = signal.pattern.exec(where);
     if (m) signals.set(signal.id, snippetAround(where, m.index, m[0].length));
   }

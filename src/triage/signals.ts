@@ -21,8 +21,11 @@ export interface PatternSignal {
   /** What the signal means, shown as evidence. */
   meaning: string;
   pattern: RegExp;
-  /** Where to look: the title only, or title and body (default). */
-  scope?: 'title' | 'text';
+  /**
+   * Where to look: the title only, title and body (default), or the title and the body lines
+   * that state the failure (see `PreparedText.failure`).
+   */
+  scope?: 'title' | 'text' | 'failure';
   prior: SignalPrior;
 }
 
@@ -39,6 +42,11 @@ export interface DerivedSignal {
 const NEAR = '[^.\\n]{0,40}';
 const RUNTIMES = '(?:onnxruntime|ONNXRT|ORT|ONNX Runtime|TensorRT|trtexec)';
 const FAILS = '(?:fails?|failed|errors?|refuses?|rejects?|crash\\w*|complains?)';
+
+const DTYPE_PATTERN =
+  /\bdtype\b|\bdata ?types?\b|\b(?:float|int|uint)(?:8|16|32|64)\b|\bdouble\b|\bbfloat16\b|\bbool(?:ean)? tensors?\b|\btensor\((?:float|double|int\d+|bool|string)\w*\)|_ref\b|\bCast\b|\btype (?:mismatch|inference|promotion|error)\b|\bTypeError\b|\bwrong type\b|\bimplicit(?:ly)? (?:cast|type)|\bpromot(?:e|ed|ion)\b|\bquantiz\w+/;
+const SHAPE_PATTERN =
+  /\bshapes?\b|\bdims?\b|\bdimensions?\b|\baxis\b|\baxes\b|\brank\b|\bbroadcast\w*|\breshape\b|\bdynamic[ _](?:axes|shapes?|dims?|sizes?|inputs?|batch|sequence|length)|\b0-sized\b|\bzero-sized\b|\bsize mismatch\b|\bsizes? (?:do(?:es)? not|don't) match\b|\bout of (?:range|bounds)\b|\bIndexError\b|形状|维度|次元|형태|размерност/i;
 
 export const PATTERN_SIGNALS: readonly PatternSignal[] = [
   // ---- how the failure shows ------------------------------------------------------------
@@ -184,7 +192,7 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     id: 'unsupported-op',
     meaning: 'an operator or feature the converter does not support',
     pattern:
-      /\bUnsupportedOperatorError\b|\b(?:is|are) not supported\b|\bnot (?:yet )?supported\b|\bunsupported (?:op|ops|operator|operators|layer|node)\b|\bUnsupported ops\b|\bop \[[^\]\n]{1,200}\] is not supported|\bsymbolic\w*\.\w+ does not exist\b|\bdoes not exist in (?:the )?(?:onnx|opset)|\bcouldn't export (?:python )?operator\b|\bno (?:converter|handler|symbolic)\b|\bexport failed on ATen operator\b|\bnot (?:yet )?implemented\b|\bmissing (?:op|operator)\b|不支持|未支持|暂不支持|サポートされていない|サポートされていません|未対応|지원되지 않|no (?:es )?(?:compatible|soportad[oa])|não (?:é )?suportad|не поддерживается/i,
+      /\bUnsupportedOperatorError\b|\b(?:is|are) not supported\b|\bnot (?:yet )?supported\b|\b(?:is|are)n't (?:yet |natively |currently )?supported\b|\bdo(?:es)?(?: not|n't) (?:yet |currently )?support\b|\bno support (?:for|of)\b|\bnot (?:onnx[- ])?exportable\b|\bunsupported (?:op|ops|operator|operators|layer|node)\b|\bUnsupported ops\b|\bop \[[^\]\n]{1,200}\] is not supported|\bsymbolic\w*\.\w+ does not exist\b|\bdoes not exist in (?:the )?(?:onnx|opset)|\bcouldn't export (?:python )?operator\b|\bno (?:converter|handler|symbolic)\b|\bexport failed on ATen operator\b|\bnot (?:yet )?implemented\b|\bmissing (?:op|operator)\b|不支持|未支持|暂不支持|サポートされていない|サポートされていません|未対応|지원되지 않|no (?:es )?(?:compatible|soportad[oa])|não (?:é )?suportad|не поддерживается/i,
     prior: {
       symptom: { crash: 0.8 },
       cause: { incompatibility: 2.0 },
@@ -194,8 +202,15 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
   {
     id: 'dtype',
     meaning: 'data-type vocabulary',
-    pattern:
-      /\bdtype\b|\bdata ?types?\b|\b(?:float|int|uint)(?:8|16|32|64)\b|\bdouble\b|\bbfloat16\b|\bbool(?:ean)? tensors?\b|\btensor\((?:float|double|int\d+|bool|string)\w*\)|_ref\b|\bCast\b|\btype (?:mismatch|inference|promotion|error)\b|\bTypeError\b|\bwrong type\b|\bimplicit(?:ly)? (?:cast|type)|\bpromot(?:e|ed|ion)\b|\bquantiz\w+/,
+    pattern: DTYPE_PATTERN,
+    // Anywhere, including reproducer code (`dtype=torch.float32`): a weak cue.
+    prior: { cause: { 'type-problem': 0.5 } },
+  },
+  {
+    id: 'dtype-at-failure',
+    meaning: 'a data type named where the failure is stated',
+    scope: 'failure',
+    pattern: DTYPE_PATTERN,
     prior: { cause: { 'type-problem': 1.2 } },
   },
   {
@@ -208,9 +223,16 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
   {
     id: 'shape',
     meaning: 'shape, rank or axis vocabulary',
-    pattern:
-      /\bshapes?\b|\bdims?\b|\bdimensions?\b|\baxis\b|\baxes\b|\brank\b|\bbroadcast\w*|\breshape\b|\bdynamic[ _](?:axes|shapes?|dims?|sizes?|inputs?|batch|sequence|length)|\b0-sized\b|\bzero-sized\b|\bsize mismatch\b|\bsizes? (?:do(?:es)? not|don't) match\b|\bout of (?:range|bounds)\b|\bIndexError\b|形状|维度|次元|형태|размерност/i,
-    prior: { cause: { 'shape-problem': 1.2 } },
+    pattern: SHAPE_PATTERN,
+    // Anywhere, including reproducer code (`x.shape`, `dim=1`): a weak cue.
+    prior: { cause: { 'shape-problem': 0.5 } },
+  },
+  {
+    id: 'shape-at-failure',
+    meaning: 'a shape, rank or axis named where the failure is stated',
+    scope: 'failure',
+    pattern: SHAPE_PATTERN,
+    prior: { cause: { 'shape-problem': 1.5 } },
   },
   {
     id: 'shape-inference-error',
@@ -308,7 +330,19 @@ export const DERIVED_SIGNALS: readonly DerivedSignal[] = [
     id: 'optimization-request',
     meaning: 'a missed optimization, with no failure reported',
     when: (fired) => fired.has('optimizer') && !FAILURE_SIGNALS.some((s) => fired.has(s)),
-    prior: { symptom: { unreported: 1.0, 'bad-performance': 1.0, 'wrong-model': -0.5 } },
+    // A rewrite the optimizer misses is a wrong or missing transformation rule.
+    prior: {
+      symptom: { unreported: 1.0, 'bad-performance': 1.0, 'wrong-model': -0.5 },
+      cause: { 'algorithmic-error': 1.0 },
+    },
+  },
+  {
+    id: 'unsupported-attribute',
+    meaning: 'an attribute or argument value of a known operator is not supported',
+    // The operator converts, one of its settings does not: the emitted node is wrong for that
+    // setting (a node type problem), rather than the operator being missing altogether.
+    when: (fired) => fired.has('unsupported-op') && fired.has('attribute'),
+    prior: { cause: { 'type-problem': 1.5, incompatibility: -1.0 } },
   },
   {
     id: 'no-failure-reported',
@@ -329,3 +363,29 @@ export const SIGNALS: readonly { id: string; meaning: string; prior: SignalPrior
 export const SIGNAL_BY_ID: ReadonlyMap<string, { id: string; meaning: string }> = new Map(
   SIGNALS.map((s) => [s.id, s]),
 );
+
+// ---- root cause given the other two fields ------------------------------------------------
+// The cause model also reads the symptom and stage the other two models predict (feature
+// `stage:<field>=<label>`, valued by that label's calibrated probability). Priors follow the
+// taxonomy's definitions, not the dev set: a defect in a graph-optimization pass is a wrong
+// rewrite (algorithmic error); a build, CI or packaging failure lies outside the conversion
+// logic (misconfiguration, testing: "other"); a needless-node performance problem is a missed
+// or wrong rewrite; and when a model *was* produced but is wrong, the converter supported the
+// operator (so not an incompatibility) and emitted a wrong node, attribute or type (a node
+// type problem) more often than anything else.
+
+/** Fields whose predicted label the cause model reads. */
+export const STAGE_FIELDS = ['symptom', 'component'] as const;
+export type StageField = (typeof STAGE_FIELDS)[number];
+
+export const STAGE_FEATURE_PREFIX = 'stage:';
+export const stageFeature = (field: StageField, label: string): string =>
+  `${STAGE_FEATURE_PREFIX}${field}=${label}`;
+
+export const STAGE_CAUSE_PRIORS: Readonly<Record<string, Partial<Record<Cause, number>>>> = {
+  [stageFeature('component', 'graph-optimization')]: { 'algorithmic-error': 1.5 },
+  [stageFeature('component', 'unknown')]: { other: 1.0 },
+  [stageFeature('symptom', 'build-failure')]: { other: 1.5 },
+  [stageFeature('symptom', 'bad-performance')]: { 'algorithmic-error': 1.0 },
+  [stageFeature('symptom', 'wrong-model')]: { 'type-problem': 0.8, incompatibility: -0.5 },
+};

@@ -18,11 +18,21 @@ export const MAX_TITLE_CHARS = 1_000;
 export const BODY_HEAD_CHARS = 8_000;
 export const BODY_TAIL_CHARS = 4_000;
 
+/** A line that states what failed or went wrong. */
+const FAILURE_LINE =
+  /error|exception|fail|assert|expected|\bgot\b|mismatch|wrong|incorrect|instead|not supported|unsupported|报错|错误|失败|エラー|오류|ошибк/i;
+
 export interface PreparedText {
   title: string;
   body: string;
   /** Title and body joined, what the signal patterns scan. */
   all: string;
+  /**
+   * The title and the body lines that state the failure (error and exception lines, "expected
+   * … got", "wrong", "instead of"), not the reproducer code around them: a dtype or a shape
+   * named here is what went wrong, not merely what the user's model uses.
+   */
+  failure: string;
   truncated: boolean;
 }
 
@@ -35,7 +45,8 @@ export function prepareText(title: string | null | undefined, body: string | nul
     truncated = true;
   }
   b = b.replace(/\r\n?/g, '\n');
-  return { title: t, body: b, all: `${t}\n${b}`, truncated };
+  const failureLines = b.split('\n').filter((line) => FAILURE_LINE.test(line));
+  return { title: t, body: b, all: `${t}\n${b}`, failure: [t, ...failureLines].join('\n'), truncated };
 }
 
 // Words too common in issue templates and prose to say anything about the labels.

@@ -8,7 +8,14 @@
 import { extract, featureValues, type Extracted, type FeatureValues } from './features.js';
 import { FIELDS, LABELS_OF, type Field, type LabeledIssue } from './labels.js';
 import { calibrated, softmax, type FieldModel, type TriageModel } from './model.js';
-import { SIGNALS } from './signals.js';
+import {
+  SIGNALS,
+  STAGE_CAUSE_PRIORS,
+  STAGE_FEATURE_PREFIX,
+  STAGE_FIELDS,
+  stageFeature,
+  type StageField,
+} from './signals.js';
 
 export interface TrainOptions {
   /** A word becomes a feature when at least this many training issues contain it. */
@@ -21,6 +28,13 @@ export interface TrainOptions {
   lambdaSignal: number;
   /** Pull of word weights towards zero. */
   lambdaWord: number;
+  /**
+   * Cause reads the predicted symptom and stage (`stage:` features, see signals.ts); their
+   * weights are pulled towards STAGE_CAUSE_PRIORS with this strength. `stageFeatures: false`
+   * predicts cause from the issue's signals alone.
+   */
+  stageFeatures: boolean;
+  lambdaStage: number;
   /** Pull of label biases towards the smoothed label frequencies. */
   lambdaBias: number;
   /** Pseudo-examples of LABEL_PRIORS mixed into the label frequencies. */
@@ -38,6 +52,8 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   bowScale: 0,
   lambdaSignal: 20,
   lambdaWord: 1,
+  stageFeatures: false,
+  lambdaStage: 5,
   lambdaBias: 5,
   priorStrength: 10,
   iterations: 300,
@@ -80,12 +96,21 @@ export const LABEL_PRIORS: { [F in Field]: Record<string, number> } = {
 const MODEL_FORMAT = 'convgate-triage/1' as const;
 
 /** Hand-written prior weight of each signal feature, per label of a field. */
-function signalPriorWeights(field: Field): Record<string, number[]> {
+function signalPriorWeights(field: Field, withStage = false): Record<string, number[]> {
   const labels = LABELS_OF[field] as readonly string[];
   const out: Record<string, number[]> = {};
   for (const s of SIGNALS) {
     const prior = (s.prior[field] ?? {}) as Record<string, number>;
     out[`sig:${s.id}`] = labels.map((l) => prior[l] ?? 0);
+  }
+  if (field === 'cause' && withStage) {
+    for (const sf of STAGE_FIELDS) {
+      for (const l of LABELS_OF[sf]) {
+        const name = stageFeature(sf, l);
+        const prior = (STAGE_CAUSE_PRIORS[name] ?? {}) as Record<string, number>;
+        out[name] = labels.map((c) => prior[c] ?? 0);
+      }
+    }
   }
   return out;
 }
@@ -185,11 +210,15 @@ function fitField(
   const labels = LABELS_OF[field] as readonly string[];
   const k = labels.length;
   const d = problem.featureNames.length;
-  const priors = signalPriorWeights(field);
+  const priors = signalPriorWeights(field, opts.stageFeatures);
   // Centres and strengths of the Gaussian prior, per feature.
   const centre: number[][] = labels.map((_, c) => problem.featureNames.map((n) => priors[n]?.[c] ?? 0));
   const lambda = problem.featureNames.map((n) =>
-    n.startsWith('sig:') ? opts.lambdaSignal : opts.lambdaWord,
+    n.startsWith('sig:')
+      ? opts.lambdaSignal
+      : n.startsWith(STAGE_FEATURE_PREFIX)
+        ? opts.lambdaStage
+        : opts.lambdaWord,
   );
   const b0 = biasCentre(field, y, opts.priorStrength);
 
@@ -293,6 +322,8 @@ function fitTemperature(scores: SplitScore[], y: number[]): number {
   return Math.round(best * 100) / 100;
 }
 
+const isWord = (name: string): boolean => !name.startsWith('sig:') && !name.startsWith(STAGE_FEATURE_PREFIX);
+
 function labelIndex(field: Field, example: LabeledIssue): number {
   return (LABELS_OF[field] as readonly string[]).indexOf(example.labels[field]);
 }
@@ -315,48 +346,88 @@ export function trainModel(
   );
   const all = examples.map((_, i) => i);
   const fields = {} as Record<Field, FieldModel>;
+  // Out-of-fold probabilities of the symptom and stage labels, per example: what the cause
+  // model will see at classification time is a prediction, not the human label, so it is
+  // trained on predictions made without the example (stacking).
+  const stageProbabilities = new Map<StageField, number[][]>();
 
-  for (const f of FIELDS) {
+  const fitAndCalibrate = (f: Field, prob: Problem): FieldModel => {
     const y = examples.map((e) => labelIndex(f, e));
-    const fit = fitField(f, problem, all, y, opts);
+    const fit = fitField(f, prob, all, y, opts);
 
     let temperature = 1;
+    let oofScores: SplitScore[] | undefined;
     if (opts.calibrationFolds > 1 && examples.length >= 2 * opts.calibrationFolds) {
       const fold = foldAssignment(
         examples.map((e) => e.labels[f]),
         opts.calibrationFolds,
         17,
       );
-      const oofScores: SplitScore[] = new Array(examples.length);
+      oofScores = new Array(examples.length);
       for (let k = 0; k < opts.calibrationFolds; k++) {
         const train = all.filter((i) => fold[i] !== k);
         const inner = fitField(
           f,
-          problem,
+          prob,
           train,
           train.map((i) => y[i]),
           opts,
         );
-        for (const i of all) if (fold[i] === k) oofScores[i] = scoreOf(inner, problem.rows[i]);
+        for (const i of all) if (fold[i] === k) oofScores[i] = scoreOf(inner, prob.rows[i]);
       }
       temperature = fitTemperature(oofScores, y);
+    }
+    if ((STAGE_FIELDS as readonly string[]).includes(f)) {
+      const scores = oofScores ?? prob.rows.map((row) => scoreOf(fit, row));
+      stageProbabilities.set(
+        f as StageField,
+        scores.map((s) => calibrated(s.bias, s.evidence, temperature)),
+      );
     }
 
     const labels = [...LABELS_OF[f]] as string[];
     const weights: Record<string, number[]> = {};
-    featureNames.forEach((name, j) => {
+    prob.featureNames.forEach((name, j) => {
       const wj = labels.map((_, c) => fit.weights[c][j]);
       // Words whose weights stayed ~0 carry no information; leave them out of the model.
-      if (name.startsWith('sig:') || wj.some((v) => Math.abs(v) >= 0.005)) weights[name] = wj;
+      if (!isWord(name) || wj.some((v) => Math.abs(v) >= 0.005)) weights[name] = wj;
     });
-    fields[f] = { labels, bias: fit.bias, weights, temperature };
+    return { labels, bias: fit.bias, weights, temperature };
+  };
+
+  // Cause last: it reads the other two fields' predictions.
+  for (const f of FIELDS) if (f !== 'cause') fields[f] = fitAndCalibrate(f, problem);
+  if (opts.stageFeatures) {
+    const stageNames = STAGE_FIELDS.flatMap((sf) => LABELS_OF[sf].map((l) => stageFeature(sf, l)));
+    const causeProblem: Problem = {
+      featureNames: [...featureNames, ...stageNames],
+      rows: problem.rows.map((row, i) => {
+        const index = [...row.index];
+        const value = [...row.value];
+        let j = featureNames.length;
+        for (const sf of STAGE_FIELDS) {
+          for (const p of stageProbabilities.get(sf)![i]) {
+            if (p > 0) {
+              index.push(j);
+              value.push(p);
+            }
+            j++;
+          }
+        }
+        return { index, value };
+      }),
+    };
+    fields.cause = fitAndCalibrate('cause', causeProblem);
+  } else {
+    fields.cause = fitAndCalibrate('cause', problem);
   }
+  const ordered = Object.fromEntries(FIELDS.map((f) => [f, fields[f]])) as Record<Field, FieldModel>;
 
   return {
     format: MODEL_FORMAT,
     vocabulary,
     bowScale: opts.bowScale,
-    fields,
+    fields: ordered,
     provenance: `trained on ${examples.length} labeled issues`,
   };
 }
