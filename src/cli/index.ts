@@ -3,6 +3,12 @@ import { TOOL_VERSION } from '../util/version.js';
 import { processIo, type CliIo } from './io.js';
 import { runCommand } from './run-command.js';
 import { reportCommand } from './report-command.js';
+import { diffCommand } from './diff-command.js';
+import { gateCommand } from './gate-command.js';
+import { mergeCommand } from './merge-command.js';
+import { generateCommand } from './generate-command.js';
+import { triageCommand } from './triage-command.js';
+import { appCommand } from './app-command.js';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('convgate')
@@ -11,7 +17,14 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError(false);
-  for (const cmd of [runCommand(io), reportCommand(io)]) {
+  for (const cmd of [
+    runCommand(io),
+    reportCommand(io),
+    diffCommand(io),
+    gateCommand(io),
+    mergeCommand(io),
+    generateCommand(io),
+  ]) {
     program.addCommand(
       cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) }),
     );

@@ -1,6 +1,7 @@
 import { OUTCOMES, type Outcome } from '../results/outcome.js';
 import type { CaseResult, ResultsDoc } from '../results/schema.js';
 import { firstLine } from '../report/escape.js';
+import { formatError } from '../report/markdown.js';
 import { GATE_SCHEMA_VERSION, type CaseChange, type GateReport, type SlowChange } from './schema.js';
 
 export interface DiffOptions {
@@ -10,11 +11,33 @@ export interface DiffOptions {
   slowFactor: number;
   /** … and after − before exceeds this floor (ms): timer noise on tiny models is not a slowdown. */
   slowFloorMs: number;
+  /** Slow cases fail the verdict too (default: reported only). */
+  failOnSlow: boolean;
+  /**
+   * Precision drift: an `ok` case regresses when an output's max abs error grew by more than this
+   * factor (0: off) …
+   */
+  driftFactor: number;
+  /** … and reached at least this fraction of the case's atol (errors far below tolerance are noise). */
+  driftFloor: number;
 }
 
-export const DEFAULT_DIFF_OPTIONS: DiffOptions = { force: false, slowFactor: 2, slowFloorMs: 20 };
+export const DEFAULT_DIFF_OPTIONS: DiffOptions = {
+  force: false,
+  slowFactor: 2,
+  slowFloorMs: 20,
+  failOnSlow: false,
+  driftFactor: 10,
+  driftFloor: 0.1,
+};
+
+export type DriftOptions = Pick<DiffOptions, 'driftFactor' | 'driftFloor'>;
 
 export class DiffInputError extends Error {}
+
+export function refusal(mismatches: string[]): DiffInputError {
+  return new DiffInputError(`refusing to compare: ${mismatches.join('; ')} (use --force to compare anyway)`);
+}
 
 /** Position in the outcome order: lower is worse (shared/DESIGN.md). */
 export function severity(o: Outcome): number {
@@ -53,10 +76,15 @@ export function operatorChanges(before: CaseResult | undefined, after: CaseResul
   ];
 }
 
-function change(before: CaseResult | undefined, after: CaseResult | undefined, note?: string): CaseChange {
+function change(
+  before: CaseResult | undefined,
+  after: CaseResult | undefined,
+  note?: string,
+  output?: string,
+): CaseChange {
   const c = (after ?? before)!;
   const err = after?.error;
-  const worstOutput = after?.outputs.find((o) => !o.pass);
+  const worstOutput = output ? { name: output } : after?.outputs.find((o) => !o.pass);
   const operators = after
     ? err && after.outcome !== 'wrong-output'
       ? operatorsInError(err.message)
@@ -89,7 +117,34 @@ function errorGrew(before: CaseResult, after: CaseResult): boolean {
   return a - b > after.settings.atol + after.settings.rtol * Math.abs(b);
 }
 
-function slowChanges(before: CaseResult, after: CaseResult, o: DiffOptions): SlowChange[] {
+/**
+ * Precision drift of a case that is still `ok`: the output whose max abs error grew the most, when
+ * it grew by more than driftFactor× and reached driftFloor × atol. The same converter reproduces
+ * its errors (bit for bit on one machine), so an order-of-magnitude jump in a still-passing output
+ * means the conversion now computes something else — e.g. an approximation of an exact op — and
+ * it will cross the tolerance on deeper models.
+ */
+export function precisionDrift(
+  before: CaseResult,
+  after: CaseResult,
+  o: DriftOptions,
+): { output: string; before: number; after: number; factor: number } | null {
+  if (o.driftFactor <= 0) return null;
+  const floor = o.driftFloor * after.settings.atol;
+  // One entry per output, its worst input set (which set that is may differ between runs).
+  const old = new Map(before.outputs.map((x) => [x.name, x.maxAbsErr]));
+  let worst: { output: string; before: number; after: number; factor: number } | null = null;
+  for (const x of after.outputs) {
+    const b = old.get(x.name);
+    const a = x.maxAbsErr;
+    if (a === null || b === null || b === undefined || a < floor || a <= b * o.driftFactor) continue;
+    const factor = b > 0 ? a / b : Infinity;
+    if (!worst || factor > worst.factor) worst = { output: x.name, before: b, after: a, factor };
+  }
+  return worst;
+}
+
+export function slowChanges(before: CaseResult, after: CaseResult, o: DiffOptions): SlowChange[] {
   const out: SlowChange[] = [];
   for (const metric of ['run', 'export'] as const) {
     const b = before.timingsMs[metric];
@@ -102,8 +157,14 @@ function slowChanges(before: CaseResult, after: CaseResult, o: DiffOptions): Slo
   return out;
 }
 
+/** What comparability looks at: a results document, or the plan of a run not made yet. */
+export interface Comparable {
+  corpus: { name: string; hash: string };
+  settings: { atol: number; rtol: number; opset: number | null };
+}
+
 /** Refuses to compare results that were not made the same way (unless forced). */
-export function comparability(baseline: ResultsDoc, candidate: ResultsDoc): string[] {
+export function comparability(baseline: Comparable, candidate: Comparable): string[] {
   const problems: string[] = [];
   if (baseline.corpus.hash !== candidate.corpus.hash) {
     problems.push(
@@ -126,36 +187,128 @@ export function comparability(baseline: ResultsDoc, candidate: ResultsDoc): stri
   return problems;
 }
 
-/**
- * Compares candidate results with baseline results case by case. Pure: the verdict counts
- * regressions as given; confirmation re-runs (confirm.ts) move unreproduced ones to `flaky`.
- */
-export function diffResults(
-  baseline: ResultsDoc,
-  candidate: ResultsDoc,
-  options: Partial<DiffOptions> = {},
-): GateReport {
-  const o = { ...DEFAULT_DIFF_OPTIONS, ...options };
-  const mismatches = comparability(baseline, candidate);
-  if (mismatches.length && !o.force) {
-    throw new DiffInputError(`refusing to compare: ${mismatches.join('; ')} (use --force to compare anyway)`);
+/** Differences that do not block a comparison but can explain changes (shown with the verdict). */
+export function softDifferences(baseline: ResultsDoc, candidate: ResultsDoc): string[] {
+  const notes: string[] = [];
+  const b = baseline.settings;
+  const a = candidate.settings;
+  if (!baseline.complete)
+    notes.push(`the baseline run is incomplete (${baseline.cases.length}/${baseline.corpus.cases} cases)`);
+  if (!candidate.complete)
+    notes.push(`the candidate run is incomplete (${candidate.cases.length}/${candidate.corpus.cases} cases)`);
+  if (b.timeoutS !== a.timeoutS)
+    notes.push(
+      `time limit differs (baseline ${b.timeoutS}s, candidate ${a.timeoutS}s): hangs may differ for that reason`,
+    );
+  if ((b.adapter ?? null) !== (a.adapter ?? null))
+    notes.push(`converter adapter differs: baseline ${String(b.adapter)}, candidate ${String(a.adapter)}`);
+  if ((b.filter ?? null) !== (a.filter ?? null))
+    notes.push(
+      `case filter differs: baseline ${JSON.stringify(b.filter)}, candidate ${JSON.stringify(a.filter)}`,
+    );
+  const ortB = baseline.environment.onnxruntime;
+  const ortA = candidate.environment.onnxruntime;
+  if (ortB !== undefined && ortA !== undefined && ortB !== ortA)
+    notes.push(`ONNX Runtime differs: baseline ${String(ortB)}, candidate ${String(ortA)}`);
+  return notes;
+}
+
+/** How one case changed between the two sides (both present). */
+export type PairKind =
+  'regression' | 'fix' | 'changed-failure' | 'still-failing' | 'unchanged' | 'reference-error';
+
+export function classifyPair(
+  b: CaseResult,
+  a: CaseResult,
+  drift: DriftOptions = DEFAULT_DIFF_OPTIONS,
+): { kind: PairKind; note?: string; output?: string } {
+  if (a.outcome === 'reference-error' || b.outcome === 'reference-error') {
+    // The source model failed on one side: a corpus/framework problem, not the converter's.
+    return a.outcome !== b.outcome || a.outcome === 'reference-error'
+      ? { kind: 'reference-error', note: `${b.outcome} → ${a.outcome}` }
+      : { kind: 'unchanged' };
   }
-  const before = new Map(baseline.cases.map((c) => [c.id, c]));
-  const after = new Map(candidate.cases.map((c) => [c.id, c]));
-  const report: GateReport = {
+  const sb = severity(b.outcome);
+  const sa = severity(a.outcome);
+  if (sa < sb) return { kind: 'regression', note: `${b.outcome} → ${a.outcome}` };
+  // Better, but only `ok` is a fix: e.g. crash → wrong-output is listed, since a silent wrong model is worse for users.
+  if (sa > sb)
+    return { kind: a.outcome === 'ok' ? 'fix' : 'changed-failure', note: `${b.outcome} → ${a.outcome}` };
+  if (a.outcome === 'ok') {
+    const d = precisionDrift(b, a, drift);
+    return d
+      ? {
+          kind: 'regression',
+          output: d.output,
+          note: `precision drift: ${d.output} max abs error ${formatError(d.before)} → ${formatError(d.after)} (${Number.isFinite(d.factor) ? `${Math.round(d.factor)}×` : 'from exact'}), still within tolerance`,
+        }
+      : { kind: 'unchanged' };
+  }
+  if (a.outcome === 'wrong-output' && errorGrew(b, a))
+    return {
+      kind: 'regression',
+      note: `wrong-output error grew from ${formatError(maxAbsErr(b))} to ${formatError(maxAbsErr(a))}`,
+    };
+  const sameError = a.error?.type === b.error?.type;
+  return {
+    kind: 'still-failing',
+    ...(sameError ? {} : { note: `error changed: ${b.error?.type ?? '—'} → ${a.error?.type ?? '—'}` }),
+  };
+}
+
+/** Coverage numbers of one run: cases, families, what the exported graphs and the generator used. */
+export function coverageMetrics(doc: ResultsDoc): Record<string, number> {
+  const ops = new Set<string>();
+  const pairs = new Set<string>();
+  for (const c of doc.cases) {
+    for (const op of c.opTypes ?? []) ops.add(op);
+    for (const [a, b] of c.opPairs ?? []) pairs.add(`${a}>${b}`);
+  }
+  const generated = (doc.coverage as { synthetic?: { opKinds?: unknown } | null } | undefined)?.synthetic;
+  return {
+    cases: doc.cases.length,
+    real: doc.cases.filter((c) => c.kind === 'real').length,
+    synthetic: doc.cases.filter((c) => c.kind === 'synthetic').length,
+    families: new Set(doc.cases.map((c) => c.family)).size,
+    exported: doc.cases.filter((c) => c.opTypes !== undefined).length,
+    opTypes: ops.size,
+    opPairs: pairs.size,
+    ...(typeof generated?.opKinds === 'number' ? { generatorOpKinds: generated.opKinds } : {}),
+  };
+}
+
+function opList(doc: ResultsDoc): string[] {
+  return [...new Set(doc.cases.flatMap((c) => c.opTypes ?? []))].sort();
+}
+
+/**
+ * GateReport.coverage: the candidate's numbers, or {before, after} per number when there is a
+ * baseline (the App shows numbers and before/after pairs), and `ops`, the ONNX op types it exported.
+ */
+export function coverageOf(candidate: ResultsDoc, baseline?: ResultsDoc): Record<string, unknown> {
+  const after = coverageMetrics(candidate);
+  if (!baseline) return { ...after, ops: opList(candidate) };
+  const before = coverageMetrics(baseline);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(after)) out[k] = { before: before[k] ?? 0, after: v };
+  return { ...out, ops: opList(candidate) };
+}
+
+function sideOf(doc: ResultsDoc): NonNullable<GateReport['baseline']> {
+  return {
+    converter: `${doc.converter.name} ${doc.converter.version}`,
+    corpusHash: doc.corpus.hash,
+    cases: doc.cases.length,
+  };
+}
+
+function emptyReport(candidate: ResultsDoc): GateReport {
+  return {
     schemaVersion: GATE_SCHEMA_VERSION,
     verdict: 'pass',
     reason: '',
-    baseline: {
-      converter: `${baseline.converter.name} ${baseline.converter.version}`,
-      corpusHash: baseline.corpus.hash,
-      cases: baseline.cases.length,
-    },
-    candidate: {
-      converter: `${candidate.converter.name} ${candidate.converter.version}`,
-      corpusHash: candidate.corpus.hash,
-      cases: candidate.cases.length,
-    },
+    baseline: null,
+    candidate: sideOf(candidate),
     counts: {
       regressions: 0,
       fixes: 0,
@@ -177,9 +330,47 @@ export function diffResults(
     removed: [],
     slow: [],
     referenceErrors: [],
-    mismatches,
-    timing: { baselineMs: baseline.durationMs, candidateMs: candidate.durationMs },
+    mismatches: [],
+    timing: { baselineMs: null, candidateMs: candidate.durationMs },
+    coverage: coverageOf(candidate),
   };
+}
+
+/**
+ * The verdict when there is nothing to compare with (no cached baseline and no base run):
+ * every candidate case is listed as new, failures are visible, nothing fails the check.
+ */
+export function noBaselineReport(candidate: ResultsDoc, reason: string): GateReport {
+  const r = emptyReport(candidate);
+  for (const a of candidate.cases) {
+    if (a.outcome === 'reference-error') r.referenceErrors.push(change(undefined, a, `— → ${a.outcome}`));
+    else r.new.push(change(undefined, a));
+  }
+  r.reason = reason;
+  return finalizeVerdict(r);
+}
+
+/**
+ * Compares candidate results with baseline results case by case. Pure: the verdict counts
+ * regressions as given; confirmation re-runs (confirm.ts) move unreproduced ones to `flaky`.
+ */
+export function diffResults(
+  baseline: ResultsDoc,
+  candidate: ResultsDoc,
+  options: Partial<DiffOptions> = {},
+): GateReport {
+  const o = { ...DEFAULT_DIFF_OPTIONS, ...options };
+  const mismatches = comparability(baseline, candidate);
+  if (mismatches.length && !o.force) throw refusal(mismatches);
+  const after = new Map(candidate.cases.map((c) => [c.id, c]));
+  const before = new Map(baseline.cases.map((c) => [c.id, c]));
+  const report = emptyReport(candidate);
+  report.baseline = sideOf(baseline);
+  report.mismatches = mismatches;
+  report.timing.baselineMs = baseline.durationMs;
+  report.coverage = coverageOf(candidate, baseline);
+  const notes = softDifferences(baseline, candidate);
+  if (notes.length) report.notes = notes;
 
   for (const a of candidate.cases) {
     const b = before.get(a.id);
@@ -187,41 +378,31 @@ export function diffResults(
       report.new.push(change(undefined, a));
       continue;
     }
-    if (a.outcome === 'reference-error' || b.outcome === 'reference-error') {
-      // The source model failed on one side: a corpus/framework problem, not the converter's.
-      if (a.outcome !== b.outcome || a.outcome === 'reference-error')
-        report.referenceErrors.push(change(b, a, `${b.outcome} → ${a.outcome}`));
-      else report.counts.unchanged++;
-      continue;
-    }
-    const sb = severity(b.outcome);
-    const sa = severity(a.outcome);
-    if (sa < sb) {
-      report.regressions.push(change(b, a, `${b.outcome} → ${a.outcome}`));
-    } else if (sa > sb) {
-      // Better, but only `ok` is a fix: e.g. crash → wrong-output is listed, since a silent wrong model is worse for users.
-      (a.outcome === 'ok' ? report.fixes : report.changedFailures).push(change(b, a, `${b.outcome} → ${a.outcome}`));
-    } else if (a.outcome === 'ok') {
-      const slow = slowChanges(b, a, o);
-      if (slow.length) report.slow.push(...slow);
-      report.counts.unchanged++;
-    } else if (a.outcome === 'wrong-output' && errorGrew(b, a)) {
-      report.regressions.push(
-        change(b, a, `wrong-output error grew from ${maxAbsErr(b)} to ${maxAbsErr(a)}`),
-      );
-    } else {
-      const sameError = a.error?.type === b.error?.type;
-      report.stillFailing.push(
-        change(
-          b,
-          a,
-          sameError ? undefined : `error changed: ${b.error?.type ?? '—'} → ${a.error?.type ?? '—'}`,
-        ),
-      );
+    const { kind, note, output } = classifyPair(b, a, o);
+    switch (kind) {
+      case 'regression':
+        report.regressions.push(change(b, a, note, output));
+        break;
+      case 'fix':
+        report.fixes.push(change(b, a, note));
+        break;
+      case 'changed-failure':
+        report.changedFailures.push(change(b, a, note));
+        break;
+      case 'still-failing':
+        report.stillFailing.push(change(b, a, note));
+        break;
+      case 'reference-error':
+        report.referenceErrors.push(change(b, a, note));
+        break;
+      case 'unchanged':
+        report.counts.unchanged++;
+        if (a.outcome === 'ok') report.slow.push(...slowChanges(b, a, o));
+        break;
     }
   }
   for (const b of baseline.cases) if (!after.has(b.id)) report.removed.push(change(b, undefined));
-  return finalizeVerdict(report);
+  return finalizeVerdict(report, o.failOnSlow);
 }
 
 /** Recomputes counts and the verdict from the lists (after confirmation moved cases around). */
@@ -239,7 +420,10 @@ export function finalizeVerdict(report: GateReport, failOnSlow = false): GateRep
     unchanged: r.counts.unchanged,
     referenceErrors: r.referenceErrors.length,
   };
-  if (r.regressions.length) {
+  if (r.baseline === null) {
+    r.verdict = 'no-baseline';
+    r.reason ||= 'no baseline to compare with';
+  } else if (r.regressions.length) {
     r.verdict = 'fail';
     r.reason = `${r.regressions.length} case(s) regressed`;
   } else if (failOnSlow && r.slow.length) {

@@ -27,6 +27,8 @@ export const CaseChange = z.object({
   reruns: z.array(Outcome).optional(),
   /** Folder with the candidate's model, tensors and reproducer, relative to the candidate results dir. */
   artifacts: z.string().optional(),
+  /** Standalone reproducer script (artifacts/reproduce.py), relative to the candidate results dir. */
+  reproducer: z.string().optional(),
 });
 export type CaseChange = z.infer<typeof CaseChange>;
 
@@ -55,6 +57,8 @@ export const GateReport = z.object({
       corpusHash: z.string(),
       cases: z.number().int(),
       sha: z.string().nullable().optional(),
+      /** Where the baseline came from: a cache entry, a run of the base converter, a file. */
+      source: z.enum(['cache', 'run', 'file']).optional(),
     })
     .nullable(),
   candidate: z.object({
@@ -87,7 +91,20 @@ export const GateReport = z.object({
   referenceErrors: z.array(CaseChange),
   /** Settings that differ between the two sides and were compared anyway (--force). */
   mismatches: z.array(z.string()),
-  timing: z.object({ baselineMs: z.number().nullable(), candidateMs: z.number() }),
+  timing: z.object({
+    baselineMs: z.number().nullable(),
+    candidateMs: z.number(),
+    /** Wall time of the confirmation re-runs of suspects. */
+    confirmMs: z.number().optional(),
+  }),
   coverage: z.record(z.string(), z.unknown()).optional(),
+  /** Confirmation: how many times each suspect was re-run on the candidate (fresh workers). */
+  confirmation: z.object({ reruns: z.number().int(), suspects: z.number().int() }).optional(),
+  /** Which cases ran: a --filter and/or a shard i/n of the corpus. */
+  selection: z
+    .object({ filter: z.string().nullable(), shard: z.string().nullable(), cases: z.number().int() })
+    .optional(),
+  /** Differences between the two runs that do not block the comparison but may explain changes. */
+  notes: z.array(z.string()).optional(),
 });
 export type GateReport = z.infer<typeof GateReport>;

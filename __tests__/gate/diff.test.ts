@@ -1,0 +1,252 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  classifyPair,
+  DiffInputError,
+  diffResults,
+  finalizeVerdict,
+  noBaselineReport,
+  operatorsInError,
+} from '../../src/gate/diff.js';
+import { renderGateReport } from '../../src/gate/render.js';
+import { GateReport } from '../../src/gate/schema.js';
+import { caseResult as c, resultsDoc as doc } from './docs.js';
+
+const crash = (message = 'boom') => ({ stage: 'export' as const, type: 'RuntimeError', message });
+
+describe('diffResults', () => {
+  it('same results on both sides: pass, nothing listed, a valid GateReport', () => {
+    const cases = [c('a', 'ok'), c('b', 'conversion-crash', { error: crash() }), c('c', 'wrong-output')];
+    const r = diffResults(doc(cases), doc(cases));
+    expect(r.verdict).toBe('pass');
+    expect(r.counts).toMatchObject({
+      regressions: 0,
+      fixes: 0,
+      stillFailing: 2,
+      unchanged: 1,
+      new: 0,
+      removed: 0,
+    });
+    expect(GateReport.safeParse(r).success).toBe(true);
+  });
+
+  it('ok → any failure is a regression, with the error and the operator in it', () => {
+    const r = diffResults(
+      doc([c('a', 'ok'), c('b', 'ok')]),
+      doc([
+        c('a', 'runtime-crash', {
+          error: {
+            stage: 'run',
+            type: 'OrtError',
+            message: 'Non-zero status code returned while running Reshape node',
+          },
+        }),
+        c('b', 'ok'),
+      ]),
+    );
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toBe('1 case(s) regressed');
+    expect(r.regressions).toHaveLength(1);
+    expect(r.regressions[0]).toMatchObject({
+      id: 'a',
+      before: 'ok',
+      after: 'runtime-crash',
+      operators: ['Reshape'],
+      error: { stage: 'run', type: 'OrtError' },
+    });
+  });
+
+  it.each([
+    ['runtime-crash', 'conversion-crash', 'regression'],
+    ['wrong-output', 'invalid-model', 'regression'],
+    ['invalid-model', 'hang', 'regression'],
+    ['conversion-crash', 'wrong-output', 'changed-failure'],
+    ['hang', 'runtime-crash', 'changed-failure'],
+    ['wrong-output', 'ok', 'fix'],
+    ['conversion-crash', 'ok', 'fix'],
+  ] as const)('%s → %s is a %s', (before, after, kind) => {
+    expect(classifyPair(c('x', before, { error: crash() }), c('x', after, { error: crash() })).kind).toBe(
+      kind,
+    );
+  });
+
+  it('a wrong output whose error grew past tolerance regresses; within tolerance it is still failing', () => {
+    const grew = classifyPair(
+      c('x', 'wrong-output', { maxAbsErr: 0.01 }),
+      c('x', 'wrong-output', { maxAbsErr: 0.5 }),
+    );
+    expect(grew.kind).toBe('regression');
+    expect(grew.note).toMatch(/error grew from 0\.0100 to 0\.500/);
+    expect(
+      classifyPair(c('x', 'wrong-output', { maxAbsErr: 0.01 }), c('x', 'wrong-output', { maxAbsErr: 0.0105 }))
+        .kind,
+    ).toBe('still-failing');
+    // A finite error that became NaN/incomparable (null) is worse.
+    expect(
+      classifyPair(c('x', 'wrong-output', { maxAbsErr: 0.01 }), c('x', 'wrong-output', { maxAbsErr: null }))
+        .kind,
+    ).toBe('regression');
+  });
+
+  it('precision drift: a passing output whose error jumped by orders of magnitude regresses', () => {
+    const drifted = classifyPair(c('x', 'ok', { maxAbsErr: 1.2e-6 }), c('x', 'ok', { maxAbsErr: 6e-4 }));
+    expect(drifted).toEqual({
+      kind: 'regression',
+      output: 'output_0',
+      note: 'precision drift: output_0 max abs error 1.20e-6 → 6.00e-4 (500×), still within tolerance',
+    });
+    // Below the floor (0.1 × atol), or grown less than 10×: noise, unchanged.
+    expect(classifyPair(c('x', 'ok', { maxAbsErr: 1e-7 }), c('x', 'ok', { maxAbsErr: 5e-5 })).kind).toBe(
+      'unchanged',
+    );
+    expect(classifyPair(c('x', 'ok', { maxAbsErr: 5e-5 }), c('x', 'ok', { maxAbsErr: 3e-4 })).kind).toBe(
+      'unchanged',
+    );
+    // Off with factor 0.
+    expect(
+      classifyPair(c('x', 'ok', { maxAbsErr: 1.2e-6 }), c('x', 'ok', { maxAbsErr: 6e-4 }), {
+        driftFactor: 0,
+        driftFloor: 0.1,
+      }).kind,
+    ).toBe('unchanged');
+    const r = diffResults(doc([c('x', 'ok', { maxAbsErr: 0 })]), doc([c('x', 'ok', { maxAbsErr: 2e-4 })]));
+    expect(r.regressions[0]).toMatchObject({ id: 'x', before: 'ok', after: 'ok', output: 'output_0' });
+    expect(r.regressions[0].note).toContain('(from exact)');
+  });
+
+  it('a still-failing case whose error changed says so', () => {
+    const r = classifyPair(
+      c('x', 'conversion-crash', { error: { stage: 'export', type: 'A', message: '' } }),
+      c('x', 'conversion-crash', { error: { stage: 'export', type: 'B', message: '' } }),
+    );
+    expect(r).toEqual({ kind: 'still-failing', note: 'error changed: A → B' });
+  });
+
+  it('reference errors are never blamed on the converter', () => {
+    const r = diffResults(
+      doc([c('a', 'ok'), c('b', 'reference-error')]),
+      doc([c('a', 'reference-error'), c('b', 'ok')]),
+    );
+    expect(r.verdict).toBe('pass');
+    expect(r.referenceErrors.map((x) => x.id)).toEqual(['a', 'b']);
+    expect(r.fixes).toHaveLength(0);
+  });
+
+  it('lists new and removed cases', () => {
+    const r = diffResults(doc([c('a', 'ok'), c('gone', 'ok')]), doc([c('a', 'ok'), c('fresh', 'hang')]));
+    expect(r.new.map((x) => x.id)).toEqual(['fresh']);
+    expect(r.removed.map((x) => x.id)).toEqual(['gone']);
+    expect(r.verdict).toBe('pass');
+  });
+
+  it('reports slow cases (factor and noise floor) without failing, unless asked to', () => {
+    const base = doc([
+      c('fast', 'ok', { run: 10 }),
+      c('tiny', 'ok', { run: 1 }),
+      c('exp', 'ok', { export: 100 }),
+    ]);
+    const cand = doc([
+      c('fast', 'ok', { run: 45 }),
+      c('tiny', 'ok', { run: 4 }),
+      c('exp', 'ok', { export: 150 }),
+    ]);
+    const r = diffResults(base, cand);
+    expect(r.slow).toEqual([
+      { id: 'fast', family: 'fam', metric: 'run', beforeMs: 10, afterMs: 45, ratio: 4.5 },
+    ]);
+    expect(r.verdict).toBe('pass');
+    expect(diffResults(base, cand, { failOnSlow: true }).verdict).toBe('fail');
+    expect(diffResults(base, cand, { slowFloorMs: 50 }).slow).toEqual([]);
+  });
+
+  it('refuses results made with another corpus or tolerance, naming both, unless forced', () => {
+    const base = doc([c('a', 'ok')]);
+    const other = doc([c('a', 'ok')], {
+      corpus: { name: 'test', hash: 'h2', cases: 1 },
+      settings: { atol: 1e-4 },
+    });
+    expect(() => diffResults(base, other)).toThrow(DiffInputError);
+    expect(() => diffResults(base, other)).toThrow(
+      /refusing to compare: corpus hash differs: baseline test@h1, candidate test@h2; tolerance differs: baseline atol 0.001 rtol 0.001, candidate atol 0.0001 rtol 0.001 \(use --force/,
+    );
+    const forced = diffResults(base, other, { force: true });
+    expect(forced.mismatches).toHaveLength(2);
+    expect(forced.verdict).toBe('pass');
+  });
+
+  it('notes differences that do not block the comparison', () => {
+    const base = doc([c('a', 'ok')], { environment: { onnxruntime: '1.29.0' }, complete: false });
+    const cand = doc([c('a', 'ok')], { settings: { timeoutS: 30 } });
+    const r = diffResults(base, cand);
+    expect(r.notes).toEqual([
+      'the baseline run is incomplete (1/1 cases)',
+      'time limit differs (baseline 60s, candidate 30s): hangs may differ for that reason',
+      'ONNX Runtime differs: baseline 1.29.0, candidate 1.30.0',
+    ]);
+  });
+
+  it('records coverage as before/after numbers (what the App shows) and the op types', () => {
+    const r = diffResults(
+      doc([c('a', 'ok', { opTypes: ['Gemm'] })]),
+      doc([
+        c('a', 'ok', { opTypes: ['Gemm', 'Relu'] }),
+        c('s', 'ok', { kind: 'synthetic', family: 'g', opTypes: ['Add'] }),
+      ]),
+    );
+    expect(r.coverage).toMatchObject({
+      cases: { before: 1, after: 2 },
+      real: { before: 1, after: 1 },
+      synthetic: { before: 0, after: 1 },
+      families: { before: 1, after: 2 },
+      opTypes: { before: 1, after: 3 },
+      ops: ['Add', 'Gemm', 'Relu'],
+    });
+    const md = renderGateReport(r);
+    expect(md).toContain('**Coverage:** 2 (was 1) cases (1 real, 1 (was 0) synthetic) in 2 (was 1) families');
+    // Without a baseline: plain numbers.
+    expect(noBaselineReport(doc([c('a', 'ok', { opTypes: ['Gemm'] })]), 'x').coverage).toMatchObject({
+      cases: 1,
+      opTypes: 1,
+      ops: ['Gemm'],
+    });
+  });
+});
+
+describe('noBaselineReport / finalizeVerdict', () => {
+  it('no baseline: every case is new, verdict no-baseline, nothing fails', () => {
+    const r = noBaselineReport(
+      doc([c('a', 'ok'), c('b', 'hang'), c('r', 'reference-error')]),
+      'no stored baseline',
+    );
+    expect(r.verdict).toBe('no-baseline');
+    expect(r.reason).toBe('no stored baseline');
+    expect(r.baseline).toBeNull();
+    expect(r.counts).toMatchObject({ new: 2, referenceErrors: 1, regressions: 0 });
+    expect(GateReport.safeParse(r).success).toBe(true);
+    expect(finalizeVerdict(r).verdict).toBe('no-baseline');
+  });
+
+  it('recounts after confirmation moved regressions to flaky', () => {
+    const r = diffResults(doc([c('a', 'ok')]), doc([c('a', 'hang', { error: crash() })]));
+    r.flaky.push(...r.regressions.splice(0));
+    finalizeVerdict(r);
+    expect(r.verdict).toBe('pass');
+    expect(r.reason).toBe('no confirmed regressions (1 flaky)');
+    expect(r.counts.flaky).toBe(1);
+  });
+});
+
+describe('operatorsInError', () => {
+  it('finds operators named by the exporter and by ONNX Runtime', () => {
+    expect(
+      operatorsInError("Exporting the operator 'aten::fft_rfft' to ONNX opset version 14 is not supported"),
+    ).toEqual(['aten::fft_rfft']);
+    expect(
+      operatorsInError(
+        '[ONNXRuntimeError] : 1 : FAIL : Node (/Transpose) Op (Transpose) [ShapeInferenceError]',
+      ),
+    ).toEqual(['Transpose']);
+    expect(operatorsInError('No Op registered for LayerNormalization with domain_version of 14')).toEqual([
+      'LayerNormalization',
+    ]);
+  });
+});

@@ -1,0 +1,384 @@
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as core from '@actions/core';
+import { GATE_ARTIFACT } from '../app/artifact-layout.js';
+import { progressReporter } from '../cli/progress.js';
+import type { Corpus } from '../corpus/load.js';
+import { renderRunReport } from '../report/markdown.js';
+import { readResultsDoc, writeResultsDoc } from '../results/writer.js';
+import type { ResultsDoc } from '../results/schema.js';
+import { runCases } from '../run/run-cases.js';
+import { describeEnv, applyEnv } from '../gate/env.js';
+import {
+  resolveCorpus,
+  runGate,
+  selectCases,
+  selectionSettings,
+  type BaselineSource,
+  type GateHooks,
+  type GatePlan,
+  type Selection,
+} from '../gate/gate.js';
+import { mergeShardDirs } from '../gate/merge.js';
+import { renderGateReport } from '../gate/render.js';
+import { writeReproducers } from '../gate/reproduce.js';
+import { formatShard } from '../gate/shard.js';
+import {
+  baselineKey,
+  listFiles,
+  LocalBaselineStore,
+  toolFingerprint,
+  type ArtifactStore,
+  type BaselineIdentity,
+  type BaselineStore,
+} from '../gate/store.js';
+import { readEvent, type EventInfo } from './context.js';
+import { InputError, Outputs, readConfig, type ActionConfig } from './inputs.js';
+import { annotate, writeSummary } from './report.js';
+import { checkOnnxRuntime } from './runtime.js';
+import { ActionsArtifactStore, ActionsCacheStore, artifactsAvailable } from './stores.js';
+
+/** What the Action talks to besides the runner's files; tests inject local folders. */
+export interface ActionDeps {
+  baselineStore?(config: ActionConfig): BaselineStore;
+  /** null: no artifact service (outside a workflow run). */
+  artifactStore?(): ArtifactStore | null;
+}
+
+function defaultBaselineStore(config: ActionConfig): BaselineStore {
+  return config.baselineStore === 'actions-cache'
+    ? new ActionsCacheStore(process.env.GITHUB_WORKSPACE ?? process.cwd())
+    : new LocalBaselineStore(config.baselineStore.dir);
+}
+
+function defaultArtifactStore(): ArtifactStore | null {
+  return artifactsAvailable() ? new ActionsArtifactStore() : null;
+}
+
+/** The Action's entry: every error ends in core.setFailed (whatever was thrown), never a silent exit 0. */
+export async function run(deps: ActionDeps = {}): Promise<void> {
+  try {
+    await main(deps);
+  } catch (e) {
+    if (e instanceof Error && !(e instanceof InputError) && e.stack) core.debug(e.stack);
+    core.setFailed(`convgate: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+const hooks: GateHooks = {
+  group: async (title, fn) => {
+    core.startGroup(title);
+    try {
+      return await fn();
+    } finally {
+      core.endGroup();
+    }
+  },
+  log: (line) => core.info(line),
+  // One plain line per finished case (no progress bar in CI logs).
+  events: () => progressReporter({ write: (t: string) => (core.info(t.replace(/\n$/, '')), true) }, false),
+};
+
+async function main(deps: ActionDeps): Promise<void> {
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const config = readConfig((name) => core.getInput(name), workspace);
+  const event = readEvent();
+  checkOnnxRuntime();
+  const corpus = await resolveCorpus(config.corpus, {
+    syntheticCount: config.syntheticCount,
+    syntheticSeed: config.syntheticSeed,
+  });
+  const selection: Selection = { filter: config.filter, shard: config.shard };
+  const cases = selectCases(corpus, selection);
+  if (cases.length === 0)
+    throw new InputError(
+      `the selection (filter ${JSON.stringify(config.filter)}${config.shard ? `, shard ${formatShard(config.shard)}` : ''}) matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}`,
+    );
+  core.info(
+    `convgate ${config.mode}: corpus ${corpus.name}@${corpus.hash}, ${cases.length} case(s); ${event.description}`,
+  );
+  const artifacts = (deps.artifactStore ?? defaultArtifactStore)();
+  if (config.mode === 'shard') return shardMode(config, corpus, selection, artifacts);
+  return gateMode(
+    config,
+    event,
+    corpus,
+    selection,
+    deps.baselineStore?.(config) ?? defaultBaselineStore(config),
+    artifacts,
+  );
+}
+
+function runOptions(config: ActionConfig) {
+  return {
+    jobs: config.jobs,
+    adapter: config.adapter,
+    timeoutS: config.timeoutS,
+    memoryLimitMb: config.memoryLimitMb,
+    opset: config.opset,
+    tolerance: { atol: config.atol, rtol: config.rtol },
+    keepAll: false,
+  };
+}
+
+/** mode shard: one matrix job runs its slice and uploads the results for the merge job. */
+async function shardMode(
+  config: ActionConfig,
+  corpus: Corpus,
+  selection: Selection,
+  artifacts: ArtifactStore | null,
+): Promise<void> {
+  const shard = formatShard(config.shard!);
+  const out = path.join(config.resultsDir, 'candidate');
+  await clean(config.resultsDir, ['candidate']);
+  const cases = selectCases(corpus, selection);
+  core.info(`candidate: ${config.python} ${describeEnv(config.candidateEnv)}`);
+  const doc = await hooks.group!(`convgate: shard ${shard}: ${cases.length} case(s)`, () =>
+    runCases(
+      corpus,
+      cases,
+      {
+        ...runOptions(config),
+        out,
+        python: config.python,
+        env: applyEnv(process.env, config.candidateEnv),
+        resume: false,
+      },
+      hooks.events!('candidate'),
+      selectionSettings(selection, corpus, {
+        syntheticCount: config.syntheticCount,
+        syntheticSeed: config.syntheticSeed,
+      }),
+    ),
+  );
+  await writeReproducers(out, doc, corpus);
+  core.setOutput(Outputs.Results, path.join(out, 'results.json'));
+  await writeSummary(`### convgate shard ${shard}\n\n` + renderRunReport(doc));
+  if (config.artifactName) {
+    const name = `${config.artifactName}-shard-${config.shard!.index}-of-${config.shard!.count}`;
+    await upload(artifacts, name, out, await listFiles(out));
+  }
+}
+
+/** Removes what an earlier step left in results-dir (only convgate's own entries: it may be shared). */
+async function clean(dir: string, entries: string[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const e of entries) await rm(path.join(dir, e), { recursive: true, force: true });
+}
+
+async function upload(
+  artifacts: ArtifactStore | null,
+  name: string,
+  root: string,
+  files: string[],
+): Promise<void> {
+  if (!artifacts) {
+    core.info(`artifact upload skipped (${name}): no artifact service outside a workflow run`);
+    return;
+  }
+  try {
+    await artifacts.upload(name, root, files);
+    core.info(`uploaded ${files.length} file(s) as artifact ${name} (${artifacts.description})`);
+  } catch (e) {
+    core.warning(`artifact upload ${name} failed: ${(e as Error).message}`);
+  }
+}
+
+async function identity(config: ActionConfig, corpus: Corpus): Promise<BaselineIdentity> {
+  return {
+    corpusHash: corpus.hash,
+    tool: await toolFingerprint(),
+    atol: config.atol,
+    rtol: config.rtol,
+    opset: config.opset,
+    adapter: config.adapter,
+    filter: config.filter,
+  };
+}
+
+/** mode gate (run here) and merge (take the shards' results): baseline, diff, confirm, report. */
+async function gateMode(
+  config: ActionConfig,
+  event: EventInfo,
+  corpus: Corpus,
+  selection: Selection,
+  store: BaselineStore,
+  artifacts: ArtifactStore | null,
+): Promise<void> {
+  const out = config.resultsDir;
+  await clean(out, [
+    'candidate',
+    'baseline',
+    'shards',
+    '.app-artifact',
+    'baseline-save',
+    'gate.json',
+    'gate.md',
+  ]);
+  const id = await identity(config, corpus);
+
+  // Candidate results made by the shard jobs (mode merge).
+  let candidateDoc: ResultsDoc | undefined;
+  if (config.mode === 'merge') {
+    if (!config.artifactName)
+      throw new InputError(
+        'mode merge needs artifact-name (the shard artifacts are named <artifact-name>-shard-<i>-of-<n>)',
+      );
+    if (!artifacts)
+      throw new Error(
+        'mode merge needs the workflow artifact service (run it in a workflow, after the shard jobs)',
+      );
+    const prefix = `${config.artifactName}-shard-`;
+    candidateDoc = await hooks.group!(`convgate: merge shard results (${prefix}*)`, async () => {
+      const names = await artifacts.downloadAll(prefix, path.join(out, 'shards'));
+      if (!names.length)
+        throw new Error(
+          `no artifacts named ${prefix}* in this workflow run: run the shard jobs (mode shard) first`,
+        );
+      core.info(`shards: ${names.join(', ')}`);
+      const merged = await mergeShardDirs(
+        names.map((n) => path.join(out, 'shards', n)),
+        path.join(out, 'candidate'),
+      );
+      if (merged.corpus.hash !== corpus.hash)
+        throw new Error(
+          `the shards ran corpus ${merged.corpus.hash}, this job has ${corpus.hash}: use the same convgate version and corpus inputs in both jobs`,
+        );
+      core.info(`merged ${merged.cases.length} case(s)`);
+      return merged;
+    });
+  }
+
+  // Baseline: stored results of the base commit, a file, or a run of the base build.
+  let baseline: BaselineSource;
+  let lookedUp: string | null = null;
+  let hit = false;
+  const baselineSide = { python: config.baselinePython, env: config.baselineEnv };
+  if (config.baseline !== 'cache') {
+    baseline = { kind: 'doc', doc: await readResultsDoc(config.baseline.file), source: 'file' };
+  } else {
+    let miss: string;
+    if (event.baseSha) {
+      lookedUp = baselineKey(id, event.baseSha);
+      const dir = path.join(out, 'baseline');
+      hit = await hooks.group!(`convgate: restore baseline of ${event.baseSha.slice(0, 12)}`, async () => {
+        core.info(`key ${lookedUp} (${store.description})`);
+        const found = await store.restore(lookedUp!, dir);
+        core.info(found ? 'baseline found' : 'no baseline stored under this key');
+        return found;
+      });
+      miss = `no stored baseline for base commit ${event.baseSha.slice(0, 12)}`;
+      baseline = hit
+        ? { kind: 'doc', doc: await readResultsDoc(dir), source: 'cache' }
+        : { kind: 'none', reason: miss };
+    } else {
+      miss = `no base commit to compare with (${event.description})`;
+      baseline = { kind: 'none', reason: miss };
+    }
+    if (!hit) {
+      if (config.onBaselineMiss === 'fail') throw new Error(`${miss} and on-baseline-miss is fail`);
+      if (config.onBaselineMiss === 'run') {
+        core.info(
+          `${miss}: running the baseline build (${config.baselinePython} ${describeEnv(config.baselineEnv)})`,
+        );
+        baseline = { kind: 'run', side: baselineSide };
+      } else {
+        core.notice(`${miss}: reporting the candidate's results without a verdict (on-baseline-miss: skip)`);
+      }
+    }
+  }
+
+  const plan: GatePlan = {
+    corpus,
+    selection,
+    run: runOptions(config),
+    out,
+    candidate: { python: config.python, env: config.candidateEnv },
+    ...(candidateDoc ? { candidateDoc } : {}),
+    baseline,
+    reruns: config.reruns,
+    diff: {
+      force: config.force,
+      slowFactor: config.slowFactor,
+      slowFloorMs: config.slowFloorMs,
+      failOnSlow: config.failOn === 'regressions-or-slow',
+      driftFactor: config.driftFactor,
+      driftFloor: config.driftFloor,
+    },
+    shas: { baseline: event.baseSha, candidate: event.sha },
+    synthetic: { syntheticCount: config.syntheticCount, syntheticSeed: config.syntheticSeed },
+  };
+  const result = await runGate(plan, hooks);
+  const { report } = result;
+
+  // Results of the default branch become the baseline of its commit.
+  let savedKey: string | null = null;
+  const wantSave =
+    config.saveBaseline === 'always' || (config.saveBaseline === 'auto' && event.onDefaultBranch);
+  if (wantSave) {
+    if (!event.sha) core.warning('baseline not saved: no commit SHA (GITHUB_SHA) for this run');
+    else if (config.shard)
+      core.notice('baseline not saved: this gate ran one shard only; save from the merge job');
+    else if (!result.candidate.complete) core.warning('baseline not saved: the candidate run is incomplete');
+    else {
+      const key = baselineKey(id, event.sha);
+      const dir = path.join(out, 'baseline-save');
+      await mkdir(dir, { recursive: true });
+      await writeResultsDoc(dir, result.candidate);
+      const saved = await hooks.group!(`convgate: save baseline of ${event.sha.slice(0, 12)}`, async () => {
+        core.info(`key ${key} (${store.description})`);
+        return store.save(key, dir);
+      });
+      core.info(
+        saved ? `baseline saved: ${key}` : `baseline not saved (entry exists or the store refused): ${key}`,
+      );
+      if (saved) savedKey = key;
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  const markdown = renderGateReport(report, {
+    ...(config.artifactName && artifacts
+      ? { artifactHint: `artifact \`${config.artifactName}\`, under candidate/` }
+      : {}),
+  });
+  await writeFile(result.paths.markdown, markdown + '\n');
+  await writeSummary(markdown);
+  annotate(report);
+
+  if (config.artifactName) {
+    // The verdict for the GitHub App (src/app/artifact-layout.ts): small, fixed names at the root.
+    const appDir = path.join(out, '.app-artifact');
+    await mkdir(appDir, { recursive: true });
+    const app = GATE_ARTIFACT.files;
+    await copyFile(result.paths.json, path.join(appDir, app.gateReport));
+    await copyFile(path.join(result.paths.candidate, 'results.json'), path.join(appDir, app.results));
+    await copyFile(result.paths.markdown, path.join(appDir, app.report));
+    await upload(
+      artifacts,
+      GATE_ARTIFACT.name,
+      appDir,
+      [app.gateReport, app.results, app.report].map((f) => path.join(appDir, f)),
+    );
+    // Everything a person needs to look into a failure: results, reports, models, reproducers.
+    const files = (await listFiles(out)).filter((f) => {
+      const rel = path.relative(out, f).split(path.sep);
+      // Baseline and confirmation runs: their results only; the shards' raw downloads are merged already.
+      if (rel[0] === 'shards' || rel[0] === '.app-artifact') return false;
+      if ((rel[0] === 'baseline' || rel[0].startsWith('confirm-')) && rel[1] === 'cases') return false;
+      return true;
+    });
+    await upload(artifacts, config.artifactName, out, files);
+  }
+
+  core.setOutput(Outputs.Verdict, report.verdict);
+  core.setOutput(Outputs.Regressions, String(report.counts.regressions));
+  core.setOutput(Outputs.Fixes, String(report.counts.fixes));
+  core.setOutput(Outputs.Flaky, String(report.counts.flaky));
+  core.setOutput(Outputs.Results, path.join(result.paths.candidate, 'results.json'));
+  core.setOutput(Outputs.Report, result.paths.json);
+  core.setOutput(Outputs.BaselineKey, savedKey ?? lookedUp ?? '');
+  core.setOutput(Outputs.BaselineHit, String(hit));
+  core.info(`verdict: ${report.verdict} — ${report.reason}`);
+  if (report.verdict === 'fail' && config.failOn !== 'never') core.setFailed(`convgate: ${report.reason}`);
+}

@@ -1,0 +1,234 @@
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_TOLERANCE } from '../check/compare.js';
+import { WorkerStartError } from '../convert/python-worker.js';
+import { CorpusError, DEFAULT_SYNTHETIC_COUNT, DEFAULT_SYNTHETIC_SEED } from '../corpus/load.js';
+import { DiffInputError } from '../gate/diff.js';
+import { EnvInputError, parseEnvAssignments } from '../gate/env.js';
+import { resolveCorpus, runGate, selectCases, type BaselineSource, type GatePlan } from '../gate/gate.js';
+import { renderGateReport } from '../gate/render.js';
+import { parseShard, ShardError, type Shard } from '../gate/shard.js';
+import { readResultsDoc, ResultsError } from '../results/writer.js';
+import { addDiffOptions, diffOptions, OutputFileError, writeJson, type DiffFlags } from './diff-command.js';
+import { progressReporter } from './progress.js';
+import {
+  DEFAULT_JOBS,
+  DEFAULT_PYTHON,
+  INSTALL_HINT,
+  nonNegativeInt,
+  nonNegativeNumber,
+  positiveInt,
+  positiveNumber,
+} from './options.js';
+import type { CliIo } from './io.js';
+
+/** Commander parser for `--shard i/n` (also meant for `convgate run --shard`). */
+export function shardOption(name = '--shard') {
+  return (value: string): Shard => {
+    try {
+      return parseShard(value, name);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+}
+
+interface GateFlags extends DiffFlags {
+  out: string;
+  corpus: string;
+  filter?: string;
+  count: number;
+  seed: number;
+  shard?: Shard;
+  jobs: number;
+  python: string;
+  adapter: string;
+  timeout: number;
+  memoryLimit: number;
+  opset?: number;
+  atol: number;
+  rtol: number;
+  keepAll: boolean;
+  baseline?: string;
+  baselineEnv?: string[];
+  baselinePython?: string;
+  candidateEnv?: string[];
+  candidatePython?: string;
+  reruns: number;
+  progress: boolean;
+}
+
+export function gateCommand(io: CliIo): Command {
+  const cmd = new Command('gate')
+    .description(
+      'run the baseline and the candidate converter builds (or take stored baseline results), diff them, ' +
+        're-run regressing cases to rule out flakes; exit 1 on confirmed regressions, 0 otherwise, 2 on bad input',
+    )
+    .requiredOption('--out <dir>', 'folder for baseline/, candidate/, confirm-<k>/, gate.json and gate.md')
+    .option(
+      '--corpus <name|file>',
+      'real | synthetic | default (real + synthetic) | path to a cases.json',
+      'real',
+    )
+    .option(
+      '--count <n>',
+      'synthetic cases (corpus synthetic/default)',
+      positiveInt('--count'),
+      DEFAULT_SYNTHETIC_COUNT,
+    )
+    .option('--seed <n>', 'synthetic generator seed', nonNegativeInt('--seed'), DEFAULT_SYNTHETIC_SEED)
+    .option('--filter <regexp>', 'only cases whose id or family matches')
+    .option('--shard <i/n>', 'only the i-th of n deterministic slices of the (filtered) cases', shardOption())
+    .option(
+      '--baseline <results>',
+      'compare with stored baseline results (folder or results.json) instead of running the baseline',
+    )
+    .option(
+      '--baseline-env <NAME=VALUE...>',
+      'environment changes of the baseline converter build (NAME alone unsets)',
+    )
+    .option('--baseline-python <path>', 'interpreter of the baseline converter build (default: --python)')
+    .option(
+      '--candidate-env <NAME=VALUE...>',
+      'environment changes of the candidate converter build (NAME alone unsets)',
+    )
+    .option('--candidate-python <path>', 'interpreter of the candidate converter build (default: --python)')
+    .option(
+      '--reruns <n>',
+      'confirmation: re-run each regressing case n more times on the candidate (0: off)',
+      nonNegativeInt('--reruns'),
+      2,
+    )
+    .option('--jobs <n>', 'parallel converter / runtime workers', positiveInt('--jobs'), DEFAULT_JOBS)
+    .option(
+      '--python <path>',
+      'Python interpreter of both sides unless --baseline-python/--candidate-python',
+      DEFAULT_PYTHON,
+    )
+    .option('--adapter <name>', 'converter adapter: torch.onnx | onnx-version-converter', 'torch.onnx')
+    .option(
+      '--timeout <seconds>',
+      'time limit per case for conversion, and again for the runtime check',
+      positiveNumber('--timeout'),
+      120,
+    )
+    .option(
+      '--memory-limit <MiB>',
+      'kill a converter worker above this resident memory',
+      positiveInt('--memory-limit'),
+      6144,
+    )
+    .option(
+      '--opset <n>',
+      'ONNX opset for cases that do not set one (default: the converter default)',
+      positiveInt('--opset'),
+    )
+    .option('--atol <x>', 'absolute tolerance', nonNegativeNumber('--atol'), DEFAULT_TOLERANCE.atol)
+    .option('--rtol <x>', 'relative tolerance', nonNegativeNumber('--rtol'), DEFAULT_TOLERANCE.rtol)
+    .option('--keep-all', 'keep models and tensors of passing cases too', false)
+    .option('--no-progress', 'no per-case progress output');
+  return addDiffOptions(cmd).action(async (flags: GateFlags) => {
+    io.exitCode = await gate(flags, io);
+  });
+}
+
+async function gate(flags: GateFlags, io: CliIo): Promise<number> {
+  const fail = (message: string) => {
+    io.stderr(`convgate gate: ${message}\n`);
+    return 2;
+  };
+  let plan: GatePlan;
+  try {
+    if (flags.baseline && (flags.baselineEnv || flags.baselinePython))
+      return fail(
+        '--baseline takes stored results; --baseline-env/--baseline-python describe a baseline to run — give one or the other',
+      );
+    const synthetic = { syntheticCount: flags.count, syntheticSeed: flags.seed };
+    const corpus = await resolveCorpus(flags.corpus, synthetic);
+    const selection = { filter: flags.filter ?? null, shard: flags.shard ?? null };
+    const cases = selectCases(corpus, selection);
+    if (cases.length === 0)
+      return fail(
+        `the selection (${flags.filter ? `--filter ${JSON.stringify(flags.filter)}` : ''}${flags.shard ? ` --shard ${flags.shard.index}/${flags.shard.count}` : ''}) matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}`,
+      );
+    const candidate = {
+      python: flags.candidatePython ?? flags.python,
+      env: parseEnvAssignments(flags.candidateEnv ?? [], '--candidate-env'),
+    };
+    let baseline: BaselineSource;
+    if (flags.baseline) {
+      baseline = { kind: 'doc', doc: await readResultsDoc(flags.baseline), source: 'file' };
+    } else {
+      baseline = {
+        kind: 'run',
+        side: {
+          python: flags.baselinePython ?? flags.python,
+          env: parseEnvAssignments(flags.baselineEnv ?? [], '--baseline-env'),
+        },
+      };
+    }
+    plan = {
+      corpus,
+      selection,
+      run: {
+        jobs: flags.jobs,
+        adapter: flags.adapter,
+        timeoutS: flags.timeout,
+        memoryLimitMb: flags.memoryLimit,
+        opset: flags.opset ?? null,
+        tolerance: { atol: flags.atol, rtol: flags.rtol },
+        keepAll: flags.keepAll,
+      },
+      out: path.resolve(flags.out),
+      synthetic,
+      candidate,
+      baseline,
+      reruns: flags.reruns,
+      diff: diffOptions(flags),
+    };
+  } catch (e) {
+    if (
+      e instanceof CorpusError ||
+      e instanceof ResultsError ||
+      e instanceof EnvInputError ||
+      e instanceof ShardError
+    )
+      return fail(e.message);
+    throw e;
+  }
+
+  const log = (line: string) => io.stderr(line + '\n');
+  const stream = io.interactive ? process.stderr : { write: (t: string) => (io.stderr(t), true) };
+  let active: ReturnType<typeof progressReporter> | undefined;
+  try {
+    const result = await runGate(plan, {
+      log,
+      group: async (title, fn) => {
+        log(`── ${title}`);
+        try {
+          return await fn();
+        } finally {
+          active?.stop();
+          active = undefined;
+        }
+      },
+      events: () => {
+        if (!flags.progress) return undefined;
+        active = progressReporter(stream, io.interactive);
+        return active;
+      },
+    });
+    if (flags.json) await writeJson(flags.json, result.report);
+    io.stdout(renderGateReport(result.report) + '\n');
+    log(`verdict: ${result.report.verdict} (${result.paths.json})`);
+    return result.report.verdict === 'fail' ? 1 : 0;
+  } catch (e) {
+    active?.stop();
+    if (e instanceof DiffInputError || e instanceof OutputFileError) return fail(e.message);
+    if (e instanceof WorkerStartError) {
+      io.stderr(`convgate gate: ${e.message}\n\n${INSTALL_HINT}\n`);
+      return 3;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,308 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  BUNDLED_CORPORA,
+  CorpusError,
+  DEFAULT_SYNTHETIC_COUNT,
+  DEFAULT_SYNTHETIC_SEED,
+  filterCases,
+  loadCorpus,
+  type Corpus,
+  type SyntheticRequest,
+} from '../corpus/load.js';
+import type { CaseDef } from '../corpus/schema.js';
+import type { ResultsDoc } from '../results/schema.js';
+import { runCases, type RunEvents } from '../run/run-cases.js';
+import type { RunOptions } from '../run/settings.js';
+import { confirmRegressions } from './confirm.js';
+import {
+  comparability,
+  DEFAULT_DIFF_OPTIONS,
+  diffResults,
+  noBaselineReport,
+  refusal,
+  type DiffOptions,
+} from './diff.js';
+import { applyEnv, describeEnv, type EnvOverrides } from './env.js';
+import { renderGateReport, type RenderOptions } from './render.js';
+import { writeReproducers } from './reproduce.js';
+import type { CaseChange, GateReport } from './schema.js';
+import { formatShard, shardCases, type Shard } from './shard.js';
+
+/** One side of the gate: the interpreter and environment changes that make its converter build. */
+export interface SideSpec {
+  python: string;
+  env: EnvOverrides;
+}
+
+export type BaselineSource =
+  | { kind: 'doc'; doc: ResultsDoc; source: 'cache' | 'file' }
+  | { kind: 'run'; side: SideSpec }
+  | { kind: 'none'; reason: string };
+
+export interface Selection {
+  filter: string | null;
+  shard: Shard | null;
+}
+
+/** Run settings shared by both sides (everything but where results go and which converter build). */
+export type SharedRunOptions = Omit<RunOptions, 'out' | 'python' | 'env' | 'resume'>;
+
+export interface GatePlan {
+  corpus: Corpus;
+  selection: Selection;
+  run: SharedRunOptions;
+  /** Folder for baseline/, candidate/, confirm-<k>/, gate.json and gate.md. */
+  out: string;
+  candidate: SideSpec;
+  /** Candidate results made elsewhere (merged shards): the candidate is not run again. */
+  candidateDoc?: ResultsDoc;
+  baseline: BaselineSource;
+  /** Confirmation: re-runs of each regressing case (0 = off). */
+  reruns: number;
+  diff: Partial<DiffOptions>;
+  shas?: { baseline?: string | null; candidate?: string | null };
+  /** How the generated part of the corpus was made (recorded in the results). */
+  synthetic?: SyntheticRequest;
+}
+
+export interface GateHooks {
+  /** Runs one phase (a collapsible log group in Actions). */
+  group?<T>(title: string, fn: () => Promise<T>): Promise<T>;
+  log?(line: string): void;
+  /** Progress of a run (one line per finished case in CI). */
+  events?(phase: 'baseline' | 'candidate' | 'confirm'): RunEvents | undefined;
+}
+
+export interface GateResult {
+  report: GateReport;
+  candidate: ResultsDoc;
+  baseline: ResultsDoc | null;
+  /** Results folders and report files. */
+  paths: { out: string; candidate: string; baseline: string; json: string; markdown: string };
+}
+
+export const GATE_JSON = 'gate.json';
+export const GATE_MD = 'gate.md';
+
+export type CorpusRequest = SyntheticRequest;
+
+/** A corpus by name (real, synthetic, default) or file, with one clear line when it is neither. */
+export async function resolveCorpus(nameOrFile: string, request: CorpusRequest = {}): Promise<Corpus> {
+  const bundled = (BUNDLED_CORPORA as readonly string[]).includes(nameOrFile);
+  if (!bundled && !existsSync(nameOrFile))
+    throw new CorpusError(
+      `unknown corpus ${JSON.stringify(nameOrFile)}: not a bundled corpus (${BUNDLED_CORPORA.join(', ')}) and no such file`,
+    );
+  return loadCorpus(nameOrFile, request);
+}
+
+/** The cases a run covers: the corpus, filtered (--filter), then sliced (--shard). */
+export function selectCases(corpus: Corpus, selection: Selection): CaseDef[] {
+  return shardCases(filterCases(corpus.cases, selection.filter), selection.shard);
+}
+
+/**
+ * Extra settings recorded in results.json so that shards and filters can be told apart (and, for
+ * generated cases, the generator's count and seed, as `convgate run` records them).
+ */
+export function selectionSettings(
+  selection: Selection,
+  corpus?: Corpus,
+  synthetic: SyntheticRequest = {},
+): Record<string, unknown> {
+  const generated = corpus?.cases.some((c) => 'spec' in c.model) ?? false;
+  return {
+    filter: selection.filter,
+    ...(selection.shard ? { shard: formatShard(selection.shard) } : {}),
+    ...(generated
+      ? {
+          syntheticCount: synthetic.syntheticCount ?? DEFAULT_SYNTHETIC_COUNT,
+          syntheticSeed: synthetic.syntheticSeed ?? DEFAULT_SYNTHETIC_SEED,
+        }
+      : {}),
+  };
+}
+
+/** Keeps the baseline cases this run is comparable with (a filtered or sharded run covers fewer). */
+export function restrictBaseline(baseline: ResultsDoc, corpus: Corpus, selection: Selection): ResultsDoc {
+  if (!selection.filter && !selection.shard) return baseline;
+  const selected = new Set(selectCases(corpus, selection).map((c) => c.id));
+  const inCorpus = new Set(corpus.cases.map((c) => c.id));
+  return {
+    ...baseline,
+    // A baseline case the corpus no longer has is still reported as removed (except per shard).
+    cases: baseline.cases.filter((c) => selected.has(c.id) || (!selection.shard && !inCorpus.has(c.id))),
+  };
+}
+
+/**
+ * One gate: runs (or takes) the baseline and the candidate, diffs them case by case, re-runs the
+ * regressing cases on the candidate to tell regressions from flakes, writes reproducers, gate.json
+ * and gate.md. Used by `convgate gate` and the Action.
+ */
+export async function runGate(plan: GatePlan, hooks: GateHooks = {}): Promise<GateResult> {
+  const group = hooks.group ?? (<T>(_title: string, fn: () => Promise<T>) => fn());
+  const log = hooks.log ?? (() => undefined);
+  const cases = selectCases(plan.corpus, plan.selection);
+  const extra = selectionSettings(plan.selection, plan.corpus, plan.synthetic);
+  const dirs = {
+    out: plan.out,
+    candidate: path.join(plan.out, 'candidate'),
+    baseline: path.join(plan.out, 'baseline'),
+    json: path.join(plan.out, GATE_JSON),
+    markdown: path.join(plan.out, GATE_MD),
+  };
+  await mkdir(plan.out, { recursive: true });
+  const force = plan.diff.force ?? false;
+  const runSide = (
+    side: SideSpec,
+    out: string,
+    defs: CaseDef[],
+    phase: 'baseline' | 'candidate' | 'confirm',
+  ) =>
+    runCases(
+      plan.corpus,
+      defs,
+      { ...plan.run, out, python: side.python, env: applyEnv(process.env, side.env), resume: false },
+      hooks.events?.(phase),
+      extra,
+    );
+
+  // Refuse before spending minutes on runs that could not be compared.
+  if (plan.baseline.kind === 'doc') {
+    const planned = {
+      corpus: { name: plan.corpus.name, hash: plan.corpus.hash },
+      settings: { atol: plan.run.tolerance.atol, rtol: plan.run.tolerance.rtol, opset: plan.run.opset },
+    };
+    const problems = comparability(plan.baseline.doc, plan.candidateDoc ?? planned);
+    if (problems.length && !force) throw refusal(problems);
+  }
+  // Leftovers of an earlier gate in the same folder would mix with this one's results.
+  for (const entry of await readdir(plan.out)) {
+    const stale =
+      /^confirm-\d+$/.test(entry) ||
+      (entry === 'candidate' && !plan.candidateDoc) ||
+      (entry === 'baseline' && plan.baseline.kind === 'run');
+    if (stale) await rm(path.join(plan.out, entry), { recursive: true, force: true });
+  }
+  const b = plan.baseline;
+  log(
+    `baseline: ${
+      b.kind === 'run'
+        ? `run ${b.side.python} ${describeEnv(b.side.env)}`
+        : b.kind === 'doc'
+          ? `${b.source} (${b.doc.converter.name} ${b.doc.converter.version}, ${b.doc.cases.length} cases)`
+          : `none — ${b.reason}`
+    }`,
+  );
+  log(
+    `candidate: ${plan.candidateDoc ? `merged results (${plan.candidateDoc.cases.length} cases)` : `run ${plan.candidate.python} ${describeEnv(plan.candidate.env)}`}`,
+  );
+
+  let baseline: ResultsDoc | null = null;
+  if (plan.baseline.kind === 'doc') baseline = plan.baseline.doc;
+  else if (plan.baseline.kind === 'run') {
+    const side = plan.baseline.side;
+    baseline = await group(`convgate: baseline run (${cases.length} cases, ${side.python})`, () =>
+      runSide(side, dirs.baseline, cases, 'baseline'),
+    );
+  }
+
+  const candidate =
+    plan.candidateDoc ??
+    (await group(`convgate: candidate run (${cases.length} cases, ${plan.candidate.python})`, () =>
+      runSide(plan.candidate, dirs.candidate, cases, 'candidate'),
+    ));
+
+  let report: GateReport;
+  if (!baseline) {
+    report = noBaselineReport(
+      candidate,
+      plan.baseline.kind === 'none' ? plan.baseline.reason : 'no baseline',
+    );
+  } else {
+    const base = restrictBaseline(baseline, plan.corpus, plan.selection);
+    report = diffResults(base, candidate, plan.diff);
+    log(
+      `diff: ${report.counts.regressions} regression(s), ${report.counts.fixes} fixed, ${report.counts.stillFailing} still failing, ${report.counts.slow} slow`,
+    );
+    const slowIds = new Set(report.slow.map((x) => x.id)).size;
+    if ((report.regressions.length || slowIds) && plan.reruns > 0) {
+      const defs = new Map(plan.corpus.cases.map((c) => [c.id, c]));
+      const what = [
+        ...(report.regressions.length ? [`${report.regressions.length} regression(s)`] : []),
+        ...(slowIds ? [`${slowIds} slower case(s)`] : []),
+      ].join(' and ');
+      report = await group(`convgate: confirming ${what}, ${plan.reruns} re-run(s) each`, () =>
+        confirmRegressions(
+          report,
+          base,
+          (ids, attempt) =>
+            runSide(
+              plan.candidate,
+              path.join(plan.out, `confirm-${attempt}`),
+              ids.map((id) => defs.get(id)).filter((d): d is CaseDef => d !== undefined),
+              'confirm',
+            ).then((d) => d.cases),
+          {
+            reruns: plan.reruns,
+            failOnSlow: plan.diff.failOnSlow ?? false,
+            slow: {
+              slowFactor: plan.diff.slowFactor ?? DEFAULT_DIFF_OPTIONS.slowFactor,
+              slowFloorMs: plan.diff.slowFloorMs ?? DEFAULT_DIFF_OPTIONS.slowFloorMs,
+            },
+            drift: {
+              driftFactor: plan.diff.driftFactor ?? DEFAULT_DIFF_OPTIONS.driftFactor,
+              driftFloor: plan.diff.driftFloor ?? DEFAULT_DIFF_OPTIONS.driftFloor,
+            },
+            onRound: (k, ids) => log(`re-run ${k}/${plan.reruns}: ${ids.join(', ')}`),
+          },
+        ),
+      );
+      log(
+        `confirmed: ${report.counts.regressions} regression(s), ${report.counts.flaky} flaky, ${report.counts.slow} slow`,
+      );
+    }
+    report.baseline = {
+      ...report.baseline!,
+      source: plan.baseline.kind === 'run' ? 'run' : (plan.baseline as { source: 'cache' | 'file' }).source,
+      ...(plan.shas?.baseline !== undefined ? { sha: plan.shas.baseline } : {}),
+    };
+  }
+  if (plan.shas?.candidate !== undefined) report.candidate.sha = plan.shas.candidate;
+  report.selection = {
+    filter: plan.selection.filter,
+    shard: plan.selection.shard ? formatShard(plan.selection.shard) : null,
+    cases: candidate.cases.length,
+  };
+
+  const reproducers = await writeReproducers(dirs.candidate, candidate, plan.corpus);
+  const link = (list: CaseChange[]) => {
+    for (const c of list) {
+      const r = reproducers.get(c.id);
+      if (r) c.reproducer = r;
+    }
+  };
+  for (const list of [
+    report.regressions,
+    report.flaky,
+    report.stillFailing,
+    report.changedFailures,
+    report.new,
+  ])
+    link(list);
+
+  await writeReport(dirs, report, {});
+  return { report, candidate, baseline, paths: dirs };
+}
+
+export async function writeReport(
+  files: { json: string; markdown: string },
+  report: GateReport,
+  render: RenderOptions,
+): Promise<void> {
+  await writeFile(files.json, JSON.stringify(report, null, 1) + '\n');
+  await writeFile(files.markdown, renderGateReport(report, render) + '\n');
+}
