@@ -24,6 +24,8 @@ export function buildProgram(io: CliIo): Command {
     gateCommand(io),
     mergeCommand(io),
     generateCommand(io),
+    triageCommand(io),
+    appCommand(io),
   ]) {
     program.addCommand(
       cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) }),
