@@ -38,6 +38,7 @@ interface RunFlags {
   adapter: string;
   timeout: number;
   memoryLimit: number;
+  threads: number;
   opset?: number;
   atol: number;
   rtol: number;
@@ -62,6 +63,7 @@ export function runCommand(io: CliIo): Command {
       DEFAULT_SYNTHETIC_COUNT,
     )
     .option('--seed <n>', 'synthetic generator seed', nonNegativeInt('--seed'), DEFAULT_SYNTHETIC_SEED)
+    .option('--threads <n>', 'torch threads per converter worker', positiveInt('--threads'), 1)
     .option(
       '--case <id>',
       'run only this case (repeatable; synthetic ids syn-<seed>-<index> are regenerated)',
@@ -130,6 +132,7 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     adapter: flags.adapter,
     timeoutS: flags.timeout,
     memoryLimitMb: flags.memoryLimit,
+    threads: flags.threads,
     opset: flags.opset ?? null,
     tolerance: { atol: flags.atol, rtol: flags.rtol },
     keepAll: flags.keepAll,

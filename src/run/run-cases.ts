@@ -51,7 +51,7 @@ export async function runCases(
     adapter: opts.adapter,
     corpusPaths: corpus.pythonPaths,
     env: opts.env,
-    threads: 1,
+    threads: opts.threads ?? 1,
     memoryLimitMb: opts.memoryLimitMb,
   };
   // Runtime workers start while the converter workers import torch.

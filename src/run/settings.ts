@@ -11,6 +11,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Seconds per case for conversion, and again for the ONNX Runtime check. */
   timeoutS: number;
+  /** torch intra-op threads per converter worker (default 1: parallelism comes from --jobs). */
+  threads?: number;
   /** Per worker process, MiB. */
   memoryLimitMb: number;
   /** null: the case's own opset, else the converter's default. */
