@@ -11,7 +11,7 @@ import {
 import { WorkerStartError } from '../convert/python-worker.js';
 import { DEFAULT_TOLERANCE } from '../check/compare.js';
 import { renderRunReport } from '../report/markdown.js';
-import { runCases } from '../run/run-cases.js';
+import { DEFAULT_THREADS, runCases } from '../run/run-cases.js';
 import type { RunOptions } from '../run/settings.js';
 import { progressReporter } from './progress.js';
 import {
@@ -25,6 +25,8 @@ import {
   positiveNumber,
 } from './options.js';
 import type { CliIo } from './io.js';
+import { shardOption } from './gate-command.js';
+import { formatShard, shardCases, type Shard } from '../gate/shard.js';
 
 interface RunFlags {
   corpus: string;
@@ -39,6 +41,7 @@ interface RunFlags {
   timeout: number;
   memoryLimit: number;
   threads: number;
+  shard?: Shard;
   opset?: number;
   atol: number;
   rtol: number;
@@ -63,7 +66,8 @@ export function runCommand(io: CliIo): Command {
       DEFAULT_SYNTHETIC_COUNT,
     )
     .option('--seed <n>', 'synthetic generator seed', nonNegativeInt('--seed'), DEFAULT_SYNTHETIC_SEED)
-    .option('--threads <n>', 'torch threads per converter worker', positiveInt('--threads'), 1)
+    .option('--shard <i/n>', 'only the i-th of n deterministic slices of the (filtered) cases', shardOption())
+    .option('--threads <n>', 'torch threads per converter worker', positiveInt('--threads'), DEFAULT_THREADS)
     .option(
       '--case <id>',
       'run only this case (repeatable; synthetic ids syn-<seed>-<index> are regenerated)',
@@ -111,7 +115,10 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
   let cases;
   try {
     corpus = await loadCorpus(flags.corpus, { syntheticCount: flags.count, syntheticSeed: flags.seed });
-    cases = filterCases(flags.case.length ? pickCases(corpus.cases, flags.case) : corpus.cases, flags.filter);
+    cases = shardCases(
+      filterCases(flags.case.length ? pickCases(corpus.cases, flags.case) : corpus.cases, flags.filter),
+      flags.shard ?? null,
+    );
   } catch (e) {
     if (e instanceof CorpusError) {
       io.stderr(`convgate run: ${e.message}\n`);

@@ -19,6 +19,18 @@ export interface RunEvents {
   onCaseDone?(result: CaseResult, done: number, total: number): void;
 }
 
+/**
+ * torch threads per converter worker. Two workers × two threads on two cores beat one thread each
+ * (measured 13.2 s vs 14.8 s on 8 real cases): one worker's Python-bound export phases leave a
+ * core for the other's parallel kernels — provided idle OpenMP threads sleep instead of spinning.
+ */
+export const DEFAULT_THREADS = 2;
+
+/** The converter build's environment, plus a passive OpenMP wait policy when threads are shared. */
+export function workerEnv(env: NodeJS.ProcessEnv, threads: number): NodeJS.ProcessEnv {
+  return threads > 1 && env.OMP_WAIT_POLICY === undefined ? { ...env, OMP_WAIT_POLICY: 'PASSIVE' } : env;
+}
+
 /** Where the model and tensors of a case live inside the results folder. */
 export function caseDirOf(outDir: string, id: string): string {
   return path.join(outDir, 'cases', id);
@@ -50,8 +62,8 @@ export async function runCases(
     python: opts.python,
     adapter: opts.adapter,
     corpusPaths: corpus.pythonPaths,
-    env: opts.env,
-    threads: opts.threads ?? 1,
+    env: workerEnv(opts.env ?? process.env, opts.threads ?? DEFAULT_THREADS),
+    threads: opts.threads ?? DEFAULT_THREADS,
     memoryLimitMb: opts.memoryLimitMb,
   };
   // Runtime workers start while the converter workers import torch.
