@@ -157,6 +157,7 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
       : {};
     const doc = await runCases(corpus, cases, options, progress, {
       filter: flags.filter ?? null,
+      ...(flags.shard ? { shard: formatShard(flags.shard) } : {}),
       ...synthetic,
     });
     progress?.stop();
