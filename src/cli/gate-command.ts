@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_TOLERANCE } from '../check/compare.js';
 import { WorkerStartError } from '../convert/python-worker.js';
 import { CorpusError, DEFAULT_SYNTHETIC_COUNT, DEFAULT_SYNTHETIC_SEED } from '../corpus/load.js';
 import { DiffInputError } from '../gate/diff.js';
@@ -12,13 +11,12 @@ import { readResultsDoc, ResultsError } from '../results/writer.js';
 import { addDiffOptions, diffOptions, OutputFileError, writeJson, type DiffFlags } from './diff-command.js';
 import { progressReporter } from './progress.js';
 import {
+  addConversionOptions,
   DEFAULT_JOBS,
   DEFAULT_PYTHON,
   INSTALL_HINT,
   nonNegativeInt,
-  nonNegativeNumber,
   positiveInt,
-  positiveNumber,
 } from './options.js';
 import type { CliIo } from './io.js';
 
@@ -59,7 +57,7 @@ interface GateFlags extends DiffFlags {
 }
 
 export function gateCommand(io: CliIo): Command {
-  const cmd = new Command('gate')
+  const cmd = addConversionOptions(new Command('gate'))
     .description(
       'run the baseline and the candidate converter builds (or take stored baseline results), diff them, ' +
         're-run regressing cases to rule out flakes; exit 1 on confirmed regressions, 0 otherwise, 2 on bad input',
@@ -105,27 +103,6 @@ export function gateCommand(io: CliIo): Command {
       'Python interpreter of both sides unless --baseline-python/--candidate-python',
       DEFAULT_PYTHON,
     )
-    .option('--adapter <name>', 'converter adapter: torch.onnx | onnx-version-converter', 'torch.onnx')
-    .option(
-      '--timeout <seconds>',
-      'time limit per case for conversion, and again for the runtime check',
-      positiveNumber('--timeout'),
-      120,
-    )
-    .option(
-      '--memory-limit <MiB>',
-      'kill a converter worker above this resident memory',
-      positiveInt('--memory-limit'),
-      6144,
-    )
-    .option(
-      '--opset <n>',
-      'ONNX opset for cases that do not set one (default: the converter default)',
-      positiveInt('--opset'),
-    )
-    .option('--atol <x>', 'absolute tolerance', nonNegativeNumber('--atol'), DEFAULT_TOLERANCE.atol)
-    .option('--rtol <x>', 'relative tolerance', nonNegativeNumber('--rtol'), DEFAULT_TOLERANCE.rtol)
-    .option('--keep-all', 'keep models and tensors of passing cases too', false)
     .option('--no-progress', 'no per-case progress output');
   return addDiffOptions(cmd).action(async (flags: GateFlags) => {
     io.exitCode = await gate(flags, io);

@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULT_TOLERANCE } from '../check/compare.js';
 
 export function positiveInt(name: string) {
   return (value: string): number => {
@@ -48,4 +49,30 @@ export const INSTALL_HINT =
 /** Repeatable option: each occurrence appends. */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** Options every command that runs cases shares (run, gate): converter, limits, tolerance. */
+export function addConversionOptions(cmd: Command): Command {
+  return cmd
+    .option('--adapter <name>', 'converter adapter: torch.onnx | onnx-version-converter', 'torch.onnx')
+    .option(
+      '--timeout <seconds>',
+      'time limit per case for conversion, and again for the runtime check',
+      positiveNumber('--timeout'),
+      120,
+    )
+    .option(
+      '--memory-limit <MiB>',
+      'kill a converter worker above this resident memory',
+      positiveInt('--memory-limit'),
+      6144,
+    )
+    .option(
+      '--opset <n>',
+      'ONNX opset for cases that do not set one (default: the converter default)',
+      positiveInt('--opset'),
+    )
+    .option('--atol <x>', 'absolute tolerance', nonNegativeNumber('--atol'), DEFAULT_TOLERANCE.atol)
+    .option('--rtol <x>', 'relative tolerance', nonNegativeNumber('--rtol'), DEFAULT_TOLERANCE.rtol)
+    .option('--keep-all', 'keep models and tensors of passing cases too', false);
 }

@@ -9,20 +9,18 @@ import {
   pickCases,
 } from '../corpus/load.js';
 import { WorkerStartError } from '../convert/python-worker.js';
-import { DEFAULT_TOLERANCE } from '../check/compare.js';
 import { renderRunReport } from '../report/markdown.js';
 import { DEFAULT_THREADS, runCases } from '../run/run-cases.js';
 import type { RunOptions } from '../run/settings.js';
 import { progressReporter } from './progress.js';
 import {
+  addConversionOptions,
   DEFAULT_JOBS,
   DEFAULT_PYTHON,
   INSTALL_HINT,
   collect,
   nonNegativeInt,
-  nonNegativeNumber,
   positiveInt,
-  positiveNumber,
 } from './options.js';
 import type { CliIo } from './io.js';
 import { shardOption } from './gate-command.js';
@@ -52,7 +50,7 @@ interface RunFlags {
 }
 
 export function runCommand(io: CliIo): Command {
-  return new Command('run')
+  return addConversionOptions(new Command('run'))
     .description('run a corpus through the converter and check every model in ONNX Runtime')
     .option(
       '--corpus <name|file>',
@@ -81,27 +79,6 @@ export function runCommand(io: CliIo): Command {
     .option('--jobs <n>', 'parallel converter / runtime workers', positiveInt('--jobs'), DEFAULT_JOBS)
     .option('--filter <regexp>', 'only cases whose id or family matches')
     .option('--python <path>', 'Python interpreter of the converter under test', DEFAULT_PYTHON)
-    .option('--adapter <name>', 'converter adapter: torch.onnx | onnx-version-converter', 'torch.onnx')
-    .option(
-      '--timeout <seconds>',
-      'time limit per case for conversion, and again for the runtime check',
-      positiveNumber('--timeout'),
-      120,
-    )
-    .option(
-      '--memory-limit <MiB>',
-      'kill a converter worker above this resident memory',
-      positiveInt('--memory-limit'),
-      6144,
-    )
-    .option(
-      '--opset <n>',
-      'ONNX opset for cases that do not set one (default: the converter default)',
-      positiveInt('--opset'),
-    )
-    .option('--atol <x>', 'absolute tolerance', nonNegativeNumber('--atol'), DEFAULT_TOLERANCE.atol)
-    .option('--rtol <x>', 'relative tolerance', nonNegativeNumber('--rtol'), DEFAULT_TOLERANCE.rtol)
-    .option('--keep-all', 'keep models and tensors of passing cases too', false)
     .option('--resume', 'skip cases already in <out>/results.jsonl', false)
     .option('--no-progress', 'no progress output')
     .option('--no-report', 'do not print the markdown report at the end')
