@@ -1,0 +1,143 @@
+// The nested protocol on invented labeled issues (no dependency on data outside the repo).
+import { describe, expect, it } from '@jest/globals';
+import { errorPatterns } from '../../src/triage/eval.js';
+import type { FieldLabel, LabeledIssue } from '../../src/triage/labels.js';
+import {
+  fitProcedure,
+  nestedCrossValidate,
+  spread,
+  summarize,
+  type FittedProcedure,
+  type Observer,
+} from '../../src/triage/nested.js';
+import { rulesOnlyModel, trainModel } from '../../src/triage/train.js';
+
+const OPS = ['Einsum', 'GridSample', 'Unique', 'Bucketize', 'RFFT', 'Erfinv', 'Histc', 'Polar'];
+
+function invented(n: number): LabeledIssue[] {
+  return Array.from({ length: n }, (_, i) => {
+    const op = OPS[i % OPS.length];
+    const kind = i % 3;
+    const labels: FieldLabel =
+      kind === 0
+        ? { symptom: 'crash', cause: 'incompatibility', component: 'node-conversion' }
+        : kind === 1
+          ? { symptom: 'wrong-model', cause: 'type-problem', component: 'node-conversion' }
+          : { symptom: 'unreported', cause: 'other', component: 'unknown' };
+    const title = [`${op} export fails`, `${op} exported with wrong dtype`, `Refactor the ${op} tests`][kind];
+    const body = [
+      `RuntimeError: Exporting the operator ${op} to ONNX opset version ${10 + (i % 7)} is not supported.`,
+      `The output dtype is float64 but the exported ${op} returns float32; outputs are different.`,
+      `Cleanup: the unit tests for ${op} should be refactored into one file.`,
+    ][kind];
+    return { id: `case-${i}`, title, body, labels };
+  });
+}
+
+/**
+ * Runs the protocol with a spy on every step that sees labeled issues, and returns, per outer
+ * fold, the test issues that some step of that fold's fitting was given (must be none).
+ */
+function leaks(
+  data: LabeledIssue[],
+  fit: (train: LabeledIssue[], seed: number, observe: Observer) => FittedProcedure,
+): string[][] {
+  const seenPerFold: Set<string>[] = [];
+  const result = nestedCrossValidate(data, {
+    outerFolds: 4,
+    repeats: 2,
+    seed: 3,
+    fit: (train, seed) => {
+      const seen = new Set<string>();
+      seenPerFold.push(seen);
+      return fit(train, seed, (_step, ids) => ids.forEach((id) => seen.add(id)));
+    },
+  });
+  expect(result.folds).toHaveLength(seenPerFold.length);
+  return result.folds.map((f, k) => f.testIds.filter((id) => seenPerFold[k].has(id)));
+}
+
+describe('nested cross-validation', () => {
+  const data = invented(36);
+
+  it('never lets training or threshold choice see the outer test fold', () => {
+    const honest = leaks(data, (train, seed, observe) =>
+      fitProcedure(train, {
+        train: (ex) => trainModel(ex, { calibrationFolds: 0, iterations: 30 }),
+        innerFolds: 3,
+        seed,
+        precisionTarget: 0.9,
+        observe,
+      }),
+    );
+    expect(honest).toHaveLength(8);
+    for (const leaked of honest) expect(leaked).toEqual([]);
+  });
+
+  it('the leak detector catches a procedure that chooses thresholds on all issues', () => {
+    // A deliberately leaky procedure: thresholds from the whole labeled set.
+    const leaky = leaks(data, (_train, seed, observe) =>
+      fitProcedure(data, {
+        train: () => rulesOnlyModel(),
+        innerFolds: 3,
+        seed,
+        precisionTarget: 0.9,
+        observe,
+      }),
+    );
+    expect(leaky.every((leaked) => leaked.length > 0)).toBe(true);
+  });
+
+  it('scores every issue once per repeat and records the thresholds of its fold', () => {
+    const result = nestedCrossValidate(data, {
+      outerFolds: 3,
+      repeats: 2,
+      seed: 1,
+      fit: (train, seed) =>
+        fitProcedure(train, { train: () => rulesOnlyModel(), innerFolds: 3, seed, precisionTarget: 0.9 }),
+    });
+    expect(result.runs).toHaveLength(2);
+    for (const run of result.runs) {
+      expect(run.predictions.filter(Boolean)).toHaveLength(data.length);
+      expect(run.thresholds.filter(Boolean)).toHaveLength(data.length);
+    }
+    const ids = result.folds.filter((f) => f.repeat === 0).flatMap((f) => f.testIds);
+    expect(ids.sort()).toEqual(data.map((e) => e.id).sort());
+    const s = summarize(data, result);
+    expect(s.symptom.accuracy.n).toBe(2);
+    expect(s.symptom.accuracy.mean).toBeGreaterThan(0.5);
+    // A threshold above every confidence applies nothing: precision is undefined, coverage 0.
+    const none = summarize(data, result, () => Infinity);
+    expect(none.cause.coverage.mean).toBe(0);
+    expect(none.cause.precision.n).toBe(0);
+  });
+});
+
+describe('figures', () => {
+  it('computes mean, sample standard deviation and range, skipping NaN', () => {
+    const s = spread([0.5, 0.7, NaN, 0.9]);
+    expect(s.mean).toBeCloseTo(0.7);
+    expect(s.sd).toBeCloseTo(0.2);
+    expect([s.min, s.max, s.n]).toEqual([0.5, 0.9, 3]);
+  });
+
+  it('ranks the most frequent errors by field and label pair', () => {
+    const data = invented(6);
+    // Right cause and stage; symptom right except unreported -> crash; one stage error.
+    const predictions = data.map((e, i) => ({
+      symptom: { label: e.labels.symptom === 'unreported' ? 'crash' : e.labels.symptom, confidence: 1 },
+      cause: { label: e.labels.cause, confidence: 1 },
+      component: { label: i === 0 ? 'tracer' : e.labels.component, confidence: 1 },
+    }));
+    const top = errorPatterns(data, [{ predictions }, { predictions }], 2);
+    expect(top[0]).toEqual({ field: 'symptom', gold: 'unreported', predicted: 'crash', count: 4, issues: 2 });
+    expect(top[1]).toEqual({
+      field: 'component',
+      gold: 'node-conversion',
+      predicted: 'tracer',
+      count: 2,
+      issues: 1,
+    });
+    expect(top).toHaveLength(2);
+  });
+});
