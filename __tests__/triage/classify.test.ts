@@ -1,13 +1,7 @@
 // Table-driven cases for the shipped classifier. Every issue text here is invented for the
 // tests (none comes from the labeled data), written the way converter issues are written.
 import { describe, expect, it } from '@jest/globals';
-import {
-  CAUSES,
-  COMPONENTS,
-  DEFAULT_CONFIDENCE_THRESHOLD,
-  SYMPTOMS,
-  classifyIssue,
-} from '../../src/triage/index.js';
+import { CAUSES, COMPONENTS, FIELD_THRESHOLDS, SYMPTOMS, classifyIssue } from '../../src/triage/index.js';
 import type { Field } from '../../src/triage/labels.js';
 
 const fence = (s: string): string => `\`\`\`\n${s}\n\`\`\``;
@@ -175,7 +169,7 @@ describe('classifyIssue: evidence and confidence', () => {
       expect(t[f].confidence).toBeGreaterThan(0);
       expect(t[f].confidence).toBeLessThanOrEqual(1);
     }
-    expect(t.symptom.confidence).toBeGreaterThanOrEqual(DEFAULT_CONFIDENCE_THRESHOLD);
+    expect(t.symptom.confidence).toBeGreaterThanOrEqual(FIELD_THRESHOLDS.symptom);
   });
 
   it('is deterministic', () => {
@@ -309,7 +303,7 @@ describe('classifyIssue: empty and very long bodies', () => {
   it('leaves an issue with no text to a human', () => {
     const t = classifyIssue({ title: '', body: null });
     for (const f of ['symptom', 'cause', 'component'] as const) {
-      expect(t[f].confidence).toBeLessThan(DEFAULT_CONFIDENCE_THRESHOLD);
+      expect(t[f].confidence).toBeLessThan(FIELD_THRESHOLDS[f]);
       expect(t[f].evidence[0]).toMatch(/no specific cue/);
     }
   });

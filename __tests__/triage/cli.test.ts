@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { triageCommand } from '../../src/triage/cli.js';
+import { parseAppConfig, type AppConfig } from '../../src/app/config.js';
+import { planLabels } from '../../src/app/label-plan.js';
+import type { Triage } from '../../src/triage/classify.js';
+import { appliedLabel, formatTriage, triageCommand } from '../../src/triage/cli.js';
+import { FIELDS } from '../../src/triage/labels.js';
+import { FIELD_THRESHOLDS, defaultLabelName } from '../../src/triage/policy.js';
 
 let dir: string;
 
@@ -56,6 +61,7 @@ describe('convgate triage --jsonl', () => {
     expect(lines[1]).toMatchObject({ symptom: 'crash', cause: 'incompatibility' });
     for (const l of lines) {
       expect(Object.keys(l).sort()).toEqual([
+        'applied',
         'cause',
         'component',
         'confidence',
@@ -65,6 +71,10 @@ describe('convgate triage --jsonl', () => {
       ]);
       expect(Object.keys(l.confidence).sort()).toEqual(['cause', 'component', 'symptom']);
       expect(Array.isArray(l.evidence.symptom)).toBe(true);
+      for (const f of ['symptom', 'cause', 'component'] as const) {
+        const applied = l.confidence[f] >= FIELD_THRESHOLDS[f];
+        expect(l.applied[f]).toBe(applied ? defaultLabelName(f, l[f]) : null);
+      }
     }
     expect(c.err()).toBe('');
   });
@@ -122,6 +132,62 @@ describe('convgate triage --title', () => {
       const c = capture();
       expect(await triageCommand(opts, c.io)).toBe(2);
       expect(c.err()).toMatch(/convgate triage: /);
+    }
+  });
+});
+
+describe('convgate triage --explain', () => {
+  it('shows per field the weighted evidence and the runner-up label with its probability', async () => {
+    const body = file(
+      'explain.md',
+      'RuntimeError: Exporting the operator aten::histc to ONNX opset version 17 is not supported.\n  File "torch/onnx/symbolic_opset17.py", line 5',
+    );
+    const c = capture();
+    expect(await triageCommand({ title: 'export of histc fails', bodyFile: body, explain: true }, c.io)).toBe(
+      0,
+    );
+    const out = c.out();
+    expect(out.match(/^ {4}runner-up: [a-z-]+ \(probability 0\.\d\d\)$/gm)).toHaveLength(3);
+    expect(out).toMatch(/^ {4}- \+\d\.\d\d an operator or feature the converter does not support: "/m);
+    const j = capture();
+    const jsonl = file('explain.jsonl', JSON.stringify({ id: 1, title: 'export of histc fails', body: 'x' }));
+    expect(await triageCommand({ jsonl, explain: true }, j.io)).toBe(0);
+    const rec = JSON.parse(j.out());
+    for (const f of FIELDS) {
+      expect(rec.runnerUp[f].label).not.toBe(rec[f]);
+      expect(rec.runnerUp[f].probability).toBeLessThanOrEqual(rec.confidence[f]);
+    }
+  });
+});
+
+describe('one threshold policy for the CLI and the App', () => {
+  const defaults = (parseAppConfig(null) as { ok: true; config: AppConfig }).config;
+  const verdict = (label: string, confidence: number) => ({
+    label,
+    confidence,
+    evidence: ['cue'],
+    runnerUp: { label: 'other', probability: 1 - confidence },
+    contributions: [],
+  });
+
+  it('applies a label in the App exactly when the CLI says it is applied', () => {
+    // 0.76 is the symptom confidence the App once applied while the CLI called it below threshold.
+    const grid = [0, 0.5, 0.69, 0.7, 0.75, 0.76, 0.8, 0.85, 0.9, 0.95, 0.999, 1];
+    for (const confidence of [...grid, ...FIELDS.map((f) => FIELD_THRESHOLDS[f])]) {
+      const t = {
+        symptom: verdict('crash', confidence),
+        cause: verdict('shape-problem', confidence),
+        component: verdict('tracer', confidence),
+      } as Triage;
+      const plan = planLabels(t, defaults, [], { removedByOthers: new Set(), addedBySelf: new Set() });
+      const text = formatTriage(t);
+      for (const f of FIELDS) {
+        const app = plan.fields.find((d) => d.field === f)!;
+        const cli = appliedLabel(t, f);
+        expect(app.status === 'apply' ? app.label : null).toBe(cli);
+        const line = text.split('\n').find((l) => l.startsWith(`${f} `))!;
+        expect(line.endsWith(cli ? `applies "${cli}"` : ': needs-triage')).toBe(true);
+      }
     }
   });
 });

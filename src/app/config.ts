@@ -2,16 +2,20 @@
 // with zod. Unknown keys are errors (a typo must not silently switch a feature back to default).
 
 import { z } from 'zod';
-// The taxonomy and thresholds only (not the model): see triage/index.ts for the public entry.
-import { DEFAULT_CONFIDENCE_THRESHOLD, FIELD_CONFIDENCE_THRESHOLDS } from '../triage/config.js';
+// The taxonomy and the labelling policy only (not the model): see triage/index.ts for the public entry.
 import { CAUSES, COMPONENTS, SYMPTOMS, type Field } from '../triage/labels.js';
+import {
+  FIELD_THRESHOLDS,
+  LABEL_COLOR,
+  LABEL_PREFIX,
+  MAX_LABEL_NAME,
+  NEEDS_TRIAGE_COLOR,
+  NEEDS_TRIAGE_LABEL,
+} from '../triage/policy.js';
 
 /** File name inside `.github/` (read from the default branch by Probot's config loader). */
 export const CONFIG_FILE = 'convgate.yml';
 export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
-
-/** GitHub's limits for labels. */
-const MAX_LABEL_NAME = 50;
 
 const LabelName = z
   .string()
@@ -35,7 +39,7 @@ const FIELD_VALUES: Record<Field, readonly string[]> = {
   component: COMPONENTS,
 };
 
-function fieldConfig(field: Field, prefix: string, color: string) {
+function fieldConfig(field: Field, prefix = LABEL_PREFIX[field], color = LABEL_COLOR[field]) {
   const values = FIELD_VALUES[field];
   return z
     .strictObject({
@@ -88,15 +92,15 @@ export const AppConfig = z.strictObject({
       enabled: z.boolean().default(true),
       /** Confidence at or above which a label is applied (per-field `threshold` wins). */
       threshold: Threshold.optional(),
-      needsTriage: LabelName.default('needs-triage'),
-      needsTriageColor: Color.default('ededed'),
+      needsTriage: LabelName.default(NEEDS_TRIAGE_LABEL),
+      needsTriageColor: Color.default(NEEDS_TRIAGE_COLOR),
       /** Post a short comment saying which labels were applied and why (off by default). */
       comment: z.boolean().default(false),
       /** Leave issues opened by bots (dependency dashboards, …) alone. */
       skipBots: z.boolean().default(true),
-      symptom: fieldConfig('symptom', 'symptom: ', 'd73a4a'),
-      cause: fieldConfig('cause', 'cause: ', 'fbca04'),
-      component: fieldConfig('component', 'stage: ', '1d76db'),
+      symptom: fieldConfig('symptom'),
+      cause: fieldConfig('cause'),
+      component: fieldConfig('component'),
     })
     .prefault({}),
 });
@@ -116,14 +120,9 @@ export function parseAppConfig(raw: unknown): ConfigResult {
   };
 }
 
-/** The confidence a field's label needs: the field's own, else the global one, else triage's default. */
+/** The confidence a field's label needs: the field's own, else the global one, else triage's policy. */
 export function thresholdFor(config: AppConfig, field: Field): number {
-  return (
-    config.labels[field].threshold ??
-    config.labels.threshold ??
-    FIELD_CONFIDENCE_THRESHOLDS[field] ??
-    DEFAULT_CONFIDENCE_THRESHOLD
-  );
+  return config.labels[field].threshold ?? config.labels.threshold ?? FIELD_THRESHOLDS[field];
 }
 
 /** The label name for one classifier value, e.g. ("component", "node-conversion") → "stage: node-conversion". */

@@ -5,6 +5,7 @@
 
 import type { Triage } from '../triage/index.js';
 import { CAUSES, COMPONENTS, FIELDS, SYMPTOMS, type Field } from '../triage/labels.js';
+import { NEEDS_TRIAGE_DESCRIPTION, isApplied, labelDescription as description } from '../triage/policy.js';
 import { labelNameFor, thresholdFor, type AppConfig } from './config.js';
 import { isSelf, type Actor, type AppIdentity } from './identity.js';
 
@@ -43,39 +44,6 @@ export interface IssueEventLike {
 
 const VALUES: Record<Field, readonly string[]> = { symptom: SYMPTOMS, cause: CAUSES, component: COMPONENTS };
 
-const FIELD_TITLE: Record<Field, string> = {
-  symptom: 'symptom',
-  cause: 'root cause',
-  component: 'converter stage',
-};
-
-const MEANING: Record<string, string> = {
-  crash: 'the converter or the converted model crashes',
-  'wrong-model': 'the converted model computes something else',
-  'build-failure': 'the converter cannot be built or installed',
-  'bad-performance': 'conversion or the converted model is too slow or too big',
-  hang: 'conversion or inference does not finish',
-  unreported: 'a problem without a visible symptom',
-  incompatibility: 'versions or components do not fit together',
-  'type-problem': 'a wrong or unsupported data type',
-  'shape-problem': 'a wrong or unsupported tensor shape',
-  'algorithmic-error': 'a mistake in the conversion logic',
-  'api-misuse': 'an API used the wrong way',
-  other: 'another cause',
-  'node-conversion': 'translating single operators',
-  'graph-optimization': 'graph rewriting and optimization passes',
-  tracer: 'capturing the source graph',
-  validation: 'checking the converted model',
-  serialization: 'writing the model (protobuf)',
-  unknown: 'stage not determined',
-};
-
-/** GitHub caps label descriptions at 100 characters. */
-function description(field: Field, value: string): string {
-  const meaning = MEANING[value] ? `: ${MEANING[value]}` : '';
-  return `convgate triage, ${FIELD_TITLE[field]}${meaning}`.slice(0, 100);
-}
-
 /** Reads removal memory from the issue's events (oldest first, as the API lists them). */
 export function labelHistory(events: readonly IssueEventLike[], identity: AppIdentity): LabelHistory {
   const removedByOthers = new Set<string>();
@@ -109,7 +77,7 @@ export function planLabels(
     }
     const verdict = triage[field];
     const threshold = thresholdFor(config, field);
-    if (!(verdict.confidence >= threshold)) {
+    if (!isApplied(verdict.confidence, threshold)) {
       fields.push({
         field,
         status: 'uncertain',
@@ -142,7 +110,7 @@ export function planLabels(
     add.push({
       name: needsTriage,
       color: config.labels.needsTriageColor,
-      description: 'convgate triage: a maintainer should classify this issue',
+      description: NEEDS_TRIAGE_DESCRIPTION,
     });
   } else if (!open && current.has(key) && history.addedBySelf.has(key)) {
     remove.push(needsTriage);

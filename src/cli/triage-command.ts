@@ -9,7 +9,8 @@ export function triageCommand(io: CliIo): Command {
     .option('--jsonl <file>', 'lines {id, title, body} (- for stdin); one JSON line out per issue')
     .option('--title <text>', 'one issue: its title (human-readable output)')
     .option('--body-file <file>', 'one issue: file holding its body')
-    .action(async (flags: { jsonl?: string; title?: string; bodyFile?: string }) => {
+    .option('--explain', "per field: the evidence with its weight, and the runner-up label's probability")
+    .action(async (flags: { jsonl?: string; title?: string; bodyFile?: string; explain?: boolean }) => {
       io.exitCode = await classify(flags, { stdout: io.stdout, stderr: io.stderr });
     });
 }

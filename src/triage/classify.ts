@@ -12,6 +12,10 @@ export interface FieldVerdict<L extends string> {
   confidence: number;
   /** Why: matched phrases and learned cues, strongest first. */
   evidence: string[];
+  /** The second most probable label and its probability (how close the call was). */
+  runnerUp: { label: L; probability: number };
+  /** Evidence with its weight: logits each cue added to `label` over the runner-up. */
+  contributions: { evidence: string; logit: number }[];
 }
 
 export interface Triage {
@@ -60,14 +64,21 @@ function verdict(
     if (amount >= MIN_CONTRIBUTION) contributions.push({ name, amount });
   }
   contributions.sort((a, b) => b.amount - a.amount || (a.name < b.name ? -1 : 1));
-  const evidence = contributions.slice(0, MAX_EVIDENCE).map((c) => describeFeature(c.name, ex, x));
+  const top = contributions.slice(0, MAX_EVIDENCE).map((c) => ({
+    evidence: describeFeature(c.name, ex, x),
+    logit: Math.round(c.amount * 100) / 100,
+  }));
+  const evidence = top.map((c) => c.evidence);
   if (evidence.length === 0) evidence.push('no specific cue: the usual label for issues like this');
   if (ex.truncated) evidence.push('(body truncated to its head and tail)');
+  const round = (p: number): number => Math.round(p * 1000) / 1000;
   return {
     verdict: {
       label: fm.labels[best],
-      confidence: Math.round(scores.probabilities[best] * 1000) / 1000,
+      confidence: round(scores.probabilities[best]),
       evidence,
+      runnerUp: { label: fm.labels[second], probability: round(scores.probabilities[second]) },
+      contributions: top,
     },
     probabilities: scores.probabilities,
   };

@@ -3,9 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Triage } from './classify.js';
-import { DEFAULT_CONFIDENCE_THRESHOLD } from './config.js';
 import { classifyIssue } from './index.js';
-import { FIELDS } from './labels.js';
+import { FIELDS, type Field } from './labels.js';
+import { FIELD_THRESHOLDS, NEEDS_TRIAGE_LABEL, defaultLabelName, isApplied } from './policy.js';
 
 export interface TriageOptions {
   /** File of lines {id, title, body}; '-' reads stdin. */
@@ -13,6 +13,8 @@ export interface TriageOptions {
   title?: string;
   /** File holding the body of the single issue given by `title`; '-' reads stdin. */
   bodyFile?: string;
+  /** Per field: the evidence with its weight, and the runner-up label's probability. */
+  explain?: boolean;
 }
 
 export interface TriageIo {
@@ -67,32 +69,57 @@ function parseIssueLines(text: string, source: string): IssueLine[] {
   return out;
 }
 
+/** The label the App would apply for a field with its default names, or null (needs-triage). */
+export function appliedLabel(t: Triage, field: Field, thresholds = FIELD_THRESHOLDS): string | null {
+  return isApplied(t[field].confidence, thresholds[field]) ? defaultLabelName(field, t[field].label) : null;
+}
+
 /** The JSONL record of one classified issue. */
-export function triageRecord(id: string | number, t: Triage) {
+export function triageRecord(id: string | number, t: Triage, explain = false) {
+  const perField = <T>(f: (field: Field) => T): Record<Field, T> =>
+    Object.fromEntries(FIELDS.map((field) => [field, f(field)])) as Record<Field, T>;
   return {
     id,
     symptom: t.symptom.label,
     cause: t.cause.label,
     component: t.component.label,
-    confidence: {
-      symptom: t.symptom.confidence,
-      cause: t.cause.confidence,
-      component: t.component.confidence,
-    },
-    evidence: { symptom: t.symptom.evidence, cause: t.cause.evidence, component: t.component.evidence },
+    confidence: perField((f) => t[f].confidence),
+    /** Label applied at the shipped thresholds (the App's defaults), null = needs-triage. */
+    applied: perField((f) => appliedLabel(t, f)),
+    evidence: perField((f) => t[f].evidence),
+    ...(explain
+      ? {
+          runnerUp: perField((f) => t[f].runnerUp),
+          contributions: perField((f) => t[f].contributions),
+        }
+      : {}),
   };
 }
 
-/** Human-readable report of one issue. */
-export function formatTriage(t: Triage, threshold = DEFAULT_CONFIDENCE_THRESHOLD): string {
+const threshold = (t: number): string => (Number.isFinite(t) ? t.toFixed(2) : 'never');
+
+/** Human-readable report of one issue, with the App's decision per field. */
+export function formatTriage(t: Triage, opts: { explain?: boolean } = {}): string {
   const lines: string[] = [];
   for (const f of FIELDS) {
     const v = t[f];
-    const applied = v.confidence >= threshold ? 'label' : 'below threshold: needs-triage';
-    lines.push(`${f.padEnd(10)} ${v.label.padEnd(19)} confidence ${v.confidence.toFixed(2)} (${applied})`);
-    for (const e of v.evidence) lines.push(`    - ${e}`);
+    const label = appliedLabel(t, f);
+    const decision = label
+      ? `applies "${label}"`
+      : `below ${threshold(FIELD_THRESHOLDS[f])}: ${NEEDS_TRIAGE_LABEL}`;
+    lines.push(`${f.padEnd(10)} ${v.label.padEnd(19)} confidence ${v.confidence.toFixed(2)}  ${decision}`);
+    if (opts.explain) {
+      lines.push(`    runner-up: ${v.runnerUp.label} (probability ${v.runnerUp.probability.toFixed(2)})`);
+      if (v.contributions.length === 0) lines.push(`    - ${v.evidence[0]}`);
+      for (const c of v.contributions) lines.push(`    - +${c.logit.toFixed(2)} ${c.evidence}`);
+    } else {
+      for (const e of v.evidence.slice(0, 2)) lines.push(`    - ${e}`);
+    }
   }
-  lines.push(`(threshold ${threshold}: labels at or above it are applied by the app)`);
+  lines.push(
+    `(thresholds ${FIELDS.map((f) => `${f} ${threshold(FIELD_THRESHOLDS[f])}`).join(', ')}: the App applies a label at or above its field's threshold, else ${NEEDS_TRIAGE_LABEL})`,
+  );
+  if (opts.explain) lines.push('(+x: logits the cue adds to the label over the runner-up; strongest first)');
   return `${lines.join('\n')}\n`;
 }
 
@@ -106,13 +133,13 @@ export async function triageCommand(opts: TriageOptions, io: TriageIo): Promise<
       const issues = parseIssueLines(await readInput(opts.jsonl), opts.jsonl === '-' ? 'stdin' : opts.jsonl);
       for (const issue of issues) {
         const t = classifyIssue({ title: issue.title ?? '', body: issue.body ?? null });
-        io.stdout(`${JSON.stringify(triageRecord(issue.id, t))}\n`);
+        io.stdout(`${JSON.stringify(triageRecord(issue.id, t, opts.explain))}\n`);
       }
       return 0;
     }
     if (opts.title !== undefined) {
       const body = opts.bodyFile !== undefined ? await readInput(opts.bodyFile) : null;
-      io.stdout(formatTriage(classifyIssue({ title: opts.title, body })));
+      io.stdout(formatTriage(classifyIssue({ title: opts.title, body }), { explain: opts.explain }));
       return 0;
     }
     if (opts.bodyFile !== undefined)

@@ -4,7 +4,13 @@ import { classifyWith, type FieldVerdict, type Triage } from './classify.js';
 import { defaultModel } from './default-model.js';
 import { descriptionOf } from './text.js';
 
-export { DEFAULT_CONFIDENCE_THRESHOLD, FIELD_CONFIDENCE_THRESHOLDS } from './config.js';
+export {
+  FIELD_THRESHOLDS,
+  NEEDS_TRIAGE_LABEL,
+  defaultLabelName,
+  isApplied,
+  labelDescription,
+} from './policy.js';
 export { CAUSES, COMPONENTS, FIELDS, SYMPTOMS } from './labels.js';
 export type { Cause, Component, Field, LabeledIssue, Symptom } from './labels.js';
 export type { FieldVerdict, Triage };
