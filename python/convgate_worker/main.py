@@ -1,5 +1,6 @@
 """The worker loop: one request = one case, built, referenced, exported and described."""
 import argparse
+import gc
 import os
 import platform
 import sys
@@ -32,6 +33,16 @@ def graph_coverage(graph):
             if name in producer:
                 pairs.add((producer[name], _op_name(node)))
     return sorted({_op_name(n) for n in graph.node}), sorted([list(p) for p in pairs])
+
+
+def _failure_step(adapter, exc):
+    finder = getattr(adapter, "failure_step", None)
+    if finder is None:
+        return None
+    try:
+        return finder(exc)
+    except Exception:  # noqa: BLE001 -- a broken classifier must not hide the real error
+        return None
 
 
 class CaseRunner:
@@ -96,7 +107,7 @@ class CaseRunner:
             t = time.perf_counter()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                self.adapter.export(model, input_sets[0], model_path, export_settings)
+                exported = self.adapter.export(model, input_sets[0], model_path, export_settings) or {}
             timings["export"] = _ms(t)
 
             stage = "serialize"
@@ -117,7 +128,15 @@ class CaseRunner:
         except BaseException as exc:  # noqa: BLE001 -- every failure of the case is data
             if isinstance(exc, KeyboardInterrupt):
                 raise
-            return {"type": "result", "id": case_id, "ok": False, "error": describe(stage, exc), "timingsMs": timings}
+            error = describe(stage, exc)
+            if stage == "export":
+                step = _failure_step(self.adapter, exc)
+                if step:
+                    error["step"] = step
+            return {"type": "result", "id": case_id, "ok": False, "error": error, "timingsMs": timings}
+        finally:
+            model = input_sets = references = None  # noqa: F841 -- free the case before the next one
+            gc.collect()
 
         seen = []
         for w in caught:
@@ -133,6 +152,7 @@ class CaseRunner:
             "opTypes": op_types,
             "opPairs": op_pairs,
             "opset": opset,
+            "opsetBuilt": exported.get("opsetBuilt", opset),
             "inputNames": input_names,
             "outputNames": output_names,
             "warnings": [w[:500] for w in seen[:MAX_WARNINGS]],
@@ -153,9 +173,14 @@ def main(argv):
 
         torch.set_num_threads(max(1, args.threads))
         import onnx
-        from . import adapters
+        from . import adapters, compat, environment
 
+        # Before anything (corpus modules, transformers, timm) imports torchvision.
+        tv_ops, tv_note = compat.prepare_torchvision()
         adapter = adapters.load(args.adapter)
+        converter = adapter.describe()
+        packages = environment.packages()
+        packages["torchvision-ops"] = packages.get("torchvision") if tv_ops else None
         # Appended, never prepended: the converter build under test (PYTHONPATH) must win.
         for p in args.corpus_path:
             if p not in sys.path:
@@ -168,8 +193,14 @@ def main(argv):
                 "python": {"executable": sys.executable, "version": platform.python_version()},
                 "torch": torch.__version__,
                 "onnx": onnx.__version__,
-                "converter": adapter.describe(),
+                "converter": converter,
                 "opsets": list(adapter.supported_opsets()),
+                "environment": {
+                    "packages": packages,
+                    "exporter": converter.get("exporter"),
+                    "workarounds": [tv_note] if tv_note else [],
+                    "paths": environment.path_placeholders(),
+                },
             }
         )
     except BaseException as exc:  # noqa: BLE001

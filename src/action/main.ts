@@ -25,13 +25,17 @@ import { writeReproducers } from '../gate/reproduce.js';
 import { formatShard } from '../gate/shard.js';
 import {
   baselineKey,
+  environmentKey,
   listFiles,
   LocalBaselineStore,
   toolFingerprint,
   type ArtifactStore,
   type BaselineIdentity,
   type BaselineStore,
+  type EnvironmentKey,
 } from '../gate/store.js';
+import { PythonWorker } from '../convert/python-worker.js';
+import type { EnvOverrides } from '../gate/env.js';
 import { readEvent, type EventInfo } from './context.js';
 import { InputError, Outputs, readConfig, type ActionConfig } from './inputs.js';
 import { annotate, writeSummary } from './report.js';
@@ -184,7 +188,11 @@ async function upload(
   }
 }
 
-async function identity(config: ActionConfig, corpus: Corpus): Promise<BaselineIdentity> {
+async function identity(
+  config: ActionConfig,
+  corpus: Corpus,
+  environment?: EnvironmentKey,
+): Promise<BaselineIdentity> {
   return {
     corpusHash: corpus.hash,
     tool: await toolFingerprint(),
@@ -193,7 +201,33 @@ async function identity(config: ActionConfig, corpus: Corpus): Promise<BaselineI
     opset: config.opset,
     adapter: config.adapter,
     filter: config.filter,
+    ...(environment ? { environment } : {}),
   };
+}
+
+/**
+ * The converter build a side would run, as the baseline key names it: a worker is started with
+ * that interpreter and environment and asked for its ready message (package versions, exporter).
+ */
+async function probeEnvironment(
+  side: { python: string; env: EnvOverrides },
+  adapter: string,
+): Promise<EnvironmentKey> {
+  const worker = await PythonWorker.start({
+    python: side.python,
+    adapter,
+    env: applyEnv(process.env, side.env),
+  });
+  try {
+    const r = worker.ready;
+    return environmentKey({
+      python: r.python,
+      exporter: r.environment?.exporter ?? r.converter.exporter ?? null,
+      packages: r.environment?.packages ?? {},
+    });
+  } finally {
+    await worker.stop();
+  }
 }
 
 /** mode gate (run here) and merge (take the shards' results): baseline, diff, confirm, report. */
@@ -215,7 +249,6 @@ async function gateMode(
     'gate.json',
     'gate.md',
   ]);
-  const id = await identity(config, corpus);
 
   // Candidate results made by the shard jobs (mode merge).
   let candidateDoc: ResultsDoc | undefined;
@@ -259,6 +292,8 @@ async function gateMode(
   } else {
     let miss: string;
     if (event.baseSha) {
+      // The base commit's baseline was made by the build the baseline side describes.
+      const id = await identity(config, corpus, await probeEnvironment(baselineSide, config.adapter));
       lookedUp = baselineKey(id, event.baseSha);
       const dir = path.join(out, 'baseline');
       hit = await hooks.group!(`convgate: restore baseline of ${event.baseSha.slice(0, 12)}`, async () => {
@@ -321,6 +356,7 @@ async function gateMode(
       core.notice('baseline not saved: this gate ran one shard only; save from the merge job');
     else if (!result.candidate.complete) core.warning('baseline not saved: the candidate run is incomplete');
     else {
+      const id = await identity(config, corpus, environmentKey(result.candidate.environment));
       const key = baselineKey(id, event.sha);
       const dir = path.join(out, 'baseline-save');
       await mkdir(dir, { recursive: true });

@@ -13,7 +13,8 @@ import { filterCases, loadCorpus } from '../corpus/load.js';
 import { readResultsDoc } from '../results/writer.js';
 import { resolveCase, type RunOptions } from '../run/settings.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
-import { DEFAULT_JOBS, DEFAULT_PYTHON, positiveInt } from '../cli/options.js';
+import { DEFAULT_JOBS, positiveInt } from '../cli/options.js';
+import { resolveStack } from '../run/stacks.js';
 import { peakSampler } from './proc-tree.js';
 
 interface Measured {
@@ -41,10 +42,23 @@ const program = new Command('bench')
   .option('--corpus <name|file>', 'corpus', 'real')
   .option('--filter <regexp>', 'only matching cases')
   .option('--jobs <n>', 'convgate workers', positiveInt('--jobs'), DEFAULT_JOBS)
-  .option('--python <path>', 'interpreter', DEFAULT_PYTHON)
+  .option('--stack <name>', 'modern | debian (default: modern once scripts/setup.sh made it)')
+  .option('--python <path>', 'interpreter (overrides --stack)')
+  .option('--adapter <name>', 'converter adapter (default: the stack default)')
   .option('--work <dir>', 'scratch folder', path.join(os.tmpdir(), 'convgate-bench'))
   .parse(process.argv);
-const flags = program.opts<{ corpus: string; filter?: string; jobs: number; python: string; work: string }>();
+const flags = program.opts<{
+  corpus: string;
+  filter?: string;
+  jobs: number;
+  stack?: string;
+  python?: string;
+  adapter?: string;
+  work: string;
+}>();
+const stack = resolveStack({ stack: flags.stack, python: flags.python });
+const python = stack.python;
+const adapter = flags.adapter ?? stack.defaultAdapter;
 
 const corpus = await loadCorpus(flags.corpus);
 const cases = filterCases(corpus.cases, flags.filter);
@@ -53,7 +67,8 @@ await mkdir(flags.work, { recursive: true });
 const node = process.execPath;
 
 console.log(
-  `bench: ${cases.length} case(s) of corpus ${corpus.name}, ${os.cpus().length} cores, convgate --jobs ${flags.jobs}\n`,
+  `bench: ${cases.length} case(s) of corpus ${corpus.name}, ${os.cpus().length} cores, convgate --jobs ${flags.jobs}, ` +
+    `stack ${stack.name ?? python}, adapter ${adapter}\n`,
 );
 
 // 1. convgate run: long-lived workers in parallel, conversion and runtime check pipelined.
@@ -68,7 +83,9 @@ const convgateArgs = [
   '--jobs',
   String(flags.jobs),
   '--python',
-  flags.python,
+  python,
+  '--adapter',
+  adapter,
   '--no-progress',
   '--no-report',
 ];
@@ -82,8 +99,8 @@ const naiveOut = path.join(flags.work, 'naive');
 const runOptions: RunOptions = {
   out: naiveOut,
   jobs: 1,
-  python: flags.python,
-  adapter: 'torch.onnx',
+  python,
+  adapter,
   timeoutS: 600,
   memoryLimitMb: 0,
   opset: null,
@@ -100,9 +117,11 @@ await writeFile(requestsFile, requests.map((r) => JSON.stringify(r)).join('\n') 
 const pyArgs = [
   path.join(PACKAGE_ROOT, 'python', 'bench_naive.py'),
   requestsFile,
+  '--adapter',
+  adapter,
   ...corpus.pythonPaths.flatMap((p) => ['--corpus-path', p]),
 ];
-const naiveConvert = await measure(flags.python, pyArgs);
+const naiveConvert = await measure(python, pyArgs);
 const converted = naiveConvert.stdout
   .trim()
   .split('\n')

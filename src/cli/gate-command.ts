@@ -10,15 +10,9 @@ import { parseShard, ShardError, type Shard } from '../gate/shard.js';
 import { readResultsDoc, ResultsError } from '../results/writer.js';
 import { addDiffOptions, diffOptions, OutputFileError, writeJson, type DiffFlags } from './diff-command.js';
 import { progressReporter } from './progress.js';
-import {
-  addConversionOptions,
-  DEFAULT_JOBS,
-  DEFAULT_PYTHON,
-  INSTALL_HINT,
-  nonNegativeInt,
-  positiveInt,
-} from './options.js';
+import { addConversionOptions, DEFAULT_JOBS, INSTALL_HINT, nonNegativeInt, positiveInt } from './options.js';
 import type { CliIo } from './io.js';
+import { resolveStack, StackError } from '../run/stacks.js';
 
 /** Commander parser for `--shard i/n` (also meant for `convgate run --shard`). */
 export function shardOption(name = '--shard') {
@@ -39,8 +33,9 @@ interface GateFlags extends DiffFlags {
   seed: number;
   shard?: Shard;
   jobs: number;
-  python: string;
-  adapter: string;
+  python?: string;
+  stack?: string;
+  adapter?: string;
   timeout: number;
   memoryLimit: number;
   opset?: number;
@@ -98,11 +93,7 @@ export function gateCommand(io: CliIo): Command {
       2,
     )
     .option('--jobs <n>', 'parallel converter / runtime workers', positiveInt('--jobs'), DEFAULT_JOBS)
-    .option(
-      '--python <path>',
-      'Python interpreter of both sides unless --baseline-python/--candidate-python',
-      DEFAULT_PYTHON,
-    )
+    .option('--python <path>', 'Python interpreter of both sides unless --baseline-python/--candidate-python')
     .option('--no-progress', 'no per-case progress output');
   return addDiffOptions(cmd).action(async (flags: GateFlags) => {
     io.exitCode = await gate(flags, io);
@@ -120,6 +111,7 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       return fail(
         '--baseline takes stored results; --baseline-env/--baseline-python describe a baseline to run — give one or the other',
       );
+    const stack = resolveStack({ stack: flags.stack, python: flags.python });
     const synthetic = { syntheticCount: flags.count, syntheticSeed: flags.seed };
     const corpus = await resolveCorpus(flags.corpus, synthetic);
     const selection = { filter: flags.filter ?? null, shard: flags.shard ?? null };
@@ -129,7 +121,7 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
         `the selection (${flags.filter ? `--filter ${JSON.stringify(flags.filter)}` : ''}${flags.shard ? ` --shard ${flags.shard.index}/${flags.shard.count}` : ''}) matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}`,
       );
     const candidate = {
-      python: flags.candidatePython ?? flags.python,
+      python: flags.candidatePython ?? stack.python,
       env: parseEnvAssignments(flags.candidateEnv ?? [], '--candidate-env'),
     };
     let baseline: BaselineSource;
@@ -139,7 +131,7 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       baseline = {
         kind: 'run',
         side: {
-          python: flags.baselinePython ?? flags.python,
+          python: flags.baselinePython ?? stack.python,
           env: parseEnvAssignments(flags.baselineEnv ?? [], '--baseline-env'),
         },
       };
@@ -149,7 +141,8 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       selection,
       run: {
         jobs: flags.jobs,
-        adapter: flags.adapter,
+        adapter: flags.adapter ?? stack.defaultAdapter,
+        stack: stack.name,
         timeoutS: flags.timeout,
         memoryLimitMb: flags.memoryLimit,
         opset: flags.opset ?? null,
@@ -168,7 +161,8 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       e instanceof CorpusError ||
       e instanceof ResultsError ||
       e instanceof EnvInputError ||
-      e instanceof ShardError
+      e instanceof ShardError ||
+      e instanceof StackError
     )
       return fail(e.message);
     throw e;

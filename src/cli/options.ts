@@ -39,12 +39,11 @@ export function nonNegativeNumber(name: string) {
 }
 
 export const DEFAULT_JOBS = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
-export const DEFAULT_PYTHON = '/usr/bin/python3';
-
 export const INSTALL_HINT =
-  'convgate needs a Python interpreter with torch and onnx. On Debian 12:\n' +
-  '  apt-get install -y python3-torch python3-torchvision python3-numpy python3-onnx\n' +
-  'then pass --python /usr/bin/python3 (the default).';
+  'convgate needs a Python interpreter with torch and onnx. From the repository:\n' +
+  '  bash scripts/setup.sh   # the modern stack (.venv/modern) and the Debian stack\n' +
+  'then use --stack modern|debian, or --python PATH for another build. On Debian 12 by hand:\n' +
+  '  apt-get install -y python3-torch python3-torchvision python3-numpy python3-onnx';
 
 /** Repeatable option: each occurrence appends. */
 export function collect(value: string, previous: string[]): string[] {
@@ -54,7 +53,14 @@ export function collect(value: string, previous: string[]): string[] {
 /** Options every command that runs cases shares (run, gate): converter, limits, tolerance. */
 export function addConversionOptions(cmd: Command): Command {
   return cmd
-    .option('--adapter <name>', 'converter adapter: torch.onnx | onnx-version-converter', 'torch.onnx')
+    .option(
+      '--stack <name>',
+      'converter stack: modern (.venv/modern: torch 2.13, onnxscript) | debian (/usr/bin/python3: torch 1.13); default: modern once scripts/setup.sh made it',
+    )
+    .option(
+      '--adapter <name>',
+      'converter adapter: torch.onnx (TorchScript) | torch.onnx.dynamo | onnx-version-converter (default: torch.onnx.dynamo on the modern stack, torch.onnx otherwise)',
+    )
     .option(
       '--timeout <seconds>',
       'time limit per case for conversion, and again for the runtime check',

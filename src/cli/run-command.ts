@@ -16,7 +16,6 @@ import { progressReporter } from './progress.js';
 import {
   addConversionOptions,
   DEFAULT_JOBS,
-  DEFAULT_PYTHON,
   INSTALL_HINT,
   collect,
   nonNegativeInt,
@@ -24,6 +23,7 @@ import {
 } from './options.js';
 import type { CliIo } from './io.js';
 import { shardOption } from './gate-command.js';
+import { resolveStack, StackError } from '../run/stacks.js';
 import { formatShard, shardCases, type Shard } from '../gate/shard.js';
 
 interface RunFlags {
@@ -34,8 +34,9 @@ interface RunFlags {
   case: string[];
   count: number;
   seed: number;
-  python: string;
-  adapter: string;
+  python?: string;
+  stack?: string;
+  adapter?: string;
   timeout: number;
   memoryLimit: number;
   threads: number;
@@ -78,7 +79,7 @@ export function runCommand(io: CliIo): Command {
     )
     .option('--jobs <n>', 'parallel converter / runtime workers', positiveInt('--jobs'), DEFAULT_JOBS)
     .option('--filter <regexp>', 'only cases whose id or family matches')
-    .option('--python <path>', 'Python interpreter of the converter under test', DEFAULT_PYTHON)
+    .option('--python <path>', 'Python interpreter of the converter under test (overrides --stack)')
     .option('--resume', 'skip cases already in <out>/results.jsonl', false)
     .option('--no-progress', 'no progress output')
     .option('--no-report', 'do not print the markdown report at the end')
@@ -90,14 +91,16 @@ export function runCommand(io: CliIo): Command {
 async function run(flags: RunFlags, io: CliIo): Promise<number> {
   let corpus;
   let cases;
+  let stack;
   try {
+    stack = resolveStack({ stack: flags.stack, python: flags.python });
     corpus = await loadCorpus(flags.corpus, { syntheticCount: flags.count, syntheticSeed: flags.seed });
     cases = shardCases(
       filterCases(flags.case.length ? pickCases(corpus.cases, flags.case) : corpus.cases, flags.filter),
       flags.shard ?? null,
     );
   } catch (e) {
-    if (e instanceof CorpusError) {
+    if (e instanceof CorpusError || e instanceof StackError) {
       io.stderr(`convgate run: ${e.message}\n`);
       return 2;
     }
@@ -112,8 +115,9 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
   const options: RunOptions = {
     out: path.resolve(flags.out),
     jobs: flags.jobs,
-    python: flags.python,
-    adapter: flags.adapter,
+    python: stack.python,
+    stack: stack.name,
+    adapter: flags.adapter ?? stack.defaultAdapter,
     timeoutS: flags.timeout,
     memoryLimitMb: flags.memoryLimit,
     threads: flags.threads,

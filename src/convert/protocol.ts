@@ -9,7 +9,26 @@ const WorkerError = z.object({
   type: z.string(),
   message: z.string(),
   traceback: z.array(z.string()).optional(),
+  /** The converter's own step (adapter.failure_step): capture, translation, symbolic, … */
+  step: z.string().max(100).optional(),
 });
+
+/** What the converter build is made of (python/convgate_worker/environment.py). */
+export const WorkerEnvironment = z.object({
+  /** Distribution name → version, null when not installed (`torchvision-ops`: compiled ops loaded). */
+  packages: z.record(z.string(), z.string().nullable()),
+  exporter: z.string().nullable().optional(),
+  /** Documented workarounds the worker applied to make the stack import (docs/stacks.md). */
+  workarounds: z.array(z.string()),
+  /** Absolute paths replaced by placeholders in recorded error text. */
+  paths: z.object({
+    sitePackages: z.array(z.string()),
+    prefix: z.string(),
+    basePrefix: z.string(),
+    home: z.string(),
+  }),
+});
+export type WorkerEnvironment = z.infer<typeof WorkerEnvironment>;
 
 export const ReadyReply = z.object({
   type: z.literal('ready'),
@@ -20,6 +39,7 @@ export const ReadyReply = z.object({
   onnx: z.string(),
   converter: z.object({ name: z.string(), version: z.string() }).passthrough(),
   opsets: z.tuple([z.number().int(), z.number().int()]),
+  environment: WorkerEnvironment.optional(),
 });
 export type ReadyReply = z.infer<typeof ReadyReply>;
 
@@ -42,6 +62,8 @@ export const ConvertedReply = z.object({
   opTypes: z.array(z.string()),
   opPairs: z.array(z.tuple([z.string(), z.string()])).optional(),
   opset: z.number().int().nullable(),
+  /** The opset the converter built the graph at, when it converted to `opset` afterwards. */
+  opsetBuilt: z.number().int().nullable().optional(),
   inputNames: z.array(z.string()),
   outputNames: z.array(z.string()),
   warnings: z.array(z.string()),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidRange } from '../run/requirements.js';
 
 /** Tensor dtypes understood by the worker's tensor format and by the checker. */
 export const DTYPES = [
@@ -72,6 +73,17 @@ export const CaseDef = z.strictObject({
   /** Seconds; overrides the run's --timeout for this case. */
   timeoutS: z.number().positive().optional(),
   requireFinite: z.boolean().optional(),
+  /**
+   * Packages the case needs, as semver ranges over the versions the worker reports (PEP 440
+   * versions normalised, src/run/requirements.ts), e.g. {"transformers": ">=5.0"}. Unmet: the
+   * case is `unsupported` on that build.
+   */
+  requires: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a package name'),
+      z.string().refine(isValidRange, 'a semver range such as ">=2.5" or "*"'),
+    )
+    .optional(),
 });
 export type CaseDef = z.infer<typeof CaseDef>;
 

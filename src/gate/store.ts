@@ -37,6 +37,30 @@ export interface BaselineIdentity {
   opset: number | null;
   adapter: string;
   filter: string | null;
+  /** The converter build (environmentKey): other package versions never reuse a baseline. */
+  environment?: EnvironmentKey;
+}
+
+/** What identifies a converter build in a baseline key: Python, exporter and package versions. */
+export interface EnvironmentKey {
+  python: string | null;
+  exporter: string | null;
+  packages: Record<string, string | null>;
+}
+
+/** The key part of a results document's `environment` (or of a worker's ready message, same shape). */
+export function environmentKey(env: Record<string, unknown>): EnvironmentKey {
+  const python = env.python as { version?: unknown } | undefined;
+  const packages = (env.packages ?? {}) as Record<string, unknown>;
+  return {
+    python: typeof python?.version === 'string' ? python.version : null,
+    exporter: typeof env.exporter === 'string' ? env.exporter : null,
+    packages: Object.fromEntries(
+      Object.keys(packages)
+        .sort()
+        .map((k) => [k, typeof packages[k] === 'string' ? (packages[k] as string) : null]),
+    ),
+  };
 }
 
 /**
@@ -53,6 +77,7 @@ export function baselineKey(id: BaselineIdentity, sha: string): string {
         opset: id.opset,
         adapter: id.adapter,
         filter: id.filter,
+        ...(id.environment ? { environment: id.environment } : {}),
       }),
     )
     .digest('hex')

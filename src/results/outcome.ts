@@ -1,7 +1,9 @@
 /**
  * Outcomes of one case, ordered by how early the pipeline stops (shared/DESIGN.md).
  * "Worse" in the gate means earlier in this list; `reference-error` is a corpus problem,
- * never blamed on the converter.
+ * never blamed on the converter; `unsupported` means the build lacks what the case requires
+ * (`requires` in cases.json): listed, never a failure — but a case that ran in the baseline
+ * and is unsupported in the candidate is lost coverage, which fails the gate.
  */
 export const OUTCOMES = [
   'conversion-crash',
@@ -12,6 +14,7 @@ export const OUTCOMES = [
   'slow',
   'ok',
   'reference-error',
+  'unsupported',
 ] as const;
 
 export type Outcome = (typeof OUTCOMES)[number];
@@ -26,8 +29,9 @@ export const OUTCOME_SYMPTOM: Record<Outcome, string> = {
   slow: 'Bad performance',
   ok: '—',
   'reference-error': '— (corpus problem)',
+  unsupported: '— (requirement not met)',
 };
 
 export function isFailure(outcome: Outcome): boolean {
-  return outcome !== 'ok' && outcome !== 'reference-error';
+  return outcome !== 'ok' && outcome !== 'reference-error' && outcome !== 'unsupported';
 }

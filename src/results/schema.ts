@@ -21,6 +21,8 @@ export const CaseError = z.object({
   type: z.string(),
   message: z.string(),
   traceback: z.array(z.string()).optional(),
+  /** The converter's own step for export failures (capture, decomposition, translation, symbolic, …). */
+  step: z.string().optional(),
 });
 export type CaseError = z.infer<typeof CaseError>;
 
@@ -74,6 +76,11 @@ export const CaseResult = z.object({
   /** Producer → consumer op-type edges of the exported graph (coverage). */
   opPairs: z.array(z.tuple([z.string(), z.string()])).optional(),
   warnings: z.array(z.string()).optional(),
+  /** Opset of the written model, and the one the converter built at when it converted afterwards. */
+  opset: z.number().int().nullable().optional(),
+  opsetBuilt: z.number().int().nullable().optional(),
+  /** Why an `unsupported` case did not run: the requirements the build does not meet. */
+  unmet: z.array(z.string()).optional(),
   /** Folder (relative to the results dir) holding the model and tensors, kept for failing cases. */
   artifacts: z.string().optional(),
   /** The spec of a synthetic case, so it re-runs alone. */

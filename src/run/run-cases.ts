@@ -13,6 +13,10 @@ import { TOOL_NAME, TOOL_VERSION } from '../util/version.js';
 import { classifyCheck, classifyConversion } from './classify.js';
 import { runCoverage } from '../report/coverage.js';
 import { resolveCase, type ResolvedCase, type RunOptions } from './settings.js';
+import { unmetRequirements } from './requirements.js';
+import { sanitizeError, sanitizeText, type PathPlaceholders } from '../results/sanitize.js';
+import { PACKAGE_ROOT } from '../util/paths.js';
+import type { WorkerEnvironment } from '../convert/protocol.js';
 
 export interface RunEvents {
   onStart?(info: { total: number; skipped: number; converter: ReadyReply['converter'] }): void;
@@ -81,6 +85,8 @@ export async function runCases(
     throw e;
   });
   const ready = converters[0].ready;
+  const placeholders = pathPlaceholders(opts.out, ready.environment);
+  const packages = { ...ready.environment?.packages, python: ready.python.version };
   const idleOrt: OrtWorker[] = await ortStarting;
   const ortLimit = pLimit(jobs);
   const defaultOpset = typeof ready.converter.defaultOpset === 'number' ? ready.converter.defaultOpset : null;
@@ -93,12 +99,15 @@ export async function runCases(
     partial: Omit<CaseResult, 'id' | 'kind' | 'family' | 'settings'>,
   ) => {
     const dir = caseDirOf(opts.out, rc.def.id);
+    const places: PathPlaceholders = { ...placeholders, caseDir: dir };
     const result: CaseResult = {
       id: rc.def.id,
       kind: caseKind(rc.def),
       family: rc.def.family,
       settings: rc.settings,
       ...partial,
+      ...(partial.error ? { error: sanitizeError(partial.error, places) } : {}),
+      ...(partial.warnings ? { warnings: partial.warnings.map((w) => sanitizeText(w, places)) } : {}),
       ...(caseKind(rc.def) === 'synthetic' ? { spec: (rc.def.model as { spec: unknown }).spec } : {}),
     };
     if (result.outcome === 'ok' && !opts.keepAll) {
@@ -117,7 +126,10 @@ export async function runCases(
   const check = (
     rc: ResolvedCase,
     conversion: Record<string, number>,
-    reply: Pick<ConvertedReply, 'opTypes' | 'opPairs' | 'warnings' | 'model' | 'tensors'>,
+    reply: Pick<
+      ConvertedReply,
+      'opTypes' | 'opPairs' | 'warnings' | 'model' | 'tensors' | 'opset' | 'opsetBuilt'
+    >,
   ) =>
     ortLimit(async () => {
       let worker = idleOrt.pop();
@@ -149,6 +161,8 @@ export async function runCases(
         opTypes: reply.opTypes,
         ...(reply.opPairs ? { opPairs: reply.opPairs } : {}),
         ...(reply.warnings.length ? { warnings: reply.warnings } : {}),
+        opset: reply.opset,
+        ...(reply.opsetBuilt !== undefined ? { opsetBuilt: reply.opsetBuilt } : {}),
       });
     });
 
@@ -162,6 +176,16 @@ export async function runCases(
       const rc = resolveCase(def, opts, defaultOpset);
       const caseDir = caseDirOf(opts.out, def.id);
       await rm(caseDir, { recursive: true, force: true });
+      const unmet = unmetRequirements(def.requires, packages);
+      if (unmet.length) {
+        await finish(rc, {
+          outcome: 'unsupported',
+          outputs: [],
+          timingsMs: { export: null, load: null, run: null, build: null, reference: null },
+          unmet,
+        });
+        continue;
+      }
       const outcome = await converters[index].convert(
         { id: def.id, caseDir, case: rc.workerCase },
         { timeoutMs: rc.settings.timeoutS * 1000 },
@@ -205,10 +229,15 @@ export async function runCases(
         node: process.version,
         platform: `${os.platform()} ${os.release()} ${os.arch()}`,
         cpus: os.cpus().length,
+        stack: opts.stack ?? null,
         python: ready.python,
         torch: ready.torch,
         onnx: ready.onnx,
+        // The checker (onnxruntime-node); the worker's Python packages are under `packages`.
         onnxruntime: await ortVersion(),
+        exporter: ready.environment?.exporter ?? ready.converter.exporter ?? null,
+        packages: ready.environment?.packages ?? {},
+        workarounds: ready.environment?.workarounds ?? [],
         pythonPath: opts.env?.PYTHONPATH ?? process.env.PYTHONPATH ?? null,
       },
       settings: {
@@ -233,6 +262,22 @@ export async function runCases(
     await writeResultsDoc(opts.out, doc);
   }
   return doc;
+}
+
+/** Where recorded error text must not show this machine's folders (src/results/sanitize.ts). */
+function pathPlaceholders(out: string, env: WorkerEnvironment | undefined): PathPlaceholders {
+  return {
+    outDir: out,
+    tool: PACKAGE_ROOT,
+    home: env?.paths.home ?? os.homedir(),
+    ...(env
+      ? {
+          sitePackages: env.paths.sitePackages,
+          pythonPrefix: env.paths.prefix,
+          pythonBasePrefix: env.paths.basePrefix,
+        }
+      : {}),
+  };
 }
 
 async function ortVersion(): Promise<string> {

@@ -6,6 +6,8 @@ export interface RunOptions {
   out: string;
   jobs: number;
   python: string;
+  /** The named stack the interpreter belongs to (null/undefined: a --python build). */
+  stack?: string | null;
   adapter: string;
   /** Environment of the converter build (PYTHONPATH…); default: this process's. */
   env?: NodeJS.ProcessEnv;

@@ -1,22 +1,45 @@
-"""Converter adapters: one module per converter, all with the same contract.
+"""Converter adapters: one module per converter, all with the same contract (docs/adapters.md).
 
 An adapter module exposes
     NAME: str
-    def describe() -> {"name", "version", ...}
+    def describe() -> {"name", "version", "exporter", "defaultOpset", ...}   # recorded in results
     def supported_opsets() -> (min, max)
-    def export(model, args, path, settings) -> None   # writes the ONNX file at `path`
-where settings = {opset, dynamicAxes, constantFolding, inputNames, outputNames}.
+    def export(model, args, path, settings) -> dict | None
+        writes the ONNX file at `path`; settings = {opset, dynamicAxes, constantFolding,
+        inputNames, outputNames}. May return {"opsetBuilt": n} when the converter built the
+        graph at another opset than the one it wrote (the dynamo exporter builds at its own
+        opset and converts down).
+    def failure_step(exc) -> str | None
+        the converter's own step an export exception came from (e.g. "capture", "translation"),
+        so gate reports and triage labels can say which component broke; None when unknown.
 """
 import importlib
 
 ADAPTERS = {
     "torch.onnx": "convgate_worker.adapters.torch_onnx",
+    "torch.onnx.dynamo": "convgate_worker.adapters.torch_onnx_dynamo",
     "onnx-version-converter": "convgate_worker.adapters.onnx_version_converter",
 }
 
 
 def load(name):
     try:
-        return importlib.import_module(ADAPTERS[name])
+        module_name = ADAPTERS[name]
     except KeyError:
         raise ValueError("unknown converter adapter %r (known: %s)" % (name, ", ".join(sorted(ADAPTERS))))
+    return importlib.import_module(module_name)
+
+
+def frames(exc):
+    """(filename, function) of every frame of an exception and of the exceptions it chains."""
+    seen = set()
+    out = []
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        tb = exc.__traceback__
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            out.append((code.co_filename.replace("\\", "/"), code.co_name))
+            tb = tb.tb_next
+        exc = exc.__cause__ or exc.__context__
+    return out

@@ -1,24 +1,45 @@
-"""torch.onnx.export (TorchScript-based exporter), the converter under test by default."""
+"""torch.onnx.export with the TorchScript-based exporter (`dynamo=False` on torch >= 2.5, the only
+exporter before). Steps: trace (torch.jit tracing of the model), graph-passes (ONNX-preparation
+JIT passes), symbolic (node-by-node conversion to ONNX), optimization (constant folding and
+cleanup passes) and serialization (the protobuf)."""
+import inspect
+
 import torch
 
+from . import frames
+
 NAME = "torch.onnx"
+EXPORTER = "torchscript"
+
+
+def _constants():
+    from torch.onnx import _constants
+
+    return _constants
+
+
+def _has_dynamo_flag():
+    try:
+        return "dynamo" in inspect.signature(torch.onnx.export).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def describe():
-    from torch.onnx import _constants
-
+    c = _constants()
     return {
         "name": NAME,
         "version": torch.__version__,
+        "exporter": EXPORTER,
         "module": torch.onnx.__file__,
-        "defaultOpset": getattr(_constants, "ONNX_DEFAULT_OPSET", None),
+        "defaultOpset": getattr(c, "ONNX_DEFAULT_OPSET", None),
     }
 
 
 def supported_opsets():
-    from torch.onnx import _constants
-
-    return (getattr(_constants, "ONNX_MIN_OPSET", 7), getattr(_constants, "ONNX_MAX_OPSET", 17))
+    c = _constants()
+    top = getattr(c, "ONNX_TORCHSCRIPT_EXPORTER_MAX_OPSET", None) or getattr(c, "ONNX_MAX_OPSET", 17)
+    return (getattr(c, "ONNX_MIN_OPSET", 7), top)
 
 
 def dynamic_axes(settings):
@@ -33,6 +54,7 @@ def dynamic_axes(settings):
 def export(model, args, path, settings):
     # Called the way users call it: no torch.no_grad() around it (under no_grad, eval-mode
     # nn.MultiheadAttention takes a fused kernel the TorchScript exporter cannot convert).
+    extra = {"dynamo": False} if _has_dynamo_flag() else {}
     torch.onnx.export(
         model,
         tuple(args),
@@ -42,4 +64,38 @@ def export(model, args, path, settings):
         output_names=settings["outputNames"],
         dynamic_axes=dynamic_axes(settings),
         do_constant_folding=settings.get("constantFolding", True),
+        **extra,
     )
+    return None
+
+
+# (function name in the traceback, step); the deepest match wins.
+_STEPS = (
+    ("_create_jit_graph", "trace"),
+    ("_trace_and_get_graph_from_model", "trace"),
+    ("_get_trace_graph", "trace"),
+    ("_pre_trace_quant_model", "trace"),
+    ("_optimize_graph", "graph-passes"),
+    ("_run_symbolic_function", "symbolic"),
+    ("_jit_pass_onnx", "symbolic"),
+    ("_jit_pass_onnx_graph_shape_type_inference", "optimization"),
+    ("_jit_pass_onnx_constant_fold", "optimization"),
+    ("_export_onnx", "serialization"),
+    ("_add_onnxscript_fn", "serialization"),
+)
+
+
+def failure_step(exc):
+    name = type(exc).__name__
+    if name in ("UnsupportedOperatorError", "SymbolicValueError"):
+        return "symbolic"
+    step = None
+    for filename, function in frames(exc):
+        for fn, s in _STEPS:
+            if function == fn:
+                step = s
+        if "/torch/jit/" in filename and step is None:
+            step = "trace"
+    if step is None and "/torch/onnx/" in "".join(f for f, _ in frames(exc)):
+        step = "export"
+    return step

@@ -1,0 +1,121 @@
+"""torch.onnx.export(dynamo=True): torch.export captures the program, torch decomposes it, and
+onnxscript's torchlib translates every node (the default exporter since torch 2.9).
+
+Steps, in the exporter's own order: capture (torch.export), decomposition (run_decompositions,
+type promotion), translation (node conversion by torchlib), version-conversion (the exporter
+builds at its own opset -- torchlib's, 18 -- and converts down to a lower requested opset),
+optimization (onnxscript's optimizer) and serialization (saving the protobuf)."""
+import inspect
+
+import torch
+
+from . import frames
+
+NAME = "torch.onnx.dynamo"
+EXPORTER = "dynamo"
+
+
+def _onnxscript_version():
+    try:
+        import onnxscript
+
+        return onnxscript.__version__
+    except ImportError:
+        return None
+
+
+def _torchlib_opset():
+    try:
+        from torch.onnx._internal.exporter import _constants
+
+        return _constants.TORCHLIB_OPSET
+    except ImportError:
+        return None
+
+
+def _check_available():
+    if "dynamo" not in inspect.signature(torch.onnx.export).parameters:
+        raise RuntimeError(
+            "torch %s has no dynamo exporter (torch.onnx.export(dynamo=True) needs torch >= 2.5)" % torch.__version__
+        )
+    if _onnxscript_version() is None:
+        raise RuntimeError("the dynamo exporter needs onnxscript, which is not installed")
+
+
+def describe():
+    _check_available()
+    from torch.onnx import _constants
+
+    return {
+        "name": NAME,
+        "version": torch.__version__,
+        "exporter": EXPORTER,
+        "onnxscript": _onnxscript_version(),
+        "module": torch.onnx.__file__,
+        "defaultOpset": getattr(_constants, "ONNX_DEFAULT_OPSET", None),
+        "buildOpset": _torchlib_opset(),
+    }
+
+
+def supported_opsets():
+    from torch.onnx import _constants
+
+    return (getattr(_constants, "ONNX_MIN_OPSET", 7), getattr(_constants, "ONNX_MAX_OPSET", 23))
+
+
+def export(model, args, path, settings):
+    from .torch_onnx import dynamic_axes
+
+    opset = settings["opset"]
+    torch.onnx.export(
+        model,
+        tuple(args),
+        path,
+        dynamo=True,
+        opset_version=opset,
+        input_names=settings["inputNames"],
+        output_names=settings["outputNames"],
+        dynamic_axes=dynamic_axes(settings),
+        do_constant_folding=settings.get("constantFolding", True),
+    )
+    built = _torchlib_opset()
+    return {"opsetBuilt": built if built is not None and opset is not None and opset < built else opset}
+
+
+def _core_step(exc):
+    """The exporter's ConversionError says which of its steps failed in its message."""
+    text = str(exc)
+    if "This is step 1/3" in text or "Failed to export the model with torch.export" in text:
+        return "capture"
+    if "This is step 2/3" in text or "Failed to decompose" in text:
+        return "decomposition"
+    if "This is step 3/3" in text or "Failed to convert the exported program" in text:
+        return "translation"
+    return None
+
+
+def failure_step(exc):
+    name = type(exc).__name__
+    if name == "TorchExportError":
+        return "capture"
+    step = _core_step(exc) if name in ("ConversionError", "DispatchError", "GraphConstructionError") else None
+    if step:
+        return step
+    found = frames(exc)
+    functions = [fn for _, fn in found]
+    files = [f for f, _ in found]
+    if any(fn == "save" and "/_onnx_program.py" in f for f, fn in found) or "save_model_with_external_data" in functions:
+        return "serialization"
+    if "convert_version" in functions:
+        return "version-conversion"
+    if "optimize" in functions or any("/onnxscript/optimizer/" in f or "/onnxscript/rewriter/" in f for f in files):
+        return "optimization"
+    if "_exported_program_to_onnx_program" in functions or any("/onnxscript/function_libs/" in f for f in files):
+        return "translation"
+    if "_prepare_exported_program_for_export" in functions or "run_decompositions" in functions:
+        return "decomposition"
+    if any("/torch/export/" in f or "/torch/_dynamo/" in f for f in files):
+        return "capture"
+    if "from_dynamic_axes_to_dynamic_shapes" in functions:
+        return "capture"
+    return None
