@@ -26,7 +26,11 @@ export function caseProblem(c: CaseResult): string {
         : `${bad.name}${where}: max abs err ${formatError(bad.maxAbsErr)}, rel ${formatError(bad.maxRelErr)}, ${bad.mismatched}/${bad.total} outside tolerance`;
     }
   }
-  if (c.error) return `${c.error.stage}: ${c.error.type}: ${firstLine(c.error.message)}`;
+  if (c.outcome === 'unsupported' && c.unmet?.length) return `needs ${c.unmet.join('; ')}`;
+  if (c.error) {
+    const step = c.error.step ? ` (${c.error.step})` : '';
+    return `${c.error.stage}${step}: ${c.error.type}: ${firstLine(c.error.message)}`;
+  }
   return '';
 }
 
