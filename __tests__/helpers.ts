@@ -10,3 +10,4 @@ export const FAULT_CORPUS = path.join(FIXTURES, 'fault-corpus', 'cases.json');
 export function tempDir(prefix: string): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), `convgate-${prefix}-`));
 }
+export const PROCESS_FAULT_CORPUS = path.join(FIXTURES, 'fault-corpus', 'process-faults.json');

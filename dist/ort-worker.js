@@ -10001,7 +10001,7 @@ const SyntheticModel = strictObject({
     /** A synthetic graph spec (see docs/synthetic-spec.md), materialised by the worker. */
     spec: record(string(), unknown()),
 });
-const CaseDef = strictObject({
+const CaseFields = strictObject({
     id: string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (used as a folder name)'),
     family: string().min(1),
     description: string().optional(),
@@ -10022,6 +10022,94 @@ const CaseDef = strictObject({
      */
     requires: record(string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a package name'), string().refine(isValidRange, 'a semver range such as ">=2.5" or "*"'))
         .optional(),
+});
+/** Inclusive/exclusive bounds of the integer dtypes a `range` must stay within. */
+const INT_BOUNDS = {
+    int8: [-128, 128],
+    uint8: [0, 256],
+    int16: [-32768, 32768],
+    int32: [-2147483648, 2 ** 31],
+    int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+function rangeIssues(input, at) {
+    if (!input.range)
+        return [];
+    const [lo, hi] = input.range;
+    const path = [...at, 'range'];
+    if (input.dtype === 'bool')
+        return [{ path, message: `a range does not apply to bool input ${JSON.stringify(input.name)}` }];
+    if (!(lo < hi))
+        return [
+            { path, message: `range [${lo}, ${hi}] of input ${JSON.stringify(input.name)} is empty: need lo < hi` },
+        ];
+    const bounds = INT_BOUNDS[input.dtype];
+    if (bounds && (!Number.isInteger(lo) || !Number.isInteger(hi)))
+        return [
+            {
+                path,
+                message: `range of ${input.dtype} input ${JSON.stringify(input.name)} needs whole numbers, got [${lo}, ${hi}]`,
+            },
+        ];
+    if (bounds && (lo < bounds[0] || hi > bounds[1]))
+        return [
+            {
+                path,
+                message: `range [${lo}, ${hi}) of ${input.dtype} input ${JSON.stringify(input.name)} leaves the dtype's range [${bounds[0]}, ${bounds[1]})`,
+            },
+        ];
+    return [];
+}
+/** Names and shapes that must agree across the fields of one case. */
+function caseIssues(c) {
+    const issues = [];
+    const inputs = new Map(c.inputs.map((i) => [i.name, i]));
+    const known = c.inputs.map((i) => i.name).join(', ');
+    c.inputs.forEach((input, k) => issues.push(...rangeIssues(input, ['inputs', k])));
+    const seen = new Set();
+    c.inputs.forEach((input, k) => {
+        if (seen.has(input.name))
+            issues.push({
+                path: ['inputs', k, 'name'],
+                message: `input name ${JSON.stringify(input.name)} appears twice`,
+            });
+        seen.add(input.name);
+    });
+    (c.inputSets ?? []).forEach((set, k) => {
+        for (const [name, shape] of Object.entries(set)) {
+            const input = inputs.get(name);
+            if (!input)
+                issues.push({
+                    path: ['inputSets', k, name],
+                    message: `inputSets names ${JSON.stringify(name)}, which is not an input of the case (inputs: ${known})`,
+                });
+            else if (shape.length !== input.shape.length)
+                issues.push({
+                    path: ['inputSets', k, name],
+                    message: `input ${JSON.stringify(name)} has rank ${input.shape.length}, inputSets gives it shape [${shape.join(', ')}]`,
+                });
+        }
+    });
+    const outputNames = c.export?.outputNames;
+    for (const [name, axes] of Object.entries(c.export?.dynamicAxes ?? {})) {
+        const input = inputs.get(name);
+        const isOutput = outputNames ? outputNames.includes(name) : /^output_\d+$/.test(name);
+        if (!input && !isOutput)
+            issues.push({
+                path: ['export', 'dynamicAxes', name],
+                message: `dynamicAxes names ${JSON.stringify(name)}, which is neither an input (${known}) nor an output (${outputNames ? outputNames.join(', ') : 'output_0, output_1, …'})`,
+            });
+        for (const axis of Object.keys(axes))
+            if (input && Number(axis) >= input.shape.length)
+                issues.push({
+                    path: ['export', 'dynamicAxes', name, axis],
+                    message: `axis ${axis} of input ${JSON.stringify(name)} does not exist (rank ${input.shape.length})`,
+                });
+    }
+    return issues;
+}
+const CaseDef = CaseFields.superRefine((c, ctx) => {
+    for (const issue of caseIssues(c))
+        ctx.addIssue({ code: 'custom', ...issue });
 });
 /** A corpus file: corpus/<name>/cases.json. */
 strictObject({

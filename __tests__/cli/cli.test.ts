@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { main } from '../../src/cli/index.js';
+import { loadCorpus } from '../../src/corpus/load.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { FAULT_CORPUS, PYTHON, tempDir } from '../helpers.js';
+import { ADAPTERS } from '../../src/convert/adapters.js';
+import { FAULT_CORPUS, FIXTURES, PYTHON, tempDir } from '../helpers.js';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -40,7 +42,154 @@ describe('convgate CLI', () => {
     );
     const r = await cli('run', '--corpus', file, '--out', dir);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/cases\.0\.model/);
+    expect(r.err).toMatch(/cases\.0 \(id "a"\)\.model\.factory/);
+  });
+
+  const badCase = (patch: Record<string, unknown>) => ({
+    name: 'bad',
+    cases: [
+      {
+        id: 'good',
+        family: 'f',
+        model: { factory: 'm:M' },
+        inputs: [{ name: 'x', dtype: 'float32', shape: [2, 3] }],
+      },
+      {
+        id: 'broken',
+        family: 'f',
+        model: { factory: 'm:M' },
+        inputs: [
+          { name: 'x', dtype: 'float32', shape: [2, 3] },
+          { name: 'idx', dtype: 'int64', shape: [2], range: [0, 5] },
+        ],
+        ...patch,
+      },
+    ],
+  });
+
+  it.each([
+    [
+      'an input set naming no input',
+      { inputSets: [{ y: [4, 3] }] },
+      /cases\.1 \(id "broken"\)\.inputSets\.0\.y: inputSets names "y", which is not an input of the case \(inputs: x, idx\)/,
+    ],
+    [
+      'an input set changing the rank',
+      { inputSets: [{ x: [4] }] },
+      /inputSets\.0\.x: input "x" has rank 2, inputSets gives it shape \[4\]/,
+    ],
+    [
+      'an empty value range',
+      { inputs: [{ name: 'x', dtype: 'float32', shape: [2], range: [5, 1] }] },
+      /inputs\.0\.range: range \[5, 1\] of input "x" is empty: need lo < hi/,
+    ],
+    [
+      'a fractional integer range',
+      { inputs: [{ name: 'i', dtype: 'int64', shape: [2], range: [0, 2.5] }] },
+      /inputs\.0\.range: range of int64 input "i" needs whole numbers/,
+    ],
+    [
+      'a range outside the dtype',
+      { inputs: [{ name: 'u', dtype: 'uint8', shape: [2], range: [0, 300] }] },
+      /inputs\.0\.range: range \[0, 300\) of uint8 input "u" leaves the dtype's range \[0, 256\)/,
+    ],
+    [
+      'dynamic axes of an unknown tensor',
+      { export: { dynamicAxes: { z: { '0': 'b' } } } },
+      /export\.dynamicAxes\.z: dynamicAxes names "z", which is neither an input \(x, idx\) nor an output/,
+    ],
+    [
+      'a dynamic axis past the rank',
+      { export: { dynamicAxes: { x: { '2': 'b' } } } },
+      /export\.dynamicAxes\.x\.2: axis 2 of input "x" does not exist \(rank 2\)/,
+    ],
+  ])('rejects %s with exit 2, naming the case and field', async (_what, patch, message) => {
+    const dir = await tempDir('badcase');
+    const file = path.join(dir, 'cases.json');
+    await writeFile(file, JSON.stringify(badCase(patch)));
+    const r = await cli('run', '--corpus', file, '--out', dir);
+    expect({ code: r.code, err: r.err }).toMatchObject({ code: 2, err: expect.stringMatching(message) });
+  });
+
+  it('rejects corpus defaults that do not fit a case, naming the case', async () => {
+    const dir = await tempDir('baddefaults');
+    const file = path.join(dir, 'cases.json');
+    const corpus = { ...badCase({}), defaults: { export: { dynamicAxes: { x: { '1': 'n' } } } } };
+    corpus.cases[1].inputs = [{ name: 'idx', dtype: 'int64', shape: [2], range: [0, 5] }];
+    await writeFile(file, JSON.stringify(corpus));
+    const r = await cli('run', '--corpus', file, '--out', dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/case broken with the corpus defaults\): dynamicAxes names "x"/);
+  });
+
+  it('rejects an unknown --adapter with exit 2, listing the known ones', async () => {
+    const r = await cli('run', '--corpus', FAULT_CORPUS, '--out', '/tmp/x', '--adapter', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/'nope' is invalid\. Allowed choices are torch\.onnx, onnx-version-converter/);
+    expect(r.err).not.toContain('apt-get');
+  });
+
+  it('knows the adapters the Python worker knows', async () => {
+    const py = await readFile(
+      path.join(FIXTURES, '..', '..', 'python', 'convgate_worker', 'adapters', '__init__.py'),
+      'utf8',
+    );
+    const block = /ADAPTERS = \{([^}]*)\}/.exec(py)![1];
+    const names = [...block.matchAll(/"([^"]+)":/g)].map((m) => m[1]);
+    expect([...ADAPTERS].sort()).toEqual(names.sort());
+  });
+
+  it('refuses --resume of results made with other settings (exit 2, naming them)', async () => {
+    const dir = await tempDir('resume');
+    const corpus = await loadCorpus(FAULT_CORPUS);
+    const settings = {
+      corpus: { name: corpus.name, hash: corpus.hash },
+      atol: 0.001,
+      rtol: 0.001,
+      opset: null,
+      timeoutS: 120,
+      memoryLimitMb: 6144,
+      adapter: 'torch.onnx',
+      python: PYTHON,
+      pythonPath: process.env.PYTHONPATH ?? null,
+    };
+    const line = {
+      id: 'tiny-mlp',
+      kind: 'real',
+      family: 'mlp',
+      outcome: 'ok',
+      settings: {
+        seed: 3,
+        opset: 14,
+        dynamicAxes: null,
+        constantFolding: true,
+        atol: 0.001,
+        rtol: 0.001,
+        timeoutS: 120,
+        inputs: [{ name: 'x', dtype: 'float32', shape: [2, 6] }],
+        inputSets: 1,
+      },
+      outputs: [],
+      timingsMs: { export: 1, load: 1, run: 1 },
+    };
+    await writeFile(path.join(dir, 'run-settings.json'), JSON.stringify(settings));
+    await writeFile(path.join(dir, 'results.jsonl'), JSON.stringify(line) + '\n');
+    const r = await cli(
+      'run',
+      '--corpus',
+      FAULT_CORPUS,
+      '--out',
+      dir,
+      '--resume',
+      '--atol',
+      '0.5',
+      '--python',
+      PYTHON,
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /--resume: the results in .* were made with other settings \(--atol was 0\.001, now 0\.5\)/,
+    );
   });
 
   it('rejects a filter that matches nothing', async () => {

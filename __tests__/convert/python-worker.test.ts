@@ -106,8 +106,11 @@ describe('Python worker protocol', () => {
     );
     expect(out).toMatchObject({ kind: 'timeout', stage: 'export' });
     expect(Date.now() - started).toBeLessThan(10_000);
-    await new Promise((r) => setTimeout(r, 200));
+    // Dead the moment the case is given up: the next case must never be handed to it.
     expect(w.alive).toBe(false);
+    expect(() =>
+      w.convert({ id: 'next', caseDir: path.join(dir, 'next'), case: mlpCase() }, { timeoutMs: 1000 }),
+    ).toThrow();
   });
 
   it('reports a worker killed by a signal as crashed with its stage', async () => {

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadCorpus } from '../../src/corpus/load.js';
+import { loadCorpus, pickCases } from '../../src/corpus/load.js';
 import { runCases } from '../../src/run/run-cases.js';
 import { readResultsDoc } from '../../src/results/writer.js';
 import type { ResultsDoc } from '../../src/results/schema.js';
@@ -134,5 +134,62 @@ describe('a run over the fault corpus', () => {
     );
     expect(again).toEqual([]);
     expect(doc2.cases.map((c) => c.outcome)).toEqual(doc.cases.map((c) => c.outcome));
+  });
+
+  const resumeOptions = {
+    jobs: 1,
+    python: PYTHON,
+    adapter: 'torch.onnx',
+    timeoutS: 60,
+    memoryLimitMb: 1536,
+    opset: null,
+    tolerance: { atol: 1e-3, rtol: 1e-3 },
+    keepAll: false,
+    resume: true,
+  };
+
+  it('refuses --resume with other settings, naming each one, and leaves the results alone', async () => {
+    const corpus = await loadCorpus(FAULT_CORPUS);
+    const before = await readFile(path.join(out, 'results.json'), 'utf8');
+    await expect(
+      runCases(corpus, corpus.cases, {
+        ...resumeOptions,
+        out,
+        tolerance: { atol: 1e-2, rtol: 1e-3 },
+        opset: 13,
+      }),
+    ).rejects.toThrow(/--atol was 0\.001, now 0\.01; --opset was null, now 13/);
+    await expect(
+      runCases(corpus, corpus.cases, { ...resumeOptions, out, adapter: 'onnx-version-converter' }),
+    ).rejects.toThrow(/--adapter was "torch.onnx", now "onnx-version-converter"/);
+    expect(await readFile(path.join(out, 'results.json'), 'utf8')).toBe(before);
+  });
+
+  it('resumes after a torn last line without gluing the next line to it', async () => {
+    const corpus = await loadCorpus(FAULT_CORPUS);
+    const torn = await tempDir('torn');
+    await cp(out, torn, { recursive: true });
+    const file = path.join(torn, 'results.jsonl');
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    const mlp = lines.find((l) => JSON.parse(l).id === 'tiny-mlp')!;
+    const rest = lines.filter((l) => l !== mlp);
+    // The run was killed while writing tiny-mlp's line.
+    await writeFile(file, rest.join('\n') + '\n' + mlp.slice(0, Math.floor(mlp.length / 2)));
+    const cases = pickCases(corpus.cases, ['tiny-mlp', 'wrong-symbolic']);
+    const again: string[] = [];
+    const doc2 = await runCases(
+      corpus,
+      cases,
+      { ...resumeOptions, out: torn },
+      { onCaseDone: (r) => again.push(r.id) },
+    );
+    expect(again).toEqual(['tiny-mlp']);
+    expect(doc2.cases.map((c) => [c.id, c.outcome])).toEqual([
+      ['tiny-mlp', 'ok'],
+      ['wrong-symbolic', 'wrong-output'],
+    ]);
+    const after = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+    expect(after).toHaveLength(rest.length + 1);
+    for (const l of after) expect(() => JSON.parse(l)).not.toThrow();
   });
 });

@@ -160,7 +160,25 @@ class CaseRunner:
         }
 
 
+def _die_with_parent():
+    """Linux: when convgate itself dies (even by SIGKILL), the worker gets SIGKILL too instead of
+    converting on as an orphan. (convgate kills the worker's whole process group otherwise.)"""
+    parent = os.getppid()
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def main(argv):
+    _die_with_parent()
     parser = argparse.ArgumentParser(prog="convgate-worker")
     parser.add_argument("--adapter", default="torch.onnx")
     parser.add_argument("--threads", type=int, default=1)

@@ -7,7 +7,8 @@ import type { Corpus } from '../corpus/load.js';
 import { renderRunReport } from '../report/markdown.js';
 import { readResultsDoc, writeResultsDoc } from '../results/writer.js';
 import type { ResultsDoc } from '../results/schema.js';
-import { runCases } from '../run/run-cases.js';
+import { runCases, RunInterrupted } from '../run/run-cases.js';
+import { interruptOnSignals } from '../cli/interrupt.js';
 import { describeEnv, applyEnv } from '../gate/env.js';
 import {
   resolveCorpus,
@@ -61,11 +62,23 @@ function defaultArtifactStore(): ArtifactStore | null {
 
 /** The Action's entry: every error ends in core.setFailed (whatever was thrown), never a silent exit 0. */
 export async function run(deps: ActionDeps = {}): Promise<void> {
+  // A cancelled job gets SIGINT, then SIGTERM: stop every worker and keep the partial results.
+  const interrupt = interruptOnSignals((name) =>
+    core.warning(`convgate: ${name} received (job cancelled?): stopping every worker`),
+  );
   try {
-    await main(deps);
+    await main(deps, interrupt.signal);
   } catch (e) {
+    if (e instanceof RunInterrupted) {
+      core.setFailed(
+        `convgate: interrupted (${e.reason}) after ${e.doc.cases.length} of ${e.doc.corpus.cases} cases; no verdict`,
+      );
+      return;
+    }
     if (e instanceof Error && !(e instanceof InputError) && e.stack) core.debug(e.stack);
     core.setFailed(`convgate: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    interrupt.dispose();
   }
 }
 
@@ -83,7 +96,7 @@ const hooks: GateHooks = {
   events: () => progressReporter({ write: (t: string) => (core.info(t.replace(/\n$/, '')), true) }, false),
 };
 
-async function main(deps: ActionDeps): Promise<void> {
+async function main(deps: ActionDeps, signal: AbortSignal): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const config = readConfig((name) => core.getInput(name), workspace);
   const event = readEvent();
@@ -102,8 +115,9 @@ async function main(deps: ActionDeps): Promise<void> {
     `convgate ${config.mode}: corpus ${corpus.name}@${corpus.hash}, ${cases.length} case(s); ${event.description}`,
   );
   const artifacts = (deps.artifactStore ?? defaultArtifactStore)();
-  if (config.mode === 'shard') return shardMode(config, corpus, selection, artifacts);
+  if (config.mode === 'shard') return shardMode(config, corpus, selection, artifacts, signal);
   return gateMode(
+    signal,
     config,
     event,
     corpus,
@@ -113,8 +127,9 @@ async function main(deps: ActionDeps): Promise<void> {
   );
 }
 
-function runOptions(config: ActionConfig) {
+function runOptions(config: ActionConfig, signal: AbortSignal) {
   return {
+    signal,
     jobs: config.jobs,
     adapter: config.adapter,
     timeoutS: config.timeoutS,
@@ -131,6 +146,7 @@ async function shardMode(
   corpus: Corpus,
   selection: Selection,
   artifacts: ArtifactStore | null,
+  signal: AbortSignal,
 ): Promise<void> {
   const shard = formatShard(config.shard!);
   const out = path.join(config.resultsDir, 'candidate');
@@ -142,7 +158,7 @@ async function shardMode(
       corpus,
       cases,
       {
-        ...runOptions(config),
+        ...runOptions(config, signal),
         out,
         python: config.python,
         env: applyEnv(process.env, config.candidateEnv),
@@ -232,6 +248,7 @@ async function probeEnvironment(
 
 /** mode gate (run here) and merge (take the shards' results): baseline, diff, confirm, report. */
 async function gateMode(
+  signal: AbortSignal,
   config: ActionConfig,
   event: EventInfo,
   corpus: Corpus,
@@ -326,7 +343,7 @@ async function gateMode(
   const plan: GatePlan = {
     corpus,
     selection,
-    run: runOptions(config),
+    run: runOptions(config, signal),
     out,
     candidate: { python: config.python, env: config.candidateEnv },
     ...(candidateDoc ? { candidateDoc } : {}),

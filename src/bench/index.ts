@@ -15,7 +15,7 @@ import { resolveCase, type RunOptions } from '../run/settings.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { DEFAULT_JOBS, positiveInt } from '../cli/options.js';
 import { resolveStack } from '../run/stacks.js';
-import { peakSampler } from './proc-tree.js';
+import { peakSampler } from '../util/proc-tree.js';
 
 interface Measured {
   wallMs: number;

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../util/paths.js';
+import { killProcessTree } from '../util/proc-tree.js';
 import { TailBuffer } from '../util/tail-buffer.js';
 import type { CheckReply, CheckRequest } from './ort-protocol.js';
 
@@ -11,7 +12,9 @@ type Checked = Extract<CheckReply, { type: 'checked' }>;
 export type CheckResult =
   | { kind: 'checked'; reply: Checked }
   | { kind: 'timeout'; stage: string; elapsedMs: number }
-  | { kind: 'crashed'; stage: string; exitCode: number | null; signal: string | null; stderr: string };
+  | { kind: 'crashed'; stage: string; exitCode: number | null; signal: string | null; stderr: string }
+  /** Killed from outside (the run is being interrupted): no verdict on the case. */
+  | { kind: 'killed'; stage: string };
 
 /** The compiled worker next to this module (build/ or dist/), else build/ when running from src/ in tests. */
 export function ortWorkerScript(): string {
@@ -22,11 +25,15 @@ export function ortWorkerScript(): string {
   throw new Error(`ONNX Runtime worker script not found (${here}); run \`npm run build\``);
 }
 
-/** One ONNX Runtime worker process; a crash or hang of a model kills only it. */
+/**
+ * One ONNX Runtime worker process; a crash or hang of a model kills only it. Like the converter
+ * workers it leads its own process group, and it is never reused once a kill has begun.
+ */
 export class OrtWorker {
   private pending: { id: string; stage: string; resolve: (r: CheckResult) => void } | null = null;
-  private exited = false;
+  private state: 'running' | 'dying' | 'exited' = 'running';
   private readonly stderr = new TailBuffer();
+  private readonly exited: Promise<void>;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -43,16 +50,29 @@ export class OrtWorker {
         p.resolve({ kind: 'checked', reply: m });
       }
     });
-    child.once('exit', (code, signal) => {
-      this.exited = true;
-      const p = this.pending;
-      this.pending = null;
-      p?.resolve({ kind: 'crashed', stage: p.stage, exitCode: code, signal, stderr: this.stderr.toString() });
-    });
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        const killed = this.state === 'dying';
+        this.state = 'exited';
+        const p = this.pending;
+        this.pending = null;
+        if (p)
+          p.resolve(
+            killed
+              ? { kind: 'killed', stage: p.stage }
+              : { kind: 'crashed', stage: p.stage, exitCode: code, signal, stderr: this.stderr.toString() },
+          );
+        resolve();
+      }),
+    );
   }
 
   static async start(script = ortWorkerScript()): Promise<OrtWorker> {
-    const child = fork(script, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+    const child = fork(script, [], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      detached: true,
+    });
     const version = await new Promise<string>((resolve, reject) => {
       const err = new TailBuffer();
       child.stderr?.on('data', (d) => err.push(d));
@@ -63,18 +83,22 @@ export class OrtWorker {
         reject(new Error(`ONNX Runtime worker exited with ${code} at start:\n${err}`)),
       );
       child.once('error', reject);
+    }).catch((e: unknown) => {
+      if (child.pid !== undefined) killProcessTree(child.pid);
+      throw e;
     });
     child.stderr?.removeAllListeners('data');
     child.removeAllListeners('exit');
     return new OrtWorker(child, version);
   }
 
+  /** False as soon as a kill has begun: a dying worker never takes another case. */
   get alive(): boolean {
-    return !this.exited;
+    return this.state === 'running';
   }
 
   check(req: Omit<CheckRequest, 'type'>, limits: { timeoutMs: number }): Promise<CheckResult> {
-    if (this.exited) throw new Error('check() on a dead ONNX Runtime worker');
+    if (this.state !== 'running') throw new Error(`check() on an ONNX Runtime worker that is ${this.state}`);
     if (this.pending) throw new Error('check() while another request is in flight');
     const started = Date.now();
     return new Promise((resolve) => {
@@ -82,7 +106,7 @@ export class OrtWorker {
         if (this.pending?.id !== req.id) return;
         const stage = this.pending.stage;
         this.pending = null;
-        this.child.kill('SIGKILL');
+        this.kill();
         resolve({ kind: 'timeout', stage, elapsedMs: Date.now() - started });
       }, limits.timeoutMs);
       this.pending = {
@@ -98,11 +122,21 @@ export class OrtWorker {
   }
 
   async stop(): Promise<void> {
-    if (this.exited) return;
-    const done = new Promise((r) => this.child.once('exit', r));
-    this.child.disconnect();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
-    await done;
-    clearTimeout(timer);
+    if (this.state === 'running' && this.child.connected) {
+      this.child.disconnect();
+      const timer = setTimeout(() => this.kill(), 2000);
+      await this.exited;
+      clearTimeout(timer);
+    } else {
+      this.kill();
+      await this.exited;
+    }
+  }
+
+  /** Kills the worker (and anything it started) now; a check in flight ends as `killed`. */
+  kill(): void {
+    if (this.state === 'exited') return;
+    this.state = 'dying';
+    if (this.child.pid !== undefined) killProcessTree(this.child.pid);
   }
 }

@@ -13,6 +13,8 @@ import { progressReporter } from './progress.js';
 import { addConversionOptions, DEFAULT_JOBS, INSTALL_HINT, nonNegativeInt, positiveInt } from './options.js';
 import type { CliIo } from './io.js';
 import { resolveStack, StackError } from '../run/stacks.js';
+import { RunInterrupted } from '../run/run-cases.js';
+import { interruptedExitCode, interruptOnSignals } from './interrupt.js';
 
 /** Commander parser for `--shard i/n` (also meant for `convgate run --shard`). */
 export function shardOption(name = '--shard') {
@@ -171,6 +173,11 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
   const log = (line: string) => io.stderr(line + '\n');
   const stream = io.interactive ? process.stderr : { write: (t: string) => (io.stderr(t), true) };
   let active: ReturnType<typeof progressReporter> | undefined;
+  const interrupt = interruptOnSignals((name) => {
+    active?.stop();
+    log(`\nconvgate gate: ${name}: stopping every worker and writing partial results…`);
+  });
+  plan.run.signal = interrupt.signal;
   try {
     const result = await runGate(plan, {
       log,
@@ -195,11 +202,17 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
     return result.report.verdict === 'fail' ? 1 : 0;
   } catch (e) {
     active?.stop();
+    if (e instanceof RunInterrupted) {
+      io.stderr(`convgate gate: interrupted (${e.reason}); no verdict. Partial results: ${plan.out}\n`);
+      return interruptedExitCode(e.reason);
+    }
     if (e instanceof DiffInputError || e instanceof OutputFileError) return fail(e.message);
     if (e instanceof WorkerStartError) {
       io.stderr(`convgate gate: ${e.message}\n\n${INSTALL_HINT}\n`);
       return 3;
     }
     throw e;
+  } finally {
+    interrupt.dispose();
   }
 }

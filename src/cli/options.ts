@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ADAPTERS } from '../convert/adapters.js';
 import { DEFAULT_TOLERANCE } from '../check/compare.js';
 
 export function positiveInt(name: string) {
@@ -57,9 +58,11 @@ export function addConversionOptions(cmd: Command): Command {
       '--stack <name>',
       'converter stack: modern (.venv/modern: torch 2.13, onnxscript) | debian (/usr/bin/python3: torch 1.13); default: modern once scripts/setup.sh made it',
     )
-    .option(
-      '--adapter <name>',
-      'converter adapter: torch.onnx (TorchScript) | torch.onnx.dynamo | onnx-version-converter (default: torch.onnx.dynamo on the modern stack, torch.onnx otherwise)',
+    .addOption(
+      new Option(
+        '--adapter <name>',
+        'converter adapter: torch.onnx (TorchScript) | torch.onnx.dynamo | onnx-version-converter (default: torch.onnx.dynamo on the modern stack, torch.onnx otherwise)',
+      ).choices(ADAPTERS),
     )
     .option(
       '--timeout <seconds>',

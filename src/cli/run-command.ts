@@ -10,7 +10,9 @@ import {
 } from '../corpus/load.js';
 import { WorkerStartError } from '../convert/python-worker.js';
 import { renderRunReport } from '../report/markdown.js';
-import { DEFAULT_THREADS, runCases } from '../run/run-cases.js';
+import { DEFAULT_THREADS, runCases, RunInterrupted } from '../run/run-cases.js';
+import { ResumeError } from '../run/resume.js';
+import { interruptedExitCode, interruptOnSignals } from './interrupt.js';
 import type { RunOptions } from '../run/settings.js';
 import { progressReporter } from './progress.js';
 import {
@@ -132,11 +134,15 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
         io.interactive,
       )
     : undefined;
+  const interrupt = interruptOnSignals((name) => {
+    progress?.stop();
+    io.stderr(`\nconvgate run: ${name}: stopping every worker and writing partial results…\n`);
+  });
   try {
     const synthetic = corpus.cases.some((c) => 'spec' in c.model)
       ? { syntheticCount: flags.count, syntheticSeed: flags.seed }
       : {};
-    const doc = await runCases(corpus, cases, options, progress, {
+    const doc = await runCases(corpus, cases, { ...options, signal: interrupt.signal }, progress, {
       filter: flags.filter ?? null,
       ...(flags.shard ? { shard: formatShard(flags.shard) } : {}),
       ...synthetic,
@@ -147,10 +153,22 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     return 0;
   } catch (e) {
     progress?.stop();
+    if (e instanceof RunInterrupted) {
+      io.stderr(
+        `convgate run: interrupted (${e.reason}) after ${e.doc.cases.length} of ${e.doc.corpus.cases} cases; partial results (complete: false): ${path.join(options.out, 'results.json')}\n`,
+      );
+      return interruptedExitCode(e.reason);
+    }
+    if (e instanceof ResumeError) {
+      io.stderr(`convgate run: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof WorkerStartError) {
       io.stderr(`convgate run: ${e.message}\n\n${INSTALL_HINT}\n`);
       return 3;
     }
     throw e;
+  } finally {
+    interrupt.dispose();
   }
 }

@@ -1,9 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { WORKER_SCRIPT } from '../util/paths.js';
 import { TailBuffer } from '../util/tail-buffer.js';
-import { residentMb } from '../util/rss.js';
+import { BoundedLineSplitter, MAX_REPLY_LINE_BYTES } from '../util/bounded-lines.js';
+import {
+  descendantsOf,
+  killProcessTree,
+  processTableSync,
+  treeMemory,
+  type ProcEntry,
+} from '../util/proc-tree.js';
 import { AnyReply, type ConvertRequest, type ReadyReply, type ResultReply } from './protocol.js';
 
 export interface PythonWorkerOptions {
@@ -17,9 +23,13 @@ export interface PythonWorkerOptions {
   env?: NodeJS.ProcessEnv;
   /** torch intra-op threads per worker (parallelism comes from several workers). */
   threads?: number;
-  /** Kill the worker when its resident memory exceeds this many MiB. */
+  /** Kill the worker when the resident memory of its process tree exceeds this many MiB. */
   memoryLimitMb?: number;
   startTimeoutMs?: number;
+  /** Longest reply line accepted on fd 3; a longer one fails the case (default 64 MiB). */
+  maxReplyBytes?: number;
+  /** Aborting it kills a worker that is still starting (the run is being interrupted). */
+  signal?: AbortSignal;
 }
 
 /** How one convert request ended. Anything but `result` leaves the worker dead. */
@@ -27,7 +37,11 @@ export type ConvertOutcome =
   | { kind: 'result'; reply: ResultReply }
   | { kind: 'timeout'; stage: string; elapsedMs: number }
   | { kind: 'crashed'; stage: string; exitCode: number | null; signal: string | null; stderr: string }
-  | { kind: 'memory'; stage: string; rssMb: number };
+  | { kind: 'memory'; stage: string; rssMb: number }
+  /** The worker broke the reply protocol (e.g. a reply line over the size limit). */
+  | { kind: 'protocol'; stage: string; message: string }
+  /** The worker was killed from outside (the run is being interrupted): no verdict on the case. */
+  | { kind: 'killed'; stage: string };
 
 export class WorkerStartError extends Error {}
 
@@ -37,21 +51,50 @@ type Pending = {
   resolve: (o: ConvertOutcome) => void;
 };
 
+const MEMORY_POLL_MS = 200;
+/** After the worker exits, how long its pipes may stay open (a leftover child holding them). */
+const CLOSE_GRACE_MS = 500;
+
 /**
  * One long-lived Python converter worker. Requests go as JSON lines on stdin; replies come on
  * fd 3 so whatever the converter prints on stdout/stderr cannot corrupt the protocol.
+ *
+ * The worker leads its own process group (and session), so a model or converter that starts
+ * processes cannot outlive it: every kill takes the whole group and every descendant, and memory
+ * is measured over the whole tree. A worker is never reused once a kill has begun.
  */
 export class PythonWorker {
   private pending: Pending | null = null;
-  private exited = false;
+  private state: 'starting' | 'running' | 'dying' | 'exited' = 'starting';
   private readonly stderr = new TailBuffer();
+  private readyReply: ReadyReply | undefined;
+  private onStartLine: ((line: string) => void) | undefined;
+  private readonly exited: Promise<void>;
+  private readonly pid: number | undefined;
+  /** Processes seen in the worker's tree (by the memory poll): killed with it even if re-parented. */
+  private readonly seen = new Map<number, ProcEntry>();
 
   private constructor(
     private readonly child: ChildProcess,
-    readonly ready: ReadyReply,
     private readonly options: PythonWorkerOptions,
-    private readonly lines: AsyncIterator<string>,
-  ) {}
+  ) {
+    this.pid = child.pid;
+    child.stdout!.on('data', (d: Buffer) => this.stderr.push(d));
+    child.stderr!.on('data', (d: Buffer) => this.stderr.push(d));
+    const splitter = new BoundedLineSplitter(
+      options.maxReplyBytes ?? MAX_REPLY_LINE_BYTES,
+      (line) => this.onLine(line),
+      (bytes) => this.onOversized(bytes),
+    );
+    (child.stdio[3] as Readable).on('data', (d: Buffer) => splitter.push(d));
+    for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]])
+      s?.on('error', () => undefined);
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        void this.onExit(code, signal).then(resolve);
+      });
+    });
+  }
 
   static async start(options: PythonWorkerOptions): Promise<PythonWorker> {
     const args = [
@@ -62,107 +105,151 @@ export class PythonWorker {
       String(options.threads ?? 1),
     ];
     for (const p of options.corpusPaths ?? []) args.push('--corpus-path', p);
+    if (options.signal?.aborted)
+      throw new WorkerStartError('the run was interrupted before the worker started');
     const child = spawn(options.python, args, {
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      // Its own process group: the run kills the group, and a terminal's Ctrl-C reaches the run
+      // only, which then stops every worker itself.
+      detached: true,
     });
-    const startup = new TailBuffer();
-    child.stdout!.on('data', (d) => startup.push(d));
-    child.stderr!.on('data', (d) => startup.push(d));
-    const spawnError = new Promise<never>((_, reject) =>
-      child.once('error', (e) =>
-        reject(new WorkerStartError(`cannot start Python interpreter ${options.python}: ${e.message}`)),
-      ),
-    );
-    const lines = createInterface({ input: child.stdio[3] as Readable, crlfDelay: Infinity })[
-      Symbol.asyncIterator
-    ]();
-    const timeoutMs = options.startTimeoutMs ?? 180_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new WorkerStartError(`the Python worker did not start within ${timeoutMs / 1000}s`)),
-        timeoutMs,
-      );
-    });
+    const worker = new PythonWorker(child, options);
+    const onAbort = () => worker.kill();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const first = await Promise.race([lines.next(), spawnError, timeout]);
-      if (first.done) {
-        const code = await exitCode(child);
-        throw new WorkerStartError(
-          `the Python worker (${options.python}) exited with ${code} before it was ready:\n${startup.toString().trim()}`,
-        );
-      }
-      const reply = AnyReply.parse(JSON.parse(first.value));
-      if (reply.type === 'fatal')
-        throw new WorkerStartError(`the Python worker (${options.python}) could not start: ${reply.error}`);
-      if (reply.type !== 'ready')
-        throw new WorkerStartError(`the Python worker sent ${reply.type} before ready`);
-      spawnError.catch(() => undefined); // later process errors surface as exits
-      const worker = new PythonWorker(child, reply, options, lines);
-      worker.attach(startup);
+      await worker.waitReady(child, options);
       return worker;
     } catch (e) {
-      child.kill('SIGKILL');
+      worker.kill();
       throw e;
     } finally {
-      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  private attach(startup: TailBuffer): void {
-    this.stderr.push(startup.toString());
-    this.child.stdout!.removeAllListeners('data');
-    this.child.stderr!.removeAllListeners('data');
-    // Drain the converter's own output; keep the tail to explain crashes.
-    this.child.stdout!.on('data', (d) => this.stderr.push(d));
-    this.child.stderr!.on('data', (d) => this.stderr.push(d));
-    this.child.once('exit', (code, signal) => {
-      this.exited = true;
-      const p = this.pending;
-      this.pending = null;
-      p?.resolve({ kind: 'crashed', stage: p.stage, exitCode: code, signal, stderr: this.stderr.toString() });
+  private waitReady(child: ChildProcess, options: PythonWorkerOptions): Promise<void> {
+    const timeoutMs = options.startTimeoutMs ?? 180_000;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => fail(new WorkerStartError(`the Python worker did not start within ${timeoutMs / 1000}s`)),
+        timeoutMs,
+      );
+      const fail = (e: Error) => {
+        clearTimeout(timer);
+        this.onStartLine = undefined;
+        reject(e);
+      };
+      child.once('error', (e) =>
+        fail(new WorkerStartError(`cannot start Python interpreter ${options.python}: ${e.message}`)),
+      );
+      void this.exited.then(() => {
+        if (!this.readyReply)
+          fail(
+            new WorkerStartError(
+              `the Python worker (${options.python}) exited with ${child.exitCode ?? child.signalCode} before it was ready:\n${this.stderr.toString().trim()}`,
+            ),
+          );
+      });
+      this.onStartLine = (line) => {
+        let reply: AnyReply;
+        try {
+          reply = AnyReply.parse(JSON.parse(line));
+        } catch (e) {
+          return fail(
+            new WorkerStartError(
+              `the Python worker sent an unreadable first reply: ${String(e).slice(0, 300)}`,
+            ),
+          );
+        }
+        if (reply.type === 'fatal')
+          return fail(
+            new WorkerStartError(`the Python worker (${options.python}) could not start: ${reply.error}`),
+          );
+        if (reply.type !== 'ready')
+          return fail(new WorkerStartError(`the Python worker sent ${reply.type} before ready`));
+        clearTimeout(timer);
+        this.onStartLine = undefined;
+        this.readyReply = reply;
+        this.state = 'running';
+        resolve();
+      };
     });
-    void this.readReplies();
   }
 
-  private async readReplies(): Promise<void> {
-    for (;;) {
-      let next: IteratorResult<string>;
-      try {
-        next = await this.lines.next();
-      } catch {
-        return;
-      }
-      if (next.done) return;
-      let reply: AnyReply;
-      try {
-        reply = AnyReply.parse(JSON.parse(next.value));
-      } catch (e) {
-        this.stderr.push(`\n[convgate] malformed worker reply: ${String(e).slice(0, 300)}\n`);
-        continue;
-      }
-      const p = this.pending;
-      if (!p) continue;
-      if (reply.type === 'stage' && reply.id === p.id) p.stage = reply.stage;
-      else if (reply.type === 'result' && reply.id === p.id) {
-        this.pending = null;
-        p.resolve({ kind: 'result', reply });
-      }
+  /** The worker's `ready` reply: interpreter, torch, onnx, converter and its opsets. */
+  get ready(): ReadyReply {
+    if (!this.readyReply) throw new Error('the Python worker is not ready');
+    return this.readyReply;
+  }
+
+  private onLine(line: string): void {
+    if (this.onStartLine) return this.onStartLine(line);
+    let reply: AnyReply;
+    try {
+      reply = AnyReply.parse(JSON.parse(line));
+    } catch (e) {
+      this.stderr.push(`\n[convgate] malformed worker reply: ${String(e).slice(0, 300)}\n`);
+      return;
+    }
+    const p = this.pending;
+    if (!p) return;
+    if (reply.type === 'stage' && reply.id === p.id) p.stage = reply.stage;
+    else if (reply.type === 'result' && reply.id === p.id) {
+      this.pending = null;
+      p.resolve({ kind: 'result', reply });
     }
   }
 
-  get pid(): number | undefined {
-    return this.child.pid;
+  private onOversized(bytes: number): void {
+    const message = `the converter process wrote a reply line of more than ${bytes} bytes on the reply channel (limit ${this.options.maxReplyBytes ?? MAX_REPLY_LINE_BYTES}); worker killed`;
+    if (this.onStartLine) {
+      this.stderr.push(`\n[convgate] ${message}\n`);
+      this.kill();
+      return;
+    }
+    const p = this.pending;
+    this.kill();
+    if (p) p.resolve({ kind: 'protocol', stage: p.stage, message });
   }
 
+  private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    const wasKilled = this.state === 'dying';
+    this.state = 'dying';
+    // Whatever the worker started dies with it (and stops holding our pipes).
+    if (this.pid !== undefined) killProcessTree(this.pid, this.seen.values());
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_GRACE_MS);
+      this.child.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr, this.child.stdio[3]])
+      s?.destroy();
+    this.state = 'exited';
+    const p = this.pending;
+    this.pending = null;
+    if (!p) return;
+    p.resolve(
+      wasKilled
+        ? { kind: 'killed', stage: p.stage }
+        : { kind: 'crashed', stage: p.stage, exitCode: code, signal, stderr: this.stderr.toString() },
+    );
+  }
+
+  get processId(): number | undefined {
+    return this.pid;
+  }
+
+  /** False as soon as a kill has begun: a dying worker never takes another case. */
   get alive(): boolean {
-    return !this.exited;
+    return this.state === 'running';
   }
 
-  /** Converts one case. On timeout or memory blow-up the worker is killed; start a new one. */
+  /** Converts one case. On timeout, memory blow-up or a broken reply the worker is killed; start a new one. */
   convert(request: ConvertRequest, limits: { timeoutMs: number }): Promise<ConvertOutcome> {
-    if (this.exited) throw new Error('convert() on a dead worker');
+    if (this.state !== 'running') throw new Error(`convert() on a worker that is ${this.state}`);
     if (this.pending) throw new Error('convert() while another request is in flight');
     const started = Date.now();
     return new Promise<ConvertOutcome>((resolve) => {
@@ -180,7 +267,7 @@ export class PythonWorker {
       const killWith = (outcome: ConvertOutcome) => {
         if (this.pending !== pending) return;
         this.pending = null;
-        this.child.kill('SIGKILL');
+        this.kill();
         pending.resolve(outcome);
       };
       const watchdog = setTimeout(
@@ -188,34 +275,49 @@ export class PythonWorker {
         limits.timeoutMs,
       );
       const limitMb = this.options.memoryLimitMb;
-      if (limitMb && this.child.pid) {
-        const pid = this.child.pid;
+      const pid = this.pid;
+      if (limitMb && pid !== undefined) {
+        let polling = false;
         memoryPoll = setInterval(() => {
-          void residentMb(pid).then((rss) => {
-            if (rss !== null && rss > limitMb)
-              killWith({ kind: 'memory', stage: pending.stage, rssMb: Math.round(rss) });
+          if (polling) return;
+          polling = true;
+          void treeMemory(pid).then(({ rssMb, members }) => {
+            polling = false;
+            for (const m of members) if (m.pid !== pid) this.seen.set(m.pid, m);
+            if (rssMb > limitMb) killWith({ kind: 'memory', stage: pending.stage, rssMb: Math.round(rssMb) });
           });
-        }, 200);
+        }, MEMORY_POLL_MS);
       }
       (this.child.stdin as Writable).write(JSON.stringify({ type: 'convert', ...request }) + '\n');
     });
   }
 
+  /** Asks the worker to finish; kills its tree when it does not within 3 s. Resolves once it is gone. */
   async stop(): Promise<void> {
-    if (this.exited) return;
-    const exited = exitCode(this.child);
-    (this.child.stdin as Writable).end(JSON.stringify({ type: 'shutdown' }) + '\n');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
+    if (this.state === 'running') {
+      // Children the models left behind, including those in sessions of their own: once the
+      // worker exits they are re-parented and could no longer be traced to it.
+      if (this.pid !== undefined)
+        for (const m of descendantsOf(processTableSync(), this.pid))
+          if (m.pid !== this.pid) this.seen.set(m.pid, m);
+      (this.child.stdin as Writable).end(JSON.stringify({ type: 'shutdown' }) + '\n');
+      const timer = setTimeout(() => this.kill(), 3000);
+      await this.exited;
+      clearTimeout(timer);
+    } else {
+      this.kill();
+      await this.exited;
+    }
   }
 
+  /**
+   * Kills the worker's process group and every descendant now (synchronously: safe in signal
+   * handlers). From this moment the worker takes no case; a request in flight ends as `killed`
+   * unless its caller already settled it.
+   */
   kill(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
+    if (this.state === 'exited') return;
+    this.state = 'dying';
+    if (this.pid !== undefined) killProcessTree(this.pid, this.seen.values());
   }
-}
-
-function exitCode(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }

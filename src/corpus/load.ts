@@ -46,7 +46,7 @@ export async function loadCorpusFile(file: string): Promise<Corpus> {
   const parsed = CorpusFile.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CorpusError(`corpus ${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new CorpusError(`corpus ${file}: ${issuePath(raw, issue.path)}: ${issue.message}`);
   }
   const corpus = parsed.data;
   const seen = new Set<string>();
@@ -57,15 +57,32 @@ export async function loadCorpusFile(file: string): Promise<Corpus> {
   const dir = path.dirname(file);
   const pythonPaths = (corpus.pythonPath ?? []).map((p) => path.resolve(dir, p));
   const defaults = corpus.defaults ?? {};
-  const cases = corpus.cases.map((c) =>
-    CaseDef.parse({
+  const cases = corpus.cases.map((c, k) => {
+    // The corpus defaults merged in must make a valid case too (e.g. dynamicAxes naming its inputs).
+    const merged = CaseDef.safeParse({
       ...c,
       seed: c.seed ?? defaults.seed ?? 0,
       export: { ...defaults.export, ...c.export },
       tolerance: { ...defaults.tolerance, ...c.tolerance },
-    }),
-  );
+    });
+    if (!merged.success) {
+      const issue = merged.error.issues[0];
+      throw new CorpusError(
+        `corpus ${file}: cases.${k}.${issue.path.join('.')} (case ${c.id} with the corpus defaults): ${issue.message}`,
+      );
+    }
+    return merged.data;
+  });
   return { name: corpus.name, hash: await hashCorpus(cases, pythonPaths), pythonPaths, cases };
+}
+
+/** `cases.3.inputSets.0.y`, with the id of case 3 when it has one: `cases.3 (id "foo").inputSets…`. */
+function issuePath(raw: unknown, at: PropertyKey[]): string {
+  const text = at.map(String).join('.') || '(root)';
+  if (at[0] !== 'cases' || typeof at[1] !== 'number') return text;
+  const id = (raw as { cases?: { id?: unknown }[] }).cases?.[at[1]]?.id;
+  if (typeof id !== 'string') return text;
+  return [`cases.${at[1]} (id ${JSON.stringify(id)})`, ...at.slice(2).map(String)].join('.');
 }
 
 /** The generated corpus: `count` cases from `seed` (ids syn-<seed>-<index>, each stable on its own). */

@@ -25,7 +25,8 @@ export function rerunCommand(doc: ResultsDoc, corpus: Corpus, c: CaseResult, cas
   else parts.push('--corpus', path.join(caseDir, CASE_CORPUS));
   parts.push('--out', `/tmp/convgate-${c.id}`);
   const s = doc.settings as Record<string, unknown>;
-  if (typeof s.adapter === 'string' && s.adapter !== 'torch.onnx') parts.push('--adapter', s.adapter);
+  // Always named: the default adapter depends on the stack the re-run happens to use.
+  if (typeof s.adapter === 'string') parts.push('--adapter', s.adapter);
   if (doc.settings.opset !== null) parts.push('--opset', String(doc.settings.opset));
   parts.push('--atol', String(doc.settings.atol), '--rtol', String(doc.settings.rtol));
   parts.push('--timeout', String(doc.settings.timeoutS), '--keep-all');

@@ -109,6 +109,8 @@ export const ResultsDoc = z.object({
   finishedAt: z.string(),
   durationMs: z.number(),
   complete: z.boolean(),
+  /** Why the run stopped early (e.g. "SIGTERM"), when it was interrupted. */
+  interrupted: z.string().optional(),
   /** Operator/dtype/rank coverage of the run (src/report/coverage.ts). */
   coverage: z.record(z.string(), z.unknown()).optional(),
   cases: z.array(CaseResult),

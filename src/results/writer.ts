@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CaseResult, ResultsDoc } from './schema.js';
 
@@ -15,6 +15,7 @@ export class ResultsStream {
     await mkdir(outDir, { recursive: true });
     const file = path.join(outDir, RESULTS_JSONL);
     if (!append) await writeFile(file, '');
+    else await dropTornTail(file);
     return new ResultsStream(file);
   }
 
@@ -27,6 +28,21 @@ export class ResultsStream {
   flush(): Promise<void> {
     return this.chain;
   }
+}
+
+/**
+ * Cuts an unfinished last line (a run killed mid-write) off a results.jsonl, so that the next
+ * appended line starts on a line of its own instead of being glued to the fragment.
+ */
+async function dropTornTail(file: string): Promise<void> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    return;
+  }
+  if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return;
+  await truncate(file, bytes.lastIndexOf(0x0a) + 1);
 }
 
 /** Reads a results.jsonl; a torn last line (interrupted run) is skipped. */

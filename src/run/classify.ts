@@ -62,6 +62,23 @@ export function classifyConversion(o: ConvertOutcome, timeoutS: number): Convers
       timingsMs: {},
     };
   }
+  if (o.kind === 'protocol') {
+    return {
+      done: true,
+      outcome: source ? 'reference-error' : 'conversion-crash',
+      error: { stage, type: 'ProtocolViolation', message: `${o.message} (during ${o.stage})` },
+      timingsMs: {},
+    };
+  }
+  if (o.kind === 'killed') {
+    // The run was interrupted while the case was converting: callers do not record it.
+    return {
+      done: true,
+      outcome: source ? 'reference-error' : 'conversion-crash',
+      error: { stage, type: 'Interrupted', message: `the run was interrupted during ${o.stage}` },
+      timingsMs: {},
+    };
+  }
   const how = o.signal ? `signal ${o.signal}` : `exit code ${o.exitCode}`;
   return {
     done: true,
@@ -112,6 +129,14 @@ export function classifyCheck(r: CheckResult, timeoutS: number): CheckVerdict {
         type: 'Timeout',
         message: `ONNX Runtime gave no result after ${timeoutS}s during ${r.stage}; worker killed`,
       },
+    };
+  }
+  if (r.kind === 'killed') {
+    return {
+      outcome: 'runtime-crash',
+      outputs: [],
+      timingsMs: { load: null, run: null },
+      error: { stage, type: 'Interrupted', message: `the run was interrupted during ${r.stage}` },
     };
   }
   const how = r.signal ? `signal ${r.signal}` : `exit code ${r.exitCode}`;

@@ -8,7 +8,7 @@ import { OrtWorker } from '../check/ort-client.js';
 import { caseKind, type Corpus } from '../corpus/load.js';
 import type { CaseDef } from '../corpus/schema.js';
 import { SCHEMA_VERSION, type CaseResult, type ResultsDoc } from '../results/schema.js';
-import { readResultsJsonl, ResultsStream, writeResultsDoc, RESULTS_JSONL } from '../results/writer.js';
+import { ResultsStream, writeResultsDoc } from '../results/writer.js';
 import { TOOL_NAME, TOOL_VERSION } from '../util/version.js';
 import { classifyCheck, classifyConversion } from './classify.js';
 import { runCoverage } from '../report/coverage.js';
@@ -17,6 +17,14 @@ import { unmetRequirements } from './requirements.js';
 import { sanitizeError, sanitizeText, type PathPlaceholders } from '../results/sanitize.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import type { WorkerEnvironment } from '../convert/protocol.js';
+import {
+  checkResumedConverter,
+  resumableResults,
+  runIdentity,
+  RUN_SETTINGS_FILE,
+  writeRunIdentity,
+  type RunIdentity,
+} from './resume.js';
 
 export interface RunEvents {
   onStart?(info: { total: number; skipped: number; converter: ReadyReply['converter'] }): void;
@@ -40,10 +48,64 @@ export function caseDirOf(outDir: string, id: string): string {
   return path.join(outDir, 'cases', id);
 }
 
+/** The run was interrupted (opts.signal); `doc` is what was written, with `complete: false`. */
+export class RunInterrupted extends Error {
+  constructor(
+    readonly reason: string,
+    readonly doc: ResultsDoc,
+  ) {
+    super(`the run was interrupted (${reason}); partial results were written`);
+  }
+}
+
+/** Every worker process of one run, so that an interruption can kill them all at once. */
+class WorkerSet {
+  private readonly converters = new Set<PythonWorker>();
+  private readonly runtimes = new Set<OrtWorker>();
+
+  constructor(
+    private readonly options: PythonWorkerOptions,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  async converter(): Promise<PythonWorker> {
+    const w = await PythonWorker.start({ ...this.options, ...(this.signal ? { signal: this.signal } : {}) });
+    this.converters.add(w);
+    if (this.signal?.aborted) w.kill();
+    return w;
+  }
+
+  async runtime(): Promise<OrtWorker> {
+    const w = await OrtWorker.start();
+    this.runtimes.add(w);
+    if (this.signal?.aborted) w.kill();
+    return w;
+  }
+
+  /** Synchronous: safe to call from a signal handler. */
+  killAll(): void {
+    for (const w of this.converters) w.kill();
+    for (const w of this.runtimes) w.kill();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.allSettled([...this.converters, ...this.runtimes].map((w) => w.stop()));
+  }
+}
+
+/** What a run has produced so far; turned into results.json however the run ends. */
+interface RunState {
+  started: Date;
+  ready: ReadyReply | null;
+  results: Map<string, CaseResult>;
+}
+
 /**
  * Runs cases through the converter (Python workers) and ONNX Runtime (Node workers), pipelined:
  * a converter worker moves on to the next case while the previous one is being checked.
- * Results stream to <out>/results.jsonl; <out>/results.json is written at the end.
+ * Results stream to <out>/results.jsonl; <out>/results.json is written at the end — also when
+ * the run is interrupted through opts.signal (then with `complete: false`, and RunInterrupted is
+ * thrown). `--resume` keeps earlier results only when they were made with the same settings.
  */
 export async function runCases(
   corpus: Corpus,
@@ -52,89 +114,146 @@ export async function runCases(
   events: RunEvents = {},
   extraSettings: Record<string, unknown> = {},
 ): Promise<ResultsDoc> {
-  const started = new Date();
+  const state: RunState = { started: new Date(), ready: null, results: new Map() };
   await mkdir(opts.out, { recursive: true });
-  const previous = opts.resume ? await readResultsJsonl(path.join(opts.out, RESULTS_JSONL)) : [];
+  const identity = runIdentity(corpus, opts);
   const wanted = new Set(cases.map((c) => c.id));
-  const kept = previous.filter((r) => wanted.has(r.id));
-  const keptIds = new Set(kept.map((r) => r.id));
-  const todo = cases.filter((c) => !keptIds.has(c.id));
+  const kept = opts.resume
+    ? (await resumableResults(opts.out, identity)).filter((r) => wanted.has(r.id))
+    : [];
+  for (const r of kept) state.results.set(r.id, r);
+  const todo = cases.filter((c) => !state.results.has(c.id));
+  // A fresh run's settings are recorded once its workers are ready; an older record must not
+  // vouch for the new lines meanwhile.
+  if (!opts.resume) await rm(path.join(opts.out, RUN_SETTINGS_FILE), { force: true });
   const stream = await ResultsStream.open(opts.out, opts.resume);
 
   const jobs = Math.max(1, Math.min(opts.jobs, todo.length || 1));
-  const workerOptions: PythonWorkerOptions = {
-    python: opts.python,
-    adapter: opts.adapter,
-    corpusPaths: corpus.pythonPaths,
-    env: workerEnv(opts.env ?? process.env, opts.threads ?? DEFAULT_THREADS),
-    threads: opts.threads ?? DEFAULT_THREADS,
-    memoryLimitMb: opts.memoryLimitMb,
-  };
-  // Runtime workers start while the converter workers import torch.
-  const ortStarting = startAll(
-    jobs,
-    () => OrtWorker.start(),
-    (w) => void w.stop(),
+  const threads = opts.threads ?? DEFAULT_THREADS;
+  const workers = new WorkerSet(
+    {
+      python: opts.python,
+      adapter: opts.adapter,
+      corpusPaths: corpus.pythonPaths,
+      env: workerEnv(opts.env ?? process.env, threads),
+      threads,
+      memoryLimitMb: opts.memoryLimitMb,
+    },
+    opts.signal,
   );
-  const converters = await startAll(
-    jobs,
-    () => PythonWorker.start(workerOptions),
-    (w) => w.kill(),
-  ).catch(async (e: unknown) => {
-    for (const w of await ortStarting.catch(() => [])) void w.stop();
+  const onAbort = () => workers.killAll();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const finish = (complete: boolean) => writeFinal({ corpus, cases, opts, extraSettings, state, complete });
+  try {
+    const started = await startWorkers(workers, jobs, opts.signal);
+    if (!started) {
+      await workers.stopAll();
+      return await interrupted(opts, await finish(false));
+    }
+    state.ready = started.converters[0].ready;
+    const ranAs: RunIdentity = { ...identity, converter: converterOf(state.ready) };
+    if (opts.resume && kept.length) await checkResumedConverter(opts.out, ranAs);
+    await writeRunIdentity(opts.out, ranAs);
+    events.onStart?.({ total: cases.length, skipped: kept.length, converter: state.ready.converter });
+
+    let failure: { error: unknown } | null = null;
+    try {
+      await runAll({
+        placeholders: pathPlaceholders(opts.out, state.ready.environment),
+        packages: { ...state.ready.environment?.packages, python: state.ready.python.version },
+        todo,
+        opts,
+        events,
+        total: cases.length,
+        state,
+        stream,
+        workers,
+        started,
+      });
+    } catch (error) {
+      failure = { error };
+    }
+    await workers.stopAll();
+    await stream.flush();
+    // Written however the run ended, so that what was done is never lost.
+    const doc = await finish(failure === null && !opts.signal?.aborted);
+    if (opts.signal?.aborted) return await interrupted(opts, doc);
+    if (failure) throw failure.error;
+    return doc;
+  } catch (e) {
+    workers.killAll();
+    await workers.stopAll();
+    throw e;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function converterOf(ready: ReadyReply): { name: string; version: string } {
+  return { name: ready.converter.name, version: ready.converter.version };
+}
+
+async function interrupted(opts: RunOptions, doc: ResultsDoc): Promise<never> {
+  const reason = opts.signal?.reason;
+  throw new RunInterrupted(typeof reason === 'string' ? reason : 'aborted', doc);
+}
+
+interface StartedWorkers {
+  converters: PythonWorker[];
+  runtimes: OrtWorker[];
+}
+
+/** Starts `jobs` converter and runtime workers in parallel; null when interrupted meanwhile. */
+async function startWorkers(
+  workers: WorkerSet,
+  jobs: number,
+  signal: AbortSignal | undefined,
+): Promise<StartedWorkers | null> {
+  // Runtime workers start while the converter workers import torch.
+  const runtimes = startAll(jobs, () => workers.runtime());
+  const converters = await startAll(jobs, () => workers.converter()).catch(async (e: unknown) => {
+    await runtimes.catch(() => []);
+    if (signal?.aborted) return null;
     throw e;
   });
-  const ready = converters[0].ready;
-  const placeholders = pathPlaceholders(opts.out, ready.environment);
-  const packages = { ...ready.environment?.packages, python: ready.python.version };
-  const idleOrt: OrtWorker[] = await ortStarting;
-  const ortLimit = pLimit(jobs);
-  const defaultOpset = typeof ready.converter.defaultOpset === 'number' ? ready.converter.defaultOpset : null;
-  events.onStart?.({ total: cases.length, skipped: kept.length, converter: ready.converter });
+  const ort = await runtimes.catch((e: unknown) => {
+    if (signal?.aborted) return null;
+    throw e;
+  });
+  if (!converters || !ort || signal?.aborted) return null;
+  return { converters, runtimes: ort };
+}
 
-  const results = new Map<string, CaseResult>(kept.map((r) => [r.id, r]));
-  let done = kept.length;
-  const finish = async (
-    rc: ResolvedCase,
-    partial: Omit<CaseResult, 'id' | 'kind' | 'family' | 'settings'>,
-  ) => {
-    const dir = caseDirOf(opts.out, rc.def.id);
-    const places: PathPlaceholders = { ...placeholders, caseDir: dir };
-    const result: CaseResult = {
-      id: rc.def.id,
-      kind: caseKind(rc.def),
-      family: rc.def.family,
-      settings: rc.settings,
-      ...partial,
-      ...(partial.error ? { error: sanitizeError(partial.error, places) } : {}),
-      ...(partial.warnings ? { warnings: partial.warnings.map((w) => sanitizeText(w, places)) } : {}),
-      ...(caseKind(rc.def) === 'synthetic' ? { spec: (rc.def.model as { spec: unknown }).spec } : {}),
-    };
-    if (result.outcome === 'ok' && !opts.keepAll) {
-      await rm(dir, { recursive: true, force: true });
-    } else {
-      result.artifacts = path.relative(opts.out, dir);
-      await mkdir(dir, { recursive: true });
-      await writeFile(path.join(dir, 'case.json'), JSON.stringify(rc.workerCase, null, 1) + '\n');
-    }
-    results.set(result.id, result);
-    await stream.write(result);
-    done++;
-    events.onCaseDone?.(result, done, cases.length);
-  };
+interface RunContext {
+  /** Where recorded error text must not show this machine's folders. */
+  placeholders: PathPlaceholders;
+  /** Python packages of the converter build, for case requirements. */
+  packages: Record<string, string | null>;
+  todo: CaseDef[];
+  opts: RunOptions;
+  events: RunEvents;
+  total: number;
+  state: RunState;
+  stream: ResultsStream;
+  workers: WorkerSet;
+  started: StartedWorkers;
+}
 
-  const check = (
-    rc: ResolvedCase,
-    conversion: Record<string, number>,
-    reply: Pick<
-      ConvertedReply,
-      'opTypes' | 'opPairs' | 'warnings' | 'model' | 'tensors' | 'opset' | 'opsetBuilt'
-    >,
-  ) =>
+/** The pipeline: one slot per converter worker; each converted case is checked by a runtime worker. */
+async function runAll(ctx: RunContext): Promise<void> {
+  const { todo, opts, state, workers, started } = ctx;
+  const defaultOpset =
+    typeof state.ready!.converter.defaultOpset === 'number' ? state.ready!.converter.defaultOpset : null;
+  const aborted = () => opts.signal?.aborted === true;
+  const idleOrt = [...started.runtimes];
+  const ortLimit = pLimit(started.converters.length);
+  const record = (rc: ResolvedCase, partial: PartialResult) => recordCase(ctx, rc, partial);
+
+  const check = (rc: ResolvedCase, conversion: Record<string, number>, reply: ConvertedReply) =>
     ortLimit(async () => {
+      if (aborted()) return;
       let worker = idleOrt.pop();
-      if (!worker || !worker.alive) worker = await OrtWorker.start();
-      const timeoutS = rc.settings.timeoutS;
+      if (!worker || !worker.alive) worker = await workers.runtime();
       const r = await worker.check(
         {
           id: rc.def.id,
@@ -143,42 +262,27 @@ export async function runCases(
           tensors: reply.tensors,
           tolerance: { atol: rc.settings.atol, rtol: rc.settings.rtol },
         },
-        { timeoutMs: timeoutS * 1000 },
+        { timeoutMs: rc.settings.timeoutS * 1000 },
       );
       if (worker.alive) idleOrt.push(worker);
-      const v = classifyCheck(r, timeoutS);
-      await finish(rc, {
-        outcome: v.outcome,
-        outputs: v.outputs,
-        timingsMs: {
-          export: conversion.export ?? null,
-          load: v.timingsMs.load,
-          run: v.timingsMs.run,
-          build: conversion.build ?? null,
-          reference: conversion.reference ?? null,
-        },
-        ...(v.error ? { error: v.error } : {}),
-        opTypes: reply.opTypes,
-        ...(reply.opPairs ? { opPairs: reply.opPairs } : {}),
-        ...(reply.warnings.length ? { warnings: reply.warnings } : {}),
-        opset: reply.opset,
-        ...(reply.opsetBuilt !== undefined ? { opsetBuilt: reply.opsetBuilt } : {}),
-      });
+      if (r.kind === 'killed' || aborted()) return;
+      await record(rc, checkedResult(classifyCheck(r, rc.settings.timeoutS), conversion, reply));
     });
 
   let next = 0;
   const checks: Promise<void>[] = [];
+  const converters = started.converters;
   const slot = async (index: number) => {
     for (;;) {
       const def = todo[next++];
-      if (!def) return;
-      if (!converters[index].alive) converters[index] = await PythonWorker.start(workerOptions);
+      if (!def || aborted()) return;
+      if (!converters[index].alive) converters[index] = await workers.converter();
       const rc = resolveCase(def, opts, defaultOpset);
       const caseDir = caseDirOf(opts.out, def.id);
       await rm(caseDir, { recursive: true, force: true });
-      const unmet = unmetRequirements(def.requires, packages);
+      const unmet = unmetRequirements(def.requires, ctx.packages);
       if (unmet.length) {
-        await finish(rc, {
+        await record(rc, {
           outcome: 'unsupported',
           outputs: [],
           timingsMs: { export: null, load: null, run: null, build: null, reference: null },
@@ -190,77 +294,146 @@ export async function runCases(
         { id: def.id, caseDir, case: rc.workerCase },
         { timeoutMs: rc.settings.timeoutS * 1000 },
       );
+      if (outcome.kind === 'killed' || aborted()) return;
       const v = classifyConversion(outcome, rc.settings.timeoutS);
-      if (v.done) {
-        await finish(rc, {
-          outcome: v.outcome,
-          outputs: [],
-          timingsMs: {
-            export: v.timingsMs.export ?? null,
-            load: null,
-            run: null,
-            build: v.timingsMs.build ?? null,
-            reference: v.timingsMs.reference ?? null,
-          },
-          error: v.error,
-        });
-      } else if (outcome.kind === 'result' && outcome.reply.ok) {
+      if (v.done) await record(rc, failedConversion(v));
+      else if (outcome.kind === 'result' && outcome.reply.ok)
         checks.push(check(rc, v.timingsMs, outcome.reply));
-      }
     }
   };
-
-  let complete = false;
-  let doc: ResultsDoc | undefined;
   try {
     await Promise.all(converters.map((_, i) => slot(i)));
-    await Promise.all(checks);
-    complete = true;
   } finally {
-    await Promise.allSettled([...converters.map((w) => w.stop()), ...idleOrt.map((w) => w.stop())]);
-    await stream.flush();
-    const ordered = cases.map((c) => results.get(c.id)).filter((r): r is CaseResult => r !== undefined);
-    const finished = new Date();
-    doc = {
-      schemaVersion: SCHEMA_VERSION,
-      tool: { name: TOOL_NAME, version: TOOL_VERSION },
-      converter: { ...ready.converter, name: ready.converter.name, version: ready.converter.version },
-      environment: {
-        node: process.version,
-        platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-        cpus: os.cpus().length,
-        stack: opts.stack ?? null,
-        python: ready.python,
-        torch: ready.torch,
-        onnx: ready.onnx,
-        // The checker (onnxruntime-node); the worker's Python packages are under `packages`.
-        onnxruntime: await ortVersion(),
-        exporter: ready.environment?.exporter ?? ready.converter.exporter ?? null,
-        packages: ready.environment?.packages ?? {},
-        workarounds: ready.environment?.workarounds ?? [],
-        pythonPath: opts.env?.PYTHONPATH ?? process.env.PYTHONPATH ?? null,
-      },
-      settings: {
-        corpus: corpus.name,
-        atol: opts.tolerance.atol,
-        rtol: opts.tolerance.rtol,
-        opset: opts.opset,
-        timeoutS: opts.timeoutS,
-        jobs: opts.jobs,
-        filter: null,
-        adapter: opts.adapter,
-        ...extraSettings,
-      },
-      corpus: { name: corpus.name, hash: corpus.hash, cases: cases.length },
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
-      complete: complete && ordered.length === cases.length,
-      coverage: { ...runCoverage(ordered) },
-      cases: ordered,
-    };
-    await writeResultsDoc(opts.out, doc);
+    await Promise.allSettled(checks);
   }
+  await Promise.all(checks);
+}
+
+type PartialResult = Omit<CaseResult, 'id' | 'kind' | 'family' | 'settings'>;
+
+function failedConversion(v: Extract<ReturnType<typeof classifyConversion>, { done: true }>): PartialResult {
+  return {
+    outcome: v.outcome,
+    outputs: [],
+    timingsMs: {
+      export: v.timingsMs.export ?? null,
+      load: null,
+      run: null,
+      build: v.timingsMs.build ?? null,
+      reference: v.timingsMs.reference ?? null,
+    },
+    error: v.error,
+  };
+}
+
+function checkedResult(
+  v: ReturnType<typeof classifyCheck>,
+  conversion: Record<string, number>,
+  reply: ConvertedReply,
+): PartialResult {
+  return {
+    outcome: v.outcome,
+    outputs: v.outputs,
+    timingsMs: {
+      export: conversion.export ?? null,
+      load: v.timingsMs.load,
+      run: v.timingsMs.run,
+      build: conversion.build ?? null,
+      reference: conversion.reference ?? null,
+    },
+    ...(v.error ? { error: v.error } : {}),
+    opTypes: reply.opTypes,
+    ...(reply.opPairs ? { opPairs: reply.opPairs } : {}),
+    ...(reply.warnings.length ? { warnings: reply.warnings } : {}),
+    opset: reply.opset,
+    ...(reply.opsetBuilt !== undefined ? { opsetBuilt: reply.opsetBuilt } : {}),
+  };
+}
+
+/** Stores one finished case: its folder (kept unless ok), the JSONL line, the progress event. */
+async function recordCase(ctx: RunContext, rc: ResolvedCase, partial: PartialResult): Promise<void> {
+  const { opts, state } = ctx;
+  const dir = caseDirOf(opts.out, rc.def.id);
+  const places: PathPlaceholders = { ...ctx.placeholders, caseDir: dir };
+  const result: CaseResult = {
+    id: rc.def.id,
+    kind: caseKind(rc.def),
+    family: rc.def.family,
+    settings: rc.settings,
+    ...partial,
+    ...(partial.error ? { error: sanitizeError(partial.error, places) } : {}),
+    ...(partial.warnings ? { warnings: partial.warnings.map((w) => sanitizeText(w, places)) } : {}),
+    ...(caseKind(rc.def) === 'synthetic' ? { spec: (rc.def.model as { spec: unknown }).spec } : {}),
+  };
+  if (result.outcome === 'ok' && !opts.keepAll) {
+    await rm(dir, { recursive: true, force: true });
+  } else {
+    result.artifacts = path.relative(opts.out, dir);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'case.json'), JSON.stringify(rc.workerCase, null, 1) + '\n');
+  }
+  state.results.set(result.id, result);
+  await ctx.stream.write(result);
+  ctx.events.onCaseDone?.(result, state.results.size, ctx.total);
+}
+
+interface FinalInput {
+  corpus: Corpus;
+  cases: CaseDef[];
+  opts: RunOptions;
+  extraSettings: Record<string, unknown>;
+  state: RunState;
+  complete: boolean;
+}
+
+/** Writes results.json from what the run has (cases in corpus order) and returns it. */
+async function writeFinal(input: FinalInput): Promise<ResultsDoc> {
+  const { corpus, cases, opts, state } = input;
+  const ordered = cases.map((c) => state.results.get(c.id)).filter((r): r is CaseResult => r !== undefined);
+  const finished = new Date();
+  const ready = state.ready;
+  const reason = opts.signal?.aborted ? opts.signal.reason : undefined;
+  const doc: ResultsDoc = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    // Interrupted before any worker was ready: the converter is only known by its adapter.
+    converter: ready ? { ...ready.converter } : { name: opts.adapter, version: 'unknown' },
+    environment: {
+      node: process.version,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      cpus: os.cpus().length,
+      stack: opts.stack ?? null,
+      python: ready?.python ?? { executable: opts.python, version: 'unknown' },
+      torch: ready?.torch ?? 'unknown',
+      onnx: ready?.onnx ?? 'unknown',
+      // The checker (onnxruntime-node); the worker's Python packages are under `packages`.
+      onnxruntime: await ortVersion(),
+      exporter: ready?.environment?.exporter ?? ready?.converter.exporter ?? null,
+      packages: ready?.environment?.packages ?? {},
+      workarounds: ready?.environment?.workarounds ?? [],
+      pythonPath: opts.env?.PYTHONPATH ?? process.env.PYTHONPATH ?? null,
+    },
+    settings: {
+      corpus: corpus.name,
+      atol: opts.tolerance.atol,
+      rtol: opts.tolerance.rtol,
+      opset: opts.opset,
+      timeoutS: opts.timeoutS,
+      jobs: opts.jobs,
+      filter: null,
+      adapter: opts.adapter,
+      ...input.extraSettings,
+    },
+    corpus: { name: corpus.name, hash: corpus.hash, cases: cases.length },
+    startedAt: state.started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - state.started.getTime(),
+    complete: input.complete && ordered.length === cases.length,
+    ...(reason !== undefined ? { interrupted: typeof reason === 'string' ? reason : 'aborted' } : {}),
+    coverage: { ...runCoverage(ordered) },
+    cases: ordered,
+  };
+  await writeResultsDoc(opts.out, doc);
   return doc;
 }
 
@@ -290,11 +463,11 @@ async function ortVersion(): Promise<string> {
 }
 
 /** Starts n workers in parallel; if one fails, the others are killed and the error is thrown. */
-async function startAll<W>(n: number, start: () => Promise<W>, kill: (w: W) => void): Promise<W[]> {
+async function startAll<W extends { kill(): void }>(n: number, start: () => Promise<W>): Promise<W[]> {
   const settled = await Promise.allSettled(Array.from({ length: n }, start));
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) {
-    for (const s of settled) if (s.status === 'fulfilled') kill(s.value);
+    for (const s of settled) if (s.status === 'fulfilled') s.value.kill();
     throw (failed as PromiseRejectedResult).reason;
   }
   return settled.map((s) => (s as PromiseFulfilledResult<W>).value);

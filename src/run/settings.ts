@@ -22,8 +22,13 @@ export interface RunOptions {
   tolerance: Tolerance;
   /** Keep model and tensors of passing cases too (default: failing cases only). */
   keepAll: boolean;
-  /** Skip cases already in <out>/results.jsonl. */
+  /** Skip cases already in <out>/results.jsonl (refused when they were made with other settings). */
   resume: boolean;
+  /**
+   * Interrupts the run (SIGINT/SIGTERM in the shells): every worker is killed, results.json is
+   * written with `complete: false` and runCases rejects with RunInterrupted.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedCase {
