@@ -42,7 +42,7 @@ describe('convgate CLI', () => {
     );
     const r = await cli('run', '--corpus', file, '--out', dir);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/cases\.0 \(id "a"\)\.model\.factory/);
+    expect(r.err).toMatch(/case "a": cases\.0\.model\.factory: /);
   });
 
   const badCase = (patch: Record<string, unknown>) => ({
@@ -71,7 +71,7 @@ describe('convgate CLI', () => {
     [
       'an input set naming no input',
       { inputSets: [{ y: [4, 3] }] },
-      /cases\.1 \(id "broken"\)\.inputSets\.0\.y: inputSets names "y", which is not an input of the case \(inputs: x, idx\)/,
+      /case "broken": cases\.1\.inputSets\.0\.y: inputSets names "y", which is not an input of the case \(inputs: x, idx\)/,
     ],
     [
       'an input set changing the rank',
@@ -119,13 +119,17 @@ describe('convgate CLI', () => {
     await writeFile(file, JSON.stringify(corpus));
     const r = await cli('run', '--corpus', file, '--out', dir);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/case broken with the corpus defaults\): dynamicAxes names "x"/);
+    expect(r.err).toMatch(
+      /case "broken" \(with the corpus defaults\): cases\.1\.export\.dynamicAxes\.x: dynamicAxes names "x"/,
+    );
   });
 
   it('rejects an unknown --adapter with exit 2, listing the known ones', async () => {
     const r = await cli('run', '--corpus', FAULT_CORPUS, '--out', '/tmp/x', '--adapter', 'nope');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/'nope' is invalid\. Allowed choices are torch\.onnx, onnx-version-converter/);
+    expect(r.err).toMatch(
+      /'nope' is invalid\. Allowed choices are torch\.onnx, torch\.onnx\.dynamo, onnx-version-converter/,
+    );
     expect(r.err).not.toContain('apt-get');
   });
 

@@ -68,7 +68,7 @@ export async function loadCorpusFile(file: string): Promise<Corpus> {
     if (!merged.success) {
       const issue = merged.error.issues[0];
       throw new CorpusError(
-        `corpus ${file}: cases.${k}.${issue.path.join('.')} (case ${c.id} with the corpus defaults): ${issue.message}`,
+        `corpus ${file}: case ${JSON.stringify(c.id)} (with the corpus defaults): cases.${k}.${issue.path.join('.')}: ${issue.message}`,
       );
     }
     return merged.data;
@@ -76,13 +76,12 @@ export async function loadCorpusFile(file: string): Promise<Corpus> {
   return { name: corpus.name, hash: await hashCorpus(cases, pythonPaths), pythonPaths, cases };
 }
 
-/** `cases.3.inputSets.0.y`, with the id of case 3 when it has one: `cases.3 (id "foo").inputSets…`. */
+/** `cases.3.inputSets.0.y`, led by the id of case 3 when it has one: `case "foo": cases.3.inputSets.0.y`. */
 function issuePath(raw: unknown, at: PropertyKey[]): string {
   const text = at.map(String).join('.') || '(root)';
   if (at[0] !== 'cases' || typeof at[1] !== 'number') return text;
   const id = (raw as { cases?: { id?: unknown }[] }).cases?.[at[1]]?.id;
-  if (typeof id !== 'string') return text;
-  return [`cases.${at[1]} (id ${JSON.stringify(id)})`, ...at.slice(2).map(String)].join('.');
+  return typeof id === 'string' ? `case ${JSON.stringify(id)}: ${text}` : text;
 }
 
 /** The generated corpus: `count` cases from `seed` (ids syn-<seed>-<index>, each stable on its own). */
