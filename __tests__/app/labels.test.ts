@@ -29,7 +29,7 @@ describe('label planning (pure)', () => {
   });
 
   it('leaves uncertain fields to a human with needs-triage', () => {
-    const plan = planLabels(triageOf(['crash', 0.95], ['other', 0.4], ['unknown', 0.5]), DEFAULTS, [], NONE);
+    const plan = planLabels(triageOf(['crash', 0.95], ['other', 0.4], ['unknown', 0.3]), DEFAULTS, [], NONE);
     expect(plan.add.map((l) => l.name)).toEqual(['symptom: crash', 'needs-triage']);
     expect(plan.fields.find((f) => f.field === 'cause')).toMatchObject({
       status: 'uncertain',

@@ -72,7 +72,8 @@ describe('convgate triage --jsonl', () => {
       expect(Object.keys(l.confidence).sort()).toEqual(['cause', 'component', 'symptom']);
       expect(Array.isArray(l.evidence.symptom)).toBe(true);
       for (const f of ['symptom', 'cause', 'component'] as const) {
-        const applied = l.confidence[f] >= FIELD_THRESHOLDS[f];
+        const backed = !l.evidence[f][0].startsWith('no specific cue');
+        const applied = backed && l.confidence[f] >= FIELD_THRESHOLDS[f];
         expect(l.applied[f]).toBe(applied ? defaultLabelName(f, l[f]) : null);
       }
     }
@@ -162,12 +163,12 @@ describe('convgate triage --explain', () => {
 
 describe('one threshold policy for the CLI and the App', () => {
   const defaults = (parseAppConfig(null) as { ok: true; config: AppConfig }).config;
-  const verdict = (label: string, confidence: number) => ({
+  const verdict = (label: string, confidence: number, backed = true) => ({
     label,
     confidence,
-    evidence: ['cue'],
+    evidence: [backed ? 'cue' : 'no specific cue: the usual label for issues like this'],
     runnerUp: { label: 'other', probability: 1 - confidence },
-    contributions: [],
+    contributions: backed ? [{ evidence: 'cue', logit: 1 }] : [],
   });
 
   it('applies a label in the App exactly when the CLI says it is applied', () => {
@@ -177,7 +178,8 @@ describe('one threshold policy for the CLI and the App', () => {
       const t = {
         symptom: verdict('crash', confidence),
         cause: verdict('shape-problem', confidence),
-        component: verdict('tracer', confidence),
+        // The base rate alone: never applied, by the CLI or the App.
+        component: verdict('node-conversion', confidence, false),
       } as Triage;
       const plan = planLabels(t, defaults, [], { removedByOthers: new Set(), addedBySelf: new Set() });
       const text = formatTriage(t);
@@ -185,8 +187,11 @@ describe('one threshold policy for the CLI and the App', () => {
         const app = plan.fields.find((d) => d.field === f)!;
         const cli = appliedLabel(t, f);
         expect(app.status === 'apply' ? app.label : null).toBe(cli);
+        if (f === 'component') expect(cli).toBeNull();
+        else expect(cli !== null).toBe(confidence >= FIELD_THRESHOLDS[f]);
         const line = text.split('\n').find((l) => l.startsWith(`${f} `))!;
         expect(line.endsWith(cli ? `applies "${cli}"` : ': needs-triage')).toBe(true);
+        if (f === 'component') expect(line).toContain('no supporting cue');
       }
     }
   });

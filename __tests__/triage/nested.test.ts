@@ -125,9 +125,13 @@ describe('figures', () => {
     const data = invented(6);
     // Right cause and stage; symptom right except unreported -> crash; one stage error.
     const predictions = data.map((e, i) => ({
-      symptom: { label: e.labels.symptom === 'unreported' ? 'crash' : e.labels.symptom, confidence: 1 },
-      cause: { label: e.labels.cause, confidence: 1 },
-      component: { label: i === 0 ? 'tracer' : e.labels.component, confidence: 1 },
+      symptom: {
+        label: e.labels.symptom === 'unreported' ? 'crash' : e.labels.symptom,
+        confidence: 1,
+        backed: true,
+      },
+      cause: { label: e.labels.cause, confidence: 1, backed: true },
+      component: { label: i === 0 ? 'tracer' : e.labels.component, confidence: 1, backed: true },
     }));
     const top = errorPatterns(data, [{ predictions }, { predictions }], 2);
     expect(top[0]).toEqual({ field: 'symptom', gold: 'unreported', predicted: 'crash', count: 4, issues: 2 });

@@ -77,7 +77,7 @@ export function planLabels(
     }
     const verdict = triage[field];
     const threshold = thresholdFor(config, field);
-    if (!isApplied(verdict.confidence, threshold)) {
+    if (!isApplied(verdict, threshold)) {
       fields.push({
         field,
         status: 'uncertain',

@@ -71,7 +71,7 @@ function parseIssueLines(text: string, source: string): IssueLine[] {
 
 /** The label the App would apply for a field with its default names, or null (needs-triage). */
 export function appliedLabel(t: Triage, field: Field, thresholds = FIELD_THRESHOLDS): string | null {
-  return isApplied(t[field].confidence, thresholds[field]) ? defaultLabelName(field, t[field].label) : null;
+  return isApplied(t[field], thresholds[field]) ? defaultLabelName(field, t[field].label) : null;
 }
 
 /** The JSONL record of one classified issue. */
@@ -106,7 +106,9 @@ export function formatTriage(t: Triage, opts: { explain?: boolean } = {}): strin
     const label = appliedLabel(t, f);
     const decision = label
       ? `applies "${label}"`
-      : `below ${threshold(FIELD_THRESHOLDS[f])}: ${NEEDS_TRIAGE_LABEL}`;
+      : v.contributions.length === 0
+        ? `no supporting cue: ${NEEDS_TRIAGE_LABEL}`
+        : `below ${threshold(FIELD_THRESHOLDS[f])}: ${NEEDS_TRIAGE_LABEL}`;
     lines.push(`${f.padEnd(10)} ${v.label.padEnd(19)} confidence ${v.confidence.toFixed(2)}  ${decision}`);
     if (opts.explain) {
       lines.push(`    runner-up: ${v.runnerUp.label} (probability ${v.runnerUp.probability.toFixed(2)})`);
@@ -117,7 +119,7 @@ export function formatTriage(t: Triage, opts: { explain?: boolean } = {}): strin
     }
   }
   lines.push(
-    `(thresholds ${FIELDS.map((f) => `${f} ${threshold(FIELD_THRESHOLDS[f])}`).join(', ')}: the App applies a label at or above its field's threshold, else ${NEEDS_TRIAGE_LABEL})`,
+    `(thresholds ${FIELDS.map((f) => `${f} ${threshold(FIELD_THRESHOLDS[f])}`).join(', ')}: the App applies a label at or above its field's threshold and backed by a cue, else ${NEEDS_TRIAGE_LABEL})`,
   );
   if (opts.explain) lines.push('(+x: logits the cue adds to the label over the runner-up; strongest first)');
   return `${lines.join('\n')}\n`;

@@ -3,7 +3,7 @@
 
 /** Per-field thresholds chosen with the shipped model (null: never applied). */
 export const DEFAULT_THRESHOLDS: Record<'symptom' | 'cause' | 'component', number | null> = {
-  symptom: 0.7,
+  symptom: 0.75,
   cause: 0.9,
-  component: 0.8,
+  component: 0.5,
 };

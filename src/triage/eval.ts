@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { classifyWith } from './classify.js';
 import { readLabeledJsonl } from './dataset.js';
 import { defaultModel } from './default-model.js';
-import { fieldMetrics, majorityLabel, type Prediction } from './evaluate.js';
+import { fieldMetrics, fieldPrediction, majorityLabel, type Prediction } from './evaluate.js';
 import { FIELDS, LABELS_OF, type Field, type LabeledIssue } from './labels.js';
 import {
   PRECISION_TARGET,
@@ -122,7 +122,7 @@ function printSummary(title: string, examples: LabeledIssue[], result: NestedRes
     let right = 0;
     r.predictions.forEach((p, i) =>
       FIELDS.forEach((f) => {
-        if (p[f].confidence >= r.thresholds[i][f]) {
+        if (p[f].backed && p[f].confidence >= r.thresholds[i][f]) {
           applied++;
           if (p[f].label === examples[i].labels[f]) right++;
         }
@@ -218,9 +218,9 @@ function printExternal(title: string, train: LabeledIssue[], test: LabeledIssue[
   const predictions: Prediction[] = test.map((e) => {
     const t = classifyWith(fitted.model, { title: e.title, body: e.body });
     return {
-      symptom: { label: t.symptom.label, confidence: t.symptom.confidence },
-      cause: { label: t.cause.label, confidence: t.cause.confidence },
-      component: { label: t.component.label, confidence: t.component.confidence },
+      symptom: fieldPrediction(t.symptom),
+      cause: fieldPrediction(t.cause),
+      component: fieldPrediction(t.component),
     };
   });
   const result: NestedResult = {

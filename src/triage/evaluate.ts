@@ -9,6 +9,17 @@ import { foldAssignment } from './train.js';
 export interface FieldPrediction {
   label: string;
   confidence: number;
+  /** Some cue supports the label over the runner-up (else it is never applied). */
+  backed: boolean;
+}
+
+/** Prediction of one field from a classifier verdict. */
+export function fieldPrediction(v: {
+  label: string;
+  confidence: number;
+  contributions: readonly unknown[];
+}): FieldPrediction {
+  return { label: v.label, confidence: v.confidence, backed: v.contributions.length > 0 };
 }
 
 export type Prediction = Record<Field, FieldPrediction>;
@@ -56,9 +67,9 @@ export function crossValidate(
       if (fold[i] !== k) return;
       const t = classifyWith(model, { title: e.title, body: e.body });
       predictions[i] = {
-        symptom: { label: t.symptom.label, confidence: t.symptom.confidence },
-        cause: { label: t.cause.label, confidence: t.cause.confidence },
-        component: { label: t.component.label, confidence: t.component.confidence },
+        symptom: fieldPrediction(t.symptom),
+        cause: fieldPrediction(t.cause),
+        component: fieldPrediction(t.component),
       };
     });
   }

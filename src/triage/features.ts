@@ -4,7 +4,8 @@
 //   w:<token>  word from title + body (learned), value bowScale / sqrt(#words in vocabulary)
 //   exc:<Name> exception class named in the text (learned), same scaling as words
 
-import { DERIVED_SIGNALS, PATTERN_SIGNALS } from './signals.js';
+import { readFrames } from './frames.js';
+import { DERIVED_SIGNALS, FRAME_SIGNALS, PATTERN_SIGNALS } from './signals.js';
 import { exceptionNames, prepareText, tokenize } from './text.js';
 
 export interface IssueText {
@@ -43,6 +44,15 @@ export function extract(issue: IssueText, withTerms = true): Extracted {
       signal.scope === 'title' ? text.title : signal.scope === 'failure' ? text.failure : text.all;
     const m = signal.pattern.exec(where);
     if (m) signals.set(signal.id, snippetAround(where, m.index, m[0].length));
+  }
+  const frames = readFrames(text.all);
+  for (const signal of FRAME_SIGNALS) {
+    const frame = signal.deepest
+      ? frames.deepest?.stage === signal.stage
+        ? frames.deepest.frame
+        : undefined
+      : frames.stages.get(signal.stage);
+    if (frame !== undefined) signals.set(signal.id, frame);
   }
   const fired = new Set(signals.keys());
   const textLength = text.all.trim().length;

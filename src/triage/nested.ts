@@ -8,9 +8,16 @@
 // figure is reported as mean and spread over the repeats.
 
 import { classifyWith } from './classify.js';
-import { chooseThreshold, crossValidate, fieldMetrics, type Prediction } from './evaluate.js';
+import {
+  chooseThreshold,
+  crossValidate,
+  fieldMetrics,
+  fieldPrediction,
+  type Prediction,
+} from './evaluate.js';
 import { FIELDS, LABELS_OF, type Field, type LabeledIssue } from './labels.js';
 import type { TriageModel } from './model.js';
+import { isApplied } from './policy.js';
 import { foldAssignment } from './train.js';
 
 /** A model and the confidence each field needs before its label is applied. */
@@ -54,8 +61,9 @@ export function fitProcedure(examples: readonly LabeledIssue[], opts: ProcedureO
   );
   const thresholds = Object.fromEntries(
     FIELDS.map((f) => {
+      // A label no cue supports is never applied, whatever its confidence (policy.ts).
       const items = inner.predictions.map((p, i) => ({
-        confidence: p[f].confidence,
+        confidence: p[f].backed ? p[f].confidence : -1,
         correct: p[f].label === examples[i].labels[f],
       }));
       return [f, chooseThreshold(items, opts.precisionTarget) ?? Infinity];
@@ -113,9 +121,9 @@ export function nestedCrossValidate(examples: readonly LabeledIssue[], opts: Nes
       for (const { e, i } of test) {
         const t = classifyWith(fitted.model, { title: e.title, body: e.body });
         run.predictions[i] = {
-          symptom: { label: t.symptom.label, confidence: t.symptom.confidence },
-          cause: { label: t.cause.label, confidence: t.cause.confidence },
-          component: { label: t.component.label, confidence: t.component.confidence },
+          symptom: fieldPrediction(t.symptom),
+          cause: fieldPrediction(t.cause),
+          component: fieldPrediction(t.component),
         };
         run.thresholds[i] = fitted.thresholds;
       }
@@ -149,7 +157,12 @@ export function fieldFigures(
   let applied = 0;
   let right = 0;
   predictions.forEach((p, i) => {
-    if (p[field].confidence >= thresholdOf(i)) {
+    if (
+      isApplied(
+        { confidence: p[field].confidence, contributions: p[field].backed ? [1] : [] },
+        thresholdOf(i),
+      )
+    ) {
       applied++;
       if (p[field].label === gold[i]) right++;
     }

@@ -19,9 +19,19 @@ export const FIELD_THRESHOLDS: Readonly<Record<Field, number>> = Object.freeze({
   component: DEFAULT_THRESHOLDS.component ?? Infinity,
 });
 
-/** The one rule: a label is applied when its confidence reaches the field's threshold. */
-export function isApplied(confidence: number, threshold: number): boolean {
-  return confidence >= threshold;
+/**
+ * The one rule: a label is applied when its confidence reaches the field's threshold AND some
+ * cue in the issue supports it over the runner-up. A label that only the base rate chose
+ * ("no specific cue": e.g. node-conversion for an issue that names no stage) is a guess, and
+ * is left to a human however common the label is. Verdicts of the classifier always list
+ * their `contributions`; a verdict without the list is judged by its confidence alone.
+ */
+export function isApplied(
+  verdict: { confidence: number; contributions?: readonly unknown[] },
+  threshold: number,
+): boolean {
+  const backed = verdict.contributions === undefined || verdict.contributions.length > 0;
+  return backed && verdict.confidence >= threshold;
 }
 
 /** Label of a field left to a human. */

@@ -8,6 +8,7 @@
 // linear time on any input. Non-English cues cover the commonest phrasings of Chinese,
 // Japanese, Korean, Spanish/Portuguese and Russian reports.
 
+import type { FrameStage } from './frames.js';
 import type { Cause, Component, Symptom } from './labels.js';
 
 export interface SignalPrior {
@@ -281,7 +282,7 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     id: 'tracing',
     meaning: 'capturing the source graph (tracing, scripting, graph loading)',
     pattern:
-      /\btrace sanity check\b|\bTracerWarning\b|\btrac(?:ing|er) (?:fail\w*|errors?|bugs?|issues?|problems?)\b|\bfail\w* (?:to|during|while|when) trac(?:e|ing)\b|\b(?:exclude|skip|ignore)\b[^.\n]{0,40}\bfrom (?:the )?trac(?:e|ing)\b|\b_get_trace_graph\b|\btf_loader\.py\b|\bfreeze_graph\b[^.\n]{0,40}\b(?:fail\w*|errors?)\b|\bsaved ?model\b[^.\n]{0,30}\b(?:load\w*|import\w*) (?:fail\w*|errors?)\b/i,
+      /\btrace sanity check\b|\bTracerWarning\b|\btrac(?:ing|er) (?:fail\w*|errors?|bugs?|issues?|problems?)\b|\bfail\w* (?:to|during|while|when) trac(?:e|ing)\b|\b(?:exclude|skip|ignore)\b[^.\n]{0,40}\bfrom (?:the )?trac(?:e|ing)\b|\b_get_trace_graph\b|\btf_loader\.py\b|\bfreeze_graph\b[^.\n]{0,40}\b(?:fail\w*|errors?)\b|\bsaved ?model\b[^.\n]{0,30}\b(?:load\w*|import\w*) (?:fail\w*|errors?)\b|\bmight cause the trace to be incorrect\b|\bwill be treated as a constant\b|\brecorded as (?:a )?constants?\b/i,
     prior: { component: { tracer: 4.0 } },
   },
   {
@@ -295,8 +296,70 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     id: 'protobuf',
     meaning: 'reading or writing the protobuf model file',
     pattern:
-      /\bprotobuf\b|\b2 ?GB\b|\b2GiB\b|\bByteSize\b|SerializeToString|ParseFromString|\bDecodeError\b|\bexternal data\b|\bexceeds? (?:the )?(?:maximum|limit|2)|\bmessage size\b|SavedModel file does not exist|\bfile (?:is )?(?:corrupt|truncated)|\bgoogle\.protobuf/i,
+      /\bprotobuf (?:size|limit|message|error|serializ\w*|pars\w*|decod\w*|fail\w*)|\b2 ?GB\b|\b2GiB\b|\bByteSize\b|SerializeToString|ParseFromString|\bDecodeError\b|\bexternal data\b|\bexceeds? (?:the )?(?:maximum|limit|2)|\bExceeded maximum protobuf size\b|\bmessage size\b|SavedModel file does not exist|\bfile (?:is )?(?:corrupt|truncated)|\bgoogle\.protobuf\.message\b|\bmessage_lite\.cc\b/i,
     prior: { component: { serialization: 4.5 } },
+  },
+  {
+    // The bare word is also a package name (dependency pins, installs): a weak cue only.
+    id: 'protobuf-word',
+    meaning: 'protobuf is named',
+    pattern: /\bprotobuf\b/i,
+    prior: { component: { serialization: 1.0 } },
+  },
+
+  // ---- exporter structure of the dynamo era (torch.export / dynamo_export / onnxscript) ----
+  {
+    id: 'capture-step-failed',
+    meaning: 'the exporter failed while capturing the graph (torch.export / dynamo, step 1)',
+    pattern:
+      /\bstep 1\/\d\b|Failed to export the model with torch\.export|\bTorchExportError\b|torch\._dynamo\.exc\.\w+|\bgraph breaks?\b|GuardOnDataDependentSymNode|\bUnsupported: TorchDynamo\b|❌ Obtain model graph|\bfx_tracer\b|\bdynamo_graph_extractor\b/,
+    prior: { symptom: { crash: 0.5 }, component: { tracer: 4.0 } },
+  },
+  {
+    id: 'translate-step-failed',
+    meaning: 'the exporter failed while decomposing or translating operators (steps 2-3)',
+    pattern:
+      /\bstep [23]\/3\b|Failed to (?:decompose|convert) the (?:FX graph|exported program)|❌ (?:Decompose operators|Translate the graph)|\bNo ONNX function found for\b|\bUnsupported FX nodes\b|\bDispatchError\b|\bOnnxExporterError\b[^\n]{0,80}\b(?:translat|dispatch)/,
+    prior: { symptom: { crash: 0.5 }, component: { 'node-conversion': 2.0 } },
+  },
+  {
+    id: 'check-step-failed',
+    meaning: 'the exporter report says the ONNX checker or runtime step failed',
+    pattern:
+      /❌ Run `?onnx\.checker|❌ Execute the model with ONNX Runtime|❌ Validate model output accuracy/,
+    prior: { symptom: { 'wrong-model': 1.5 } },
+  },
+  {
+    id: 'dependency-conflict',
+    meaning: 'a package or dependency version conflict, or a broken installation',
+    pattern:
+      /\bunable to import\b|\bcan(?:'t|not) import (?:tf2onnx|onnx|torch|onnxruntime)\b|\bcannot open shared object file\b|\brequires [\w.-]{1,40} ?(?:[<>=~!]=?|\()[^\n]{0,60}\bwhich is incompatible\b|\bwhich is incompatible\b|\bversion solving failed\b|\bdependency resolver\b|\bdepends on [\w.-]{1,40} \([<>=~!]/i,
+    prior: {
+      symptom: { 'build-failure': 3.0, crash: -0.5 },
+      cause: { other: 1.5 },
+      component: { unknown: 2.5 },
+    },
+  },
+  {
+    id: 'error-reporting',
+    meaning: 'how errors are raised or reported (swallowed, silent, misleading)',
+    pattern:
+      /\bsilent(?:ly)? (?:crash\w*|fail\w*|ignor\w*|drop\w*)|\bwithout (?:any |an )?(?:error|warning|exception)\b|\b(?:misleading|confusing|unclear|better|more helpful|actionable) (?:error|exception|warning)s?\b|\berror (?:message|class)e?s? (?:is |are )?(?:misleading|confusing|wrong|unclear)|\bswallow(?:s|ed)?\b/i,
+    prior: { cause: { other: 1.0 } },
+  },
+  {
+    id: 'usage-hint',
+    meaning: 'the message tells the user to call the API differently',
+    pattern:
+      /\bplease specify\b|\bmust be (?:a |an )?(?:file path|string|path|tuple|list|dict)\b|\bexpected (?:a |an )?(?:file path|tuple|str|string) (?:but|got)\b|\bmodel\.eval\(\)|\bdid you mean\b/i,
+    prior: { cause: { 'api-misuse': 1.0 } },
+  },
+  {
+    id: 'version-support-request',
+    meaning: 'a request to support a newer framework, ONNX or opset version',
+    pattern:
+      /\bsupport (?:for )?(?:the )?(?:latest|newest|new|newer) (?:version|release|tensorflow|tf|pytorch|torch|onnx|opset)\b|\bneeds? to support (?:the )?(?:latest|newer|new)\b|\bplease support (?:onnx|tensorflow|tf|pytorch|torch|opset) ?v?\d/i,
+    prior: { symptom: { unreported: 1.5 }, cause: { incompatibility: 1.0 }, component: { unknown: 1.5 } },
   },
 ];
 
@@ -313,11 +376,21 @@ const FAILURE_SIGNALS = [
   'runtime-rejects-model',
   'unsupported-op',
   'build-or-install',
+  'dependency-conflict',
   'hang',
+  'capture-step-failed',
+  'translate-step-failed',
+  'check-step-failed',
 ];
 /** An issue shorter than this says too little for "no failure mentioned" to mean anything. */
 const MIN_TEXT_FOR_SILENCE = 8;
-const REQUEST_SIGNALS = ['feature-request', 'title-request', 'opset-support', 'maintenance-task'];
+const REQUEST_SIGNALS = [
+  'feature-request',
+  'title-request',
+  'opset-support',
+  'maintenance-task',
+  'version-support-request',
+];
 
 export const DERIVED_SIGNALS: readonly DerivedSignal[] = [
   {
@@ -354,9 +427,50 @@ export const DERIVED_SIGNALS: readonly DerivedSignal[] = [
   },
 ];
 
+/**
+ * Traceback structure (frames.ts): per converter stage, "some frame belongs to it" and "the
+ * deepest converter frame belongs to it". Priors follow the taxonomy's definition of each
+ * stage, not the dev data.
+ */
+export interface FrameSignal {
+  id: string;
+  meaning: string;
+  stage: FrameStage;
+  deepest: boolean;
+  prior: SignalPrior;
+}
+
+const FRAME_STAGE_WORDS: Record<FrameStage, string> = {
+  'node-conversion': 'a per-operator conversion function (symbolic / op handler / translation)',
+  'graph-optimization': 'an optimization or rewrite pass',
+  tracer: 'graph capture (tracing, dynamo, torch.export, TF graph loading)',
+  validation: 'the ONNX checker or shape inference',
+  serialization: 'protobuf serialization or external data',
+};
+
+export const FRAME_SIGNALS: readonly FrameSignal[] = (
+  ['node-conversion', 'graph-optimization', 'tracer', 'validation', 'serialization'] as const
+).flatMap((stage) => [
+  {
+    id: `frame-${stage}`,
+    meaning: `the traceback passes through ${FRAME_STAGE_WORDS[stage]}`,
+    stage,
+    deepest: false,
+    prior: { component: { [stage]: 0.5 } },
+  },
+  {
+    id: `deepest-frame-${stage}`,
+    meaning: `the failure surfaced in ${FRAME_STAGE_WORDS[stage]}`,
+    stage,
+    deepest: true,
+    prior: { component: { [stage]: stage === 'node-conversion' ? 1.0 : 2.5 } },
+  },
+]);
+
 /** Every signal id with its meaning and prior, in feature order. */
 export const SIGNALS: readonly { id: string; meaning: string; prior: SignalPrior }[] = [
   ...PATTERN_SIGNALS,
+  ...FRAME_SIGNALS,
   ...DERIVED_SIGNALS,
 ];
 
