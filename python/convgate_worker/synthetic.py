@@ -31,6 +31,15 @@ DEFAULT_ATOL = 1e-3
 DEFAULT_RTOL = 1e-3
 
 
+def _exporting():
+    """True while an exporter traces the model (TorchScript tracing, torch.export / dynamo): the
+    float64 shadow check belongs to the reference, not to the exported graph."""
+    if torch.jit.is_tracing():
+        return True
+    compiler = getattr(torch, "compiler", None)
+    return any(getattr(compiler, name, lambda: False)() for name in ("is_exporting", "is_compiling"))
+
+
 class UnreliableReference(FloatingPointError):
     """The reference of a synthetic case is not trustworthy (non-finite or ill-conditioned)."""
 
@@ -538,7 +547,7 @@ class SyntheticModule(torch.nn.Module):
 
     def forward(self, *inputs):
         outs = self._run(inputs, shadow=False)
-        if self.check_reference and not torch.jit.is_tracing():
+        if self.check_reference and not _exporting():
             self._check(inputs, outs)
         return outs
 

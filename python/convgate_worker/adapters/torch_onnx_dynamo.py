@@ -5,6 +5,7 @@ Steps, in the exporter's own order: capture (torch.export), decomposition (run_d
 type promotion), translation (node conversion by torchlib), version-conversion (the exporter
 builds at its own opset -- torchlib's, 18 -- and converts down to a lower requested opset),
 optimization (onnxscript's optimizer) and serialization (saving the protobuf)."""
+import copy
 import inspect
 
 import torch
@@ -42,8 +43,45 @@ def _check_available():
         raise RuntimeError("the dynamo exporter needs onnxscript, which is not installed")
 
 
+_REGISTRIES = {}
+_CACHING = False
+
+
+def _cache_registry():
+    """torch.onnx.export(dynamo=True) rebuilds onnxscript's torchlib registry on every call
+    (ONNXRegistry.from_torchlib: 0.4 s CPU, more than half of a small model's export). The
+    registry depends only on the opset and on the torchlib code loaded in this process, so the
+    worker builds it once per opset and hands every export a copy (its own function lists: no
+    case sees another's registrations). Recorded as describe()["registryCache"]; a torch without
+    this internal keeps the exporter's own behaviour."""
+    global _CACHING
+    try:
+        from torch.onnx._internal.exporter import _registration
+    except ImportError:
+        return False
+    cls = _registration.ONNXRegistry
+    build = getattr(cls.from_torchlib, "__func__", None)
+    if build is None or not hasattr(cls(), "functions"):
+        return False
+
+    def from_torchlib(klass, *args, **kwargs):
+        key = (klass, args, tuple(sorted(kwargs.items())))
+        if key not in _REGISTRIES:
+            _REGISTRIES[key] = build(klass, *args, **kwargs)
+        cached = _REGISTRIES[key]
+        registry = copy.copy(cached)
+        registry.functions = {name: list(decomps) for name, decomps in cached.functions.items()}
+        return registry
+
+    cls.from_torchlib = classmethod(from_torchlib)
+    _CACHING = True
+    return True
+
+
 def describe():
     _check_available()
+    if not _CACHING:
+        _cache_registry()
     from torch.onnx import _constants
 
     return {
@@ -54,6 +92,7 @@ def describe():
         "module": torch.onnx.__file__,
         "defaultOpset": getattr(_constants, "ONNX_DEFAULT_OPSET", None),
         "buildOpset": _torchlib_opset(),
+        "registryCache": _CACHING,
     }
 
 
