@@ -185,6 +185,7 @@ function countsLine(report: GateReport): string {
     plural(c.changedFailures, 'changed failure'),
     `${c.new} new`,
     `${c.removed} removed`,
+    ...(c.lost ? [`**${c.lost} lost coverage**`] : []),
     `${c.slow} slow`,
     plural(c.referenceErrors, 'reference error'),
     `${c.unchanged} unchanged`,
@@ -265,6 +266,12 @@ function reportBody(report: GateReport, budget: Budget, opts: RenderOptions): st
       );
   }
   const sections: [string, readonly CaseChange[], string[], (c: CaseChange) => string][] = [
+    [
+      'Lost coverage (ran in the baseline, not in the candidate: fails the gate)',
+      report.lost ?? [],
+      CHANGE_HEADER,
+      changeRow,
+    ],
     ['Fixes', report.fixes, CHANGE_HEADER, changeRow],
     ['Flaky (regressed once, passed on re-run)', report.flaky, FLAKY_HEADER, flakyRow],
     ['Changed failures (a different failure, not worse)', report.changedFailures, CHANGE_HEADER, changeRow],

@@ -215,13 +215,30 @@ export function softDifferences(baseline: ResultsDoc, candidate: ResultsDoc): st
 
 /** How one case changed between the two sides (both present). */
 export type PairKind =
-  'regression' | 'fix' | 'changed-failure' | 'still-failing' | 'unchanged' | 'reference-error';
+  | 'regression'
+  | 'fix'
+  | 'changed-failure'
+  | 'still-failing'
+  | 'unchanged'
+  | 'reference-error'
+  | 'lost'
+  | 'gained';
 
 export function classifyPair(
   b: CaseResult,
   a: CaseResult,
   drift: DriftOptions = DEFAULT_DIFF_OPTIONS,
 ): { kind: PairKind; note?: string; output?: string } {
+  // Coverage: a case the candidate build cannot run (unmet requirement) is not a fix or a pass.
+  if (a.outcome === 'unsupported' || b.outcome === 'unsupported') {
+    if (a.outcome === b.outcome) return { kind: 'unchanged' };
+    if (a.outcome === 'unsupported')
+      return {
+        kind: 'lost',
+        note: `lost coverage: ${b.outcome} → unsupported${a.unmet?.length ? ` (${a.unmet.join('; ')})` : ''}`,
+      };
+    return { kind: 'gained', note: `newly supported: unsupported → ${a.outcome}` };
+  }
   if (a.outcome === 'reference-error' || b.outcome === 'reference-error') {
     // The source model failed on one side: a corpus/framework problem, not the converter's.
     return a.outcome !== b.outcome || a.outcome === 'reference-error'
@@ -395,6 +412,12 @@ export function diffResults(
       case 'reference-error':
         report.referenceErrors.push(change(b, a, note));
         break;
+      case 'lost':
+        (report.lost ??= []).push(change(b, a, note));
+        break;
+      case 'gained':
+        report.new.push(change(b, a, note));
+        break;
       case 'unchanged':
         report.counts.unchanged++;
         if (a.outcome === 'ok') report.slow.push(...slowChanges(b, a, o));
@@ -419,13 +442,18 @@ export function finalizeVerdict(report: GateReport, failOnSlow = false): GateRep
     slow: r.slow.length,
     unchanged: r.counts.unchanged,
     referenceErrors: r.referenceErrors.length,
+    ...(r.lost ? { lost: r.lost.length } : {}),
   };
+  const lost = r.lost?.length ?? 0;
   if (r.baseline === null) {
     r.verdict = 'no-baseline';
     r.reason ||= 'no baseline to compare with';
-  } else if (r.regressions.length) {
+  } else if (r.regressions.length || lost) {
     r.verdict = 'fail';
-    r.reason = `${r.regressions.length} case(s) regressed`;
+    r.reason = [
+      ...(r.regressions.length ? [`${r.regressions.length} case(s) regressed`] : []),
+      ...(lost ? [`${lost} case(s) lost coverage (ran in the baseline, not in the candidate)`] : []),
+    ].join('; ');
   } else if (failOnSlow && r.slow.length) {
     r.verdict = 'fail';
     r.reason = `${r.slow.length} case(s) got slower`;

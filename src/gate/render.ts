@@ -136,6 +136,7 @@ export function renderGateReport(r: GateReport, opts: RenderOptions = {}): strin
         `${c.changedFailures} changed failure${c.changedFailures === 1 ? '' : 's'}`,
         `${c.new} new`,
         `${c.removed} removed`,
+        ...(c.lost ? [`**${c.lost} lost coverage**`] : []),
         `${c.slow} slow`,
         `${c.unchanged} unchanged`,
       ].join(' · ') + where,
@@ -151,6 +152,13 @@ export function renderGateReport(r: GateReport, opts: RenderOptions = {}): strin
   if (r.regressions.length) {
     L.push(`### Regressions (${r.regressions.length})`, '');
     L.push(...changeTable(r.regressions, max, r.confirmation !== undefined), '');
+  }
+  if (r.lost?.length) {
+    L.push(
+      `### Lost coverage (${r.lost.length}): ran in the baseline, did not run in the candidate — fails the gate`,
+      '',
+    );
+    L.push(...changeTable(r.lost, max, false), '');
   }
   if (r.flaky.length) {
     L.push(`### Flaky (${r.flaky.length}): regressed once, did not reproduce on re-run — not counted`, '');

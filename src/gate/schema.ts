@@ -78,6 +78,8 @@ export const GateReport = z.object({
     slow: z.number().int(),
     unchanged: z.number().int(),
     referenceErrors: z.number().int(),
+    /** Cases that ran in the baseline and did not run in the candidate (absent in older reports). */
+    lost: z.number().int().optional(),
   }),
   regressions: z.array(CaseChange),
   fixes: z.array(CaseChange),
@@ -89,6 +91,12 @@ export const GateReport = z.object({
   removed: z.array(CaseChange),
   slow: z.array(SlowChange),
   referenceErrors: z.array(CaseChange),
+  /**
+   * Lost coverage: cases that ran in the baseline and did not run in the candidate, e.g.
+   * `unsupported` there because the candidate build lacks a package the case requires. They fail
+   * the gate like a lost case: a build that runs fewer cases must not pass by testing less.
+   */
+  lost: z.array(CaseChange).optional(),
   /** Settings that differ between the two sides and were compared anyway (--force). */
   mismatches: z.array(z.string()),
   timing: z.object({
