@@ -10336,6 +10336,7 @@ async function checkModel(req, onStage = () => undefined) {
     onStage('run');
     const worst = new Map();
     let run = null;
+    let runCpu = null;
     for (let s = 0; s < manifest.sets.length; s++) {
         const set = manifest.sets[s];
         const feeds = {};
@@ -10353,22 +10354,12 @@ async function checkModel(req, onStage = () => undefined) {
         }
         let results;
         try {
+            const cpu = process.cpuUsage();
             t = performance.now();
             results = await session.run(feeds);
-            const first = performance.now() - t;
-            if (s === 0) {
-                // Best of a few runs: the gate's `slow` check needs a number that is not one noisy sample.
-                let best = first;
-                let spent = first;
-                for (let k = 1; k < TIMED_RUNS_MAX && spent < TIMED_RUNS_BUDGET_MS; k++) {
-                    t = performance.now();
-                    await session.run(feeds);
-                    const d = performance.now() - t;
-                    spent += d;
-                    best = Math.min(best, d);
-                }
-                run = best;
-            }
+            const first = { wallMs: performance.now() - t, cpuMs: cpuMsSince(cpu) };
+            if (s === 0)
+                ({ wallMs: run, cpuMs: runCpu } = await timedRuns(session, feeds, first));
         }
         catch (e) {
             return base({
@@ -10415,7 +10406,30 @@ async function checkModel(req, onStage = () => undefined) {
         outcome: outputs.every((o) => o.pass) ? 'ok' : 'wrong-output',
         outputs,
         timingsMs: { load, run },
+        cpuMs: { run: runCpu },
     });
+}
+/**
+ * Best of a few more runs (the gate's `slow` check needs a number that is not one noisy sample):
+ * wall time, and the CPU time of this process, which a busy machine does not inflate.
+ */
+async function timedRuns(session, feeds, first) {
+    let { wallMs, cpuMs } = first;
+    let spent = first.wallMs;
+    for (let k = 1; k < TIMED_RUNS_MAX && spent < TIMED_RUNS_BUDGET_MS; k++) {
+        const cpu = process.cpuUsage();
+        const t = performance.now();
+        await session.run(feeds);
+        const d = performance.now() - t;
+        spent += d;
+        wallMs = Math.min(wallMs, d);
+        cpuMs = Math.min(cpuMs, cpuMsSince(cpu));
+    }
+    return { wallMs, cpuMs };
+}
+function cpuMsSince(start) {
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000;
 }
 /** Orders comparisons by badness so the report shows the worst input set per output. */
 function rank(c) {

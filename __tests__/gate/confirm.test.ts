@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { confirmRegressions } from '../../src/gate/confirm.js';
-import { diffResults } from '../../src/gate/diff.js';
+import { DEFAULT_DIFF_OPTIONS, diffResults } from '../../src/gate/diff.js';
 import type { Outcome } from '../../src/results/outcome.js';
 import { caseResult as c, resultsDoc as doc } from './docs.js';
 
@@ -43,7 +43,7 @@ describe('confirmRegressions', () => {
           }),
         );
       },
-      { reruns: 2, failOnSlow: false },
+      { reruns: 2, diff: DEFAULT_DIFF_OPTIONS, confirmSlow: false },
     );
     // Round 2 skips `flake`: it already failed to reproduce.
     expect(calls).toEqual([
@@ -72,7 +72,7 @@ describe('confirmRegressions', () => {
       baseline,
       async (ids) =>
         ids.map((id) => (id === 'grows' ? c(id, 'wrong-output', { maxAbsErr: 0.01 }) : c(id, 'ok'))),
-      { reruns: 2, failOnSlow: false },
+      { reruns: 2, diff: DEFAULT_DIFF_OPTIONS, confirmSlow: false },
     );
     expect(report.verdict).toBe('pass');
     expect(report.reason).toBe('no confirmed regressions (4 flaky)');
@@ -83,12 +83,14 @@ describe('confirmRegressions', () => {
     const rerun = async () => ((called = true), []);
     const r0 = await confirmRegressions(diffResults(baseline, candidate), baseline, rerun, {
       reruns: 0,
-      failOnSlow: false,
+      diff: DEFAULT_DIFF_OPTIONS,
+      confirmSlow: false,
     });
     expect(r0.counts.regressions).toBe(4);
     const same = await confirmRegressions(diffResults(baseline, baseline), baseline, rerun, {
       reruns: 2,
-      failOnSlow: false,
+      diff: DEFAULT_DIFF_OPTIONS,
+      confirmSlow: false,
     });
     expect(same.verdict).toBe('pass');
     expect(called).toBe(false);
@@ -114,15 +116,31 @@ describe('confirmRegressions', () => {
         calls.push([...ids]);
         return ids.map((id) => c(id, 'ok', { run: runs[id][attempt - 1] }));
       },
-      { reruns: 2, failOnSlow: false, slow: { slowFactor: 2, slowFloorMs: 20 } },
+      { reruns: 2, diff: DEFAULT_DIFF_OPTIONS, confirmSlow: true },
     );
     expect(calls).toEqual([['noisy', 'slower'], ['slower']]);
     expect(report.slow).toEqual([
-      { id: 'slower', family: 'fam', metric: 'run', beforeMs: 10, afterMs: 40, ratio: 4 },
+      { id: 'slower', family: 'fam', metric: 'run', clock: 'wall', beforeMs: 10, afterMs: 40, ratio: 4 },
     ]);
     expect(report.notes).toEqual([
       '1 case(s) measured slower were not slower again on re-run (timing noise): noisy (run)',
     ]);
+    expect(report.verdict).toBe('pass');
+  });
+
+  it('decides with the drift settings of the diff: drift off means a re-run that passes is a flake', async () => {
+    // Under --drift-factor 0 a case that crashed once and re-runs ok (with 50× the error) did not
+    // regress: the final decision must not fall back to the default drift factor.
+    const base = doc([c('drifty', 'ok', { maxAbsErr: 1e-5 })]);
+    const cand = doc([c('drifty', 'conversion-crash', { error: crash })]);
+    const report = await confirmRegressions(
+      diffResults(base, cand, { driftFactor: 0 }),
+      base,
+      async (ids) => ids.map((id) => c(id, 'ok', { maxAbsErr: 5e-4 })),
+      { reruns: 1, diff: { ...DEFAULT_DIFF_OPTIONS, driftFactor: 0 }, confirmSlow: false },
+    );
+    expect(report.regressions).toEqual([]);
+    expect(report.flaky.map((f) => f.id)).toEqual(['drifty']);
     expect(report.verdict).toBe('pass');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  classifyPair,
+  classifyPair as classifyWith,
+  DEFAULT_DIFF_OPTIONS,
   DiffInputError,
   diffResults,
   finalizeVerdict,
@@ -10,6 +11,12 @@ import {
 import { renderGateReport } from '../../src/gate/render.js';
 import { GateReport } from '../../src/gate/schema.js';
 import { caseResult as c, resultsDoc as doc } from './docs.js';
+
+const classifyPair = (
+  b: Parameters<typeof classifyWith>[0],
+  a: Parameters<typeof classifyWith>[1],
+  drift: Parameters<typeof classifyWith>[2] = DEFAULT_DIFF_OPTIONS,
+) => classifyWith(b, a, drift);
 
 const crash = (message = 'boom') => ({ stage: 'export' as const, type: 'RuntimeError', message });
 
@@ -131,11 +138,69 @@ describe('diffResults', () => {
     expect(r.fixes).toHaveLength(0);
   });
 
-  it('lists new and removed cases', () => {
-    const r = diffResults(doc([c('a', 'ok'), c('gone', 'ok')]), doc([c('a', 'ok'), c('fresh', 'hang')]));
+  it('lists new cases, and cases removed from the corpus definition, without failing', () => {
+    // The candidate's corpus no longer defines `gone` (it records the ids it defines).
+    const r = diffResults(
+      doc([c('a', 'ok'), c('gone', 'ok')]),
+      doc([c('a', 'ok'), c('fresh', 'hang')], {
+        corpus: { name: 'test', hash: 'h2', cases: 2, ids: ['a', 'fresh'] },
+      }),
+      { force: true },
+    );
     expect(r.new.map((x) => x.id)).toEqual(['fresh']);
     expect(r.removed.map((x) => x.id)).toEqual(['gone']);
-    expect(r.verdict).toBe('pass');
+    expect(r.removed[0].note).toMatch(/no longer in the corpus/);
+    expect(r).toMatchObject({ verdict: 'pass', counts: { removed: 1, missing: 0 } });
+  });
+
+  it('fails a candidate that lost cases of its own corpus: 0 of 3 is not a pass', () => {
+    const base = doc([c('a', 'ok'), c('b', 'ok'), c('c', 'hang', { error: crash() })]);
+    const r = diffResults(base, doc([], { complete: false }));
+    expect(r).toMatchObject({
+      verdict: 'fail',
+      reason: '3 case(s) missing from the candidate',
+      counts: { missing: 3, removed: 0 },
+    });
+    expect(GateReport.safeParse(r).success).toBe(true);
+    // Also when the candidate says which cases its corpus defines and still defines them.
+    const listed = diffResults(
+      base,
+      doc([c('a', 'ok')], { corpus: { name: 'test', hash: 'h1', cases: 3, ids: ['a', 'b', 'c'] } }),
+    );
+    expect(listed).toMatchObject({ verdict: 'fail', counts: { missing: 2 } });
+    expect(renderGateReport(listed)).toMatch(/### Missing from the candidate \(2\)/);
+  });
+
+  it('refuses results with a case id twice, on either side', () => {
+    const dup = doc([c('a', 'ok'), c('a', 'hang', { error: crash() })]);
+    const one = doc([c('a', 'ok')]);
+    expect(() => diffResults(one, dup)).toThrow(DiffInputError);
+    expect(() => diffResults(one, dup)).toThrow('candidate: case id "a" appears 2 times');
+    expect(() => diffResults(dup, one)).toThrow('baseline: case id "a" appears 2 times');
+  });
+
+  it('judges slowness on CPU time when both sides have it: a busy machine is not a slowdown', () => {
+    const base = doc([
+      c('busy', 'ok', { run: 10, export: 100, cpu: { run: 9, export: 90 } }),
+      c('slower', 'ok', { run: 10, export: 100, cpu: { run: 10, export: 95 } }),
+      c('old', 'ok', { run: 10 }),
+    ]);
+    const cand = doc([
+      // The runner was busy: wall times tripled, CPU times did not move.
+      c('busy', 'ok', { run: 60, export: 400, cpu: { run: 10, export: 96 } }),
+      c('slower', 'ok', { run: 52, export: 100, cpu: { run: 50, export: 96 } }),
+      // Results without CPU times are still compared, on wall time.
+      c('old', 'ok', { run: 45 }),
+    ]);
+    expect(diffResults(base, cand).slow).toEqual([
+      { id: 'slower', family: 'fam', metric: 'run', clock: 'cpu', beforeMs: 10, afterMs: 50, ratio: 5 },
+      { id: 'old', family: 'fam', metric: 'run', clock: 'wall', beforeMs: 10, afterMs: 45, ratio: 4.5 },
+    ]);
+    expect(
+      diffResults(base, cand, { slowClock: 'wall' })
+        .slow.map((s) => `${s.id}:${s.metric}:${s.clock}`)
+        .sort(),
+    ).toEqual(['busy:export:wall', 'busy:run:wall', 'old:run:wall', 'slower:run:wall']);
   });
 
   it('reports slow cases (factor and noise floor) without failing, unless asked to', () => {
@@ -151,7 +216,7 @@ describe('diffResults', () => {
     ]);
     const r = diffResults(base, cand);
     expect(r.slow).toEqual([
-      { id: 'fast', family: 'fam', metric: 'run', beforeMs: 10, afterMs: 45, ratio: 4.5 },
+      { id: 'fast', family: 'fam', metric: 'run', clock: 'wall', beforeMs: 10, afterMs: 45, ratio: 4.5 },
     ]);
     expect(r.verdict).toBe('pass');
     expect(diffResults(base, cand, { failOnSlow: true }).verdict).toBe('fail');

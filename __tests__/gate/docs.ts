@@ -6,6 +6,8 @@ export interface CaseOpts {
   maxAbsErr?: number | null;
   run?: number | null;
   export?: number | null;
+  /** CPU times (ms) of export and run, when the case records them. */
+  cpu?: { export?: number | null; run?: number | null };
   error?: CaseResult['error'];
   opTypes?: string[];
   family?: string;
@@ -42,6 +44,7 @@ export function caseResult(id: string, outcome: Outcome, o: CaseOpts = {}): Case
           ]
         : [],
     timingsMs: { export: o.export ?? 50, load: 5, run: o.run ?? 10 },
+    ...(o.cpu ? { cpuMs: o.cpu } : {}),
     ...(o.error ? { error: o.error } : {}),
     ...(o.opTypes ? { opTypes: o.opTypes } : {}),
   };

@@ -216,7 +216,12 @@ describe('convgate gate / diff / merge', () => {
     const merged = await readResultsDoc(path.join(root, 'merged'));
     // Timings differ run to run; ONNX Runtime quotes the model's path (its run's folder) in load errors.
     const strip = (c: CaseResult) =>
-      JSON.parse(JSON.stringify({ ...c, timingsMs: undefined }).replace(/\/(whole|shard-\d)\//g, '/<out>/'));
+      JSON.parse(
+        JSON.stringify({ ...c, timingsMs: undefined, cpuMs: undefined }).replace(
+          /\/(whole|shard-\d)\//g,
+          '/<out>/',
+        ),
+      );
     expect(merged.cases.map(strip)).toEqual(whole.cases.map(strip));
     expect(merged.settings).toEqual(whole.settings);
     expect(merged.corpus).toEqual(whole.corpus);

@@ -93,6 +93,9 @@ describe('a run over the fault corpus', () => {
     expect(mlp.timingsMs.export).toBeGreaterThan(0);
     expect(mlp.timingsMs.load).toBeGreaterThan(0);
     expect(mlp.timingsMs.run).toBeGreaterThan(0);
+    // CPU times too: what the gate's slow check compares.
+    expect(mlp.cpuMs?.export).toBeGreaterThan(0);
+    expect(mlp.cpuMs?.run).toBeGreaterThan(0);
     expect(mlp.opTypes).toEqual(expect.arrayContaining(['Gemm']));
   });
 

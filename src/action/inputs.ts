@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_TOLERANCE } from '../check/compare.js';
 import { ADAPTERS } from '../convert/adapters.js';
+import { CLOCKS, type Clock } from '../gate/diff.js';
 import { EnvInputError, parseEnvLines, type EnvOverrides } from '../gate/env.js';
 import { parseShard, ShardError, type Shard } from '../gate/shard.js';
 
@@ -32,6 +33,7 @@ export const Inputs = {
   FailOn: 'fail-on',
   SlowFactor: 'slow-factor',
   SlowFloor: 'slow-floor',
+  SlowClock: 'slow-clock',
   DriftFactor: 'drift-factor',
   DriftFloor: 'drift-floor',
   Force: 'force',
@@ -78,6 +80,7 @@ export const INPUT_DEFAULTS: Record<(typeof Inputs)[keyof typeof Inputs], string
   'fail-on': 'regressions',
   'slow-factor': '2',
   'slow-floor': '20',
+  'slow-clock': 'cpu',
   'drift-factor': '10',
   'drift-floor': '0.1',
   force: 'false',
@@ -118,6 +121,7 @@ export interface ActionConfig {
   failOn: (typeof FAIL_ON)[number];
   slowFactor: number;
   slowFloorMs: number;
+  slowClock: Clock;
   driftFactor: number;
   driftFloor: number;
   force: boolean;
@@ -257,6 +261,7 @@ export function readConfig(read: Get, workspace = process.cwd()): ActionConfig {
     failOn: oneOf(get, Inputs.FailOn, FAIL_ON),
     slowFactor: number(get, Inputs.SlowFactor, (n) => n > 0, 'a positive number'),
     slowFloorMs: number(get, Inputs.SlowFloor, (n) => n >= 0, 'a number of milliseconds ≥ 0'),
+    slowClock: oneOf(get, Inputs.SlowClock, CLOCKS),
     driftFactor: number(get, Inputs.DriftFactor, (n) => n >= 0, 'a number ≥ 0 (0: off)'),
     driftFloor: number(get, Inputs.DriftFloor, (n) => n >= 0, 'a number ≥ 0'),
     force: bool(get, Inputs.Force),

@@ -353,6 +353,7 @@ async function gateMode(
       force: config.force,
       slowFactor: config.slowFactor,
       slowFloorMs: config.slowFloorMs,
+      slowClock: config.slowClock,
       failOnSlow: config.failOn === 'regressions-or-slow',
       driftFactor: config.driftFactor,
       driftFloor: config.driftFloor,

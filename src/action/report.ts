@@ -28,6 +28,7 @@ export function annotate(report: GateReport): void {
       });
   };
   emit(report.regressions, 'error', (c) => `convgate regression: ${c.id}`);
+  emit(report.missing, 'error', (c) => `convgate: case missing from the candidate: ${c.id}`);
   emit(report.flaky, 'warning', (c) => `convgate flaky (not counted): ${c.id}`);
 }
 

@@ -120,7 +120,7 @@ function flakyRow(c: CaseChange): string {
 
 const SLOW_HEADER = ['| case | metric | before | after | ratio |', '|---|---|---:|---:|---:|'];
 function slowRow(s: SlowChange): string {
-  return `| ${escapeInline(s.id, CELL.id)} | ${escapeInline(s.metric, 10)} | ${s.beforeMs.toFixed(1)} ms | ${s.afterMs.toFixed(1)} ms | ×${s.ratio.toFixed(2)} |`;
+  return `| ${escapeInline(s.id, CELL.id)} | ${escapeInline(s.metric, 10)}${s.clock === 'cpu' ? ' (CPU)' : ''} | ${s.beforeMs.toFixed(1)} ms | ${s.afterMs.toFixed(1)} ms | ×${s.ratio.toFixed(2)} |`;
 }
 
 /** Appends lines while they fit in the character budget. */
@@ -165,7 +165,11 @@ function headline(report: GateReport): string {
   const n = report.counts.regressions;
   switch (report.verdict) {
     case 'fail':
-      return n ? `### ❌ convgate: ${plural(n, 'regression')}` : '### ❌ convgate: gate failed';
+      return n
+        ? `### ❌ convgate: ${plural(n, 'regression')}`
+        : report.counts.missing
+          ? `### ❌ convgate: ${plural(report.counts.missing, 'case')} missing`
+          : '### ❌ convgate: gate failed';
     case 'no-baseline':
       return '### ⚪ convgate: no baseline to compare with';
     default:
@@ -184,6 +188,7 @@ function countsLine(report: GateReport): string {
     `${c.stillFailing} still failing`,
     plural(c.changedFailures, 'changed failure'),
     `${c.new} new`,
+    ...(c.missing ? [`**${c.missing} missing**`] : []),
     `${c.removed} removed`,
     ...(c.lost ? [`**${c.lost} lost coverage**`] : []),
     `${c.slow} slow`,
@@ -265,6 +270,10 @@ function reportBody(report: GateReport, budget: Budget, opts: RenderOptions): st
         ),
       );
   }
+  if (report.missing.length) {
+    lines.push(`#### Missing from the candidate (${report.missing.length})`, '');
+    lines.push(...table(CHANGE_HEADER, report.missing, changeRow, budget, opts.maxRows), '');
+  }
   const sections: [string, readonly CaseChange[], string[], (c: CaseChange) => string][] = [
     [
       'Lost coverage (ran in the baseline, not in the candidate: fails the gate)',
@@ -277,7 +286,7 @@ function reportBody(report: GateReport, budget: Budget, opts: RenderOptions): st
     ['Changed failures (a different failure, not worse)', report.changedFailures, CHANGE_HEADER, changeRow],
     ['Still failing', report.stillFailing, CHANGE_HEADER, changeRow],
     ['New cases', report.new, CHANGE_HEADER, changeRow],
-    ['Removed cases', report.removed, CHANGE_HEADER, changeRow],
+    ['Removed from the corpus', report.removed, CHANGE_HEADER, changeRow],
     [
       'Reference errors (corpus problems, not the converter)',
       report.referenceErrors,

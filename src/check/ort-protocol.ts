@@ -23,5 +23,7 @@ export type CheckReply =
       outcome: CheckOutcome;
       outputs: OutputComparison[];
       timingsMs: { load: number | null; run: number | null };
+      /** CPU time of the fastest timed session run (process.cpuUsage of the worker), ms. */
+      cpuMs?: { run: number | null };
       error?: CaseError;
     };

@@ -1,6 +1,13 @@
 import { writeFile } from 'node:fs/promises';
-import { Command } from 'commander';
-import { DEFAULT_DIFF_OPTIONS, DiffInputError, diffResults, type DiffOptions } from '../gate/diff.js';
+import { Command, Option } from 'commander';
+import {
+  CLOCKS,
+  DEFAULT_DIFF_OPTIONS,
+  DiffInputError,
+  diffResults,
+  type Clock,
+  type DiffOptions,
+} from '../gate/diff.js';
 import { renderGateReport } from '../gate/render.js';
 import { readResultsDoc, ResultsError } from '../results/writer.js';
 import { nonNegativeNumber, positiveNumber } from './options.js';
@@ -12,6 +19,7 @@ export interface DiffFlags {
   slowFactor: number;
   slowFloor: number;
   failOnSlow: boolean;
+  slowClock: Clock;
   driftFactor: number;
   driftFloor: number;
 }
@@ -25,13 +33,21 @@ export function addDiffOptions(cmd: Command): Command {
       '--slow-factor <x>',
       'a case is slow when its export or ONNX Runtime time grew by more than this factor…',
       positiveNumber('--slow-factor'),
-      2,
+      DEFAULT_DIFF_OPTIONS.slowFactor,
     )
     .option(
       '--slow-floor <ms>',
       '…and by more than this many milliseconds (timer noise on tiny models is not a slowdown)',
       nonNegativeNumber('--slow-floor'),
-      20,
+      DEFAULT_DIFF_OPTIONS.slowFloorMs,
+    )
+    .addOption(
+      new Option(
+        '--slow-clock <clock>',
+        'time the slow check compares: cpu (CPU time of the converter process and the ONNX Runtime session) or wall',
+      )
+        .choices(CLOCKS)
+        .default(DEFAULT_DIFF_OPTIONS.slowClock),
     )
     .option('--fail-on-slow', 'slow cases fail the verdict too (default: reported only)', false)
     .option(
@@ -54,6 +70,7 @@ export function diffOptions(flags: DiffFlags): DiffOptions {
     slowFactor: flags.slowFactor,
     slowFloorMs: flags.slowFloor,
     failOnSlow: flags.failOnSlow,
+    slowClock: flags.slowClock,
     driftFactor: flags.driftFactor,
     driftFloor: flags.driftFloor,
   };

@@ -68,6 +68,8 @@ export const ConvertedReply = z.object({
   outputNames: z.array(z.string()),
   warnings: z.array(z.string()),
   timingsMs: Timings,
+  /** CPU time of the worker process tree per stage (`export`), ms. */
+  cpuMs: Timings.optional(),
 });
 export type ConvertedReply = z.infer<typeof ConvertedReply>;
 

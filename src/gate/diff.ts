@@ -1,9 +1,13 @@
 import { OUTCOMES, type Outcome } from '../results/outcome.js';
-import type { CaseResult, ResultsDoc } from '../results/schema.js';
+import { duplicateCaseId, type CaseResult, type ResultsDoc } from '../results/schema.js';
 import { firstLine } from '../report/escape.js';
 import { formatError } from '../report/markdown.js';
 import { GATE_SCHEMA_VERSION, type CaseChange, type GateReport, type SlowChange } from './schema.js';
 
+/**
+ * How a comparison is made. Passed whole, as one object, to every step that decides (diff,
+ * confirmation): no step can silently fall back to a default another step does not use.
+ */
 export interface DiffOptions {
   /** Compare results made with a different corpus or tolerance anyway. */
   force: boolean;
@@ -14,6 +18,12 @@ export interface DiffOptions {
   /** Slow cases fail the verdict too (default: reported only). */
   failOnSlow: boolean;
   /**
+   * Which time the slow check compares: `cpu` (default), the CPU time of the converter's process
+   * tree and of the ONNX Runtime session, which a busy machine barely changes — or `wall`. Results
+   * without CPU times (older runs) are compared on wall time.
+   */
+  slowClock: Clock;
+  /**
    * Precision drift: an `ok` case regresses when an output's max abs error grew by more than this
    * factor (0: off) …
    */
@@ -22,16 +32,25 @@ export interface DiffOptions {
   driftFloor: number;
 }
 
-export const DEFAULT_DIFF_OPTIONS: DiffOptions = {
+export const DEFAULT_DIFF_OPTIONS: Readonly<DiffOptions> = {
   force: false,
   slowFactor: 2,
   slowFloorMs: 20,
   failOnSlow: false,
+  slowClock: 'cpu',
   driftFactor: 10,
   driftFloor: 0.1,
 };
 
 export type DriftOptions = Pick<DiffOptions, 'driftFactor' | 'driftFloor'>;
+
+export const CLOCKS = ['cpu', 'wall'] as const;
+export type Clock = (typeof CLOCKS)[number];
+
+/** A case's time for one metric on one clock (null when not measured). */
+export function timeOf(c: CaseResult, metric: 'run' | 'export', clock: Clock): number | null {
+  return clock === 'cpu' ? (c.cpuMs?.[metric] ?? null) : c.timingsMs[metric];
+}
 
 export class DiffInputError extends Error {}
 
@@ -144,14 +163,20 @@ export function precisionDrift(
   return worst;
 }
 
-export function slowChanges(before: CaseResult, after: CaseResult, o: DiffOptions): SlowChange[] {
+export function slowChanges(
+  before: CaseResult,
+  after: CaseResult,
+  o: Pick<DiffOptions, 'slowFactor' | 'slowFloorMs' | 'slowClock'>,
+): SlowChange[] {
   const out: SlowChange[] = [];
   for (const metric of ['run', 'export'] as const) {
-    const b = before.timingsMs[metric];
-    const a = after.timingsMs[metric];
+    const cpu = timeOf(before, metric, 'cpu') !== null && timeOf(after, metric, 'cpu') !== null;
+    const clock: Clock = o.slowClock === 'cpu' && cpu ? 'cpu' : 'wall';
+    const b = timeOf(before, metric, clock);
+    const a = timeOf(after, metric, clock);
     if (b === null || a === null || b <= 0) continue;
     if (a > b * o.slowFactor && a - b > o.slowFloorMs) {
-      out.push({ id: after.id, family: after.family, metric, beforeMs: b, afterMs: a, ratio: a / b });
+      out.push({ id: after.id, family: after.family, metric, clock, beforeMs: b, afterMs: a, ratio: a / b });
     }
   }
   return out;
@@ -227,7 +252,7 @@ export type PairKind =
 export function classifyPair(
   b: CaseResult,
   a: CaseResult,
-  drift: DriftOptions = DEFAULT_DIFF_OPTIONS,
+  drift: DriftOptions,
 ): { kind: PairKind; note?: string; output?: string } {
   // Coverage: a case the candidate build cannot run (unmet requirement) is not a fix or a pass.
   if (a.outcome === 'unsupported' || b.outcome === 'unsupported') {
@@ -334,6 +359,7 @@ function emptyReport(candidate: ResultsDoc): GateReport {
       changedFailures: 0,
       new: 0,
       removed: 0,
+      missing: 0,
       slow: 0,
       unchanged: 0,
       referenceErrors: 0,
@@ -345,6 +371,7 @@ function emptyReport(candidate: ResultsDoc): GateReport {
     changedFailures: [],
     new: [],
     removed: [],
+    missing: [],
     slow: [],
     referenceErrors: [],
     mismatches: [],
@@ -376,7 +403,19 @@ export function diffResults(
   candidate: ResultsDoc,
   options: Partial<DiffOptions> = {},
 ): GateReport {
-  const o = { ...DEFAULT_DIFF_OPTIONS, ...options };
+  const o: DiffOptions = { ...DEFAULT_DIFF_OPTIONS, ...options };
+  for (const [side, doc] of [
+    ['baseline', baseline],
+    ['candidate', candidate],
+  ] as const) {
+    const dup = duplicateCaseId(doc.cases);
+    if (dup) {
+      const times = doc.cases.filter((c) => c.id === dup[0]).length;
+      throw new DiffInputError(
+        `${side}: case id ${JSON.stringify(dup[0])} appears ${times} times (cases ${dup[1]} and ${dup[2]}): results with duplicate ids cannot be compared`,
+      );
+    }
+  }
   const mismatches = comparability(baseline, candidate);
   if (mismatches.length && !o.force) throw refusal(mismatches);
   const after = new Map(candidate.cases.map((c) => [c.id, c]));
@@ -424,8 +463,37 @@ export function diffResults(
         break;
     }
   }
-  for (const b of baseline.cases) if (!after.has(b.id)) report.removed.push(change(b, undefined));
+  for (const b of baseline.cases) {
+    if (after.has(b.id)) continue;
+    const why = absence(b.id, baseline, candidate);
+    (why.kind === 'removed' ? report.removed : report.missing).push(change(b, undefined, why.note));
+  }
   return finalizeVerdict(report, o.failOnSlow);
+}
+
+/**
+ * Why a baseline case has no candidate result. Only a corpus change legitimately removes a case:
+ * the candidate records the ids its corpus defines, and a case it still defines (or, in older
+ * results without that list, any case of an unchanged corpus) was lost by the run.
+ */
+export function absence(
+  id: string,
+  baseline: ResultsDoc,
+  candidate: ResultsDoc,
+): { kind: 'removed' | 'missing'; note: string } {
+  const defined = candidate.corpus.ids;
+  if (defined && !defined.includes(id))
+    return {
+      kind: 'removed',
+      note: `no longer in the corpus (${baseline.corpus.name}@${baseline.corpus.hash} → ${candidate.corpus.name}@${candidate.corpus.hash})`,
+    };
+  const why: string[] = [];
+  if (!candidate.complete) why.push('the candidate run is incomplete');
+  if ((baseline.settings.filter ?? null) !== (candidate.settings.filter ?? null))
+    why.push(`the candidate ran with filter ${JSON.stringify(candidate.settings.filter ?? null)}`);
+  if (!defined && baseline.corpus.hash !== candidate.corpus.hash)
+    why.push("the candidate's results do not list its corpus cases, so a removal cannot be told apart");
+  return { kind: 'missing', note: `no result in the candidate${why.length ? ` (${why.join('; ')})` : ''}` };
 }
 
 /** Recomputes counts and the verdict from the lists (after confirmation moved cases around). */
@@ -439,6 +507,7 @@ export function finalizeVerdict(report: GateReport, failOnSlow = false): GateRep
     changedFailures: r.changedFailures.length,
     new: r.new.length,
     removed: r.removed.length,
+    missing: r.missing.length,
     slow: r.slow.length,
     unchanged: r.counts.unchanged,
     referenceErrors: r.referenceErrors.length,
@@ -448,10 +517,11 @@ export function finalizeVerdict(report: GateReport, failOnSlow = false): GateRep
   if (r.baseline === null) {
     r.verdict = 'no-baseline';
     r.reason ||= 'no baseline to compare with';
-  } else if (r.regressions.length || lost) {
+  } else if (r.regressions.length || lost || r.missing.length) {
     r.verdict = 'fail';
     r.reason = [
       ...(r.regressions.length ? [`${r.regressions.length} case(s) regressed`] : []),
+      ...(r.missing.length ? [`${r.missing.length} case(s) missing from the candidate`] : []),
       ...(lost ? [`${lost} case(s) lost coverage (ran in the baseline, not in the candidate)`] : []),
     ].join('; ');
   } else if (failOnSlow && r.slow.length) {

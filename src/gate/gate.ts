@@ -18,7 +18,6 @@ import type { RunOptions } from '../run/settings.js';
 import { confirmRegressions } from './confirm.js';
 import {
   comparability,
-  DEFAULT_DIFF_OPTIONS,
   diffResults,
   noBaselineReport,
   refusal,
@@ -59,9 +58,10 @@ export interface GatePlan {
   /** Candidate results made elsewhere (merged shards): the candidate is not run again. */
   candidateDoc?: ResultsDoc;
   baseline: BaselineSource;
-  /** Confirmation: re-runs of each regressing case (0 = off). */
+  /** Confirmation: re-runs of each regressing (and slow) case (0 = off). */
   reruns: number;
-  diff: Partial<DiffOptions>;
+  /** How the comparison is made, every setting explicit (the same object decides the confirmation). */
+  diff: DiffOptions;
   shas?: { baseline?: string | null; candidate?: string | null };
   /** How the generated part of the corpus was made (recorded in the results). */
   synthetic?: SyntheticRequest;
@@ -155,7 +155,7 @@ export async function runGate(plan: GatePlan, hooks: GateHooks = {}): Promise<Ga
     markdown: path.join(plan.out, GATE_MD),
   };
   await mkdir(plan.out, { recursive: true });
-  const force = plan.diff.force ?? false;
+  const force = plan.diff.force;
   const runSide = (
     side: SideSpec,
     out: string,
@@ -248,15 +248,8 @@ export async function runGate(plan: GatePlan, hooks: GateHooks = {}): Promise<Ga
             ).then((d) => d.cases),
           {
             reruns: plan.reruns,
-            failOnSlow: plan.diff.failOnSlow ?? false,
-            slow: {
-              slowFactor: plan.diff.slowFactor ?? DEFAULT_DIFF_OPTIONS.slowFactor,
-              slowFloorMs: plan.diff.slowFloorMs ?? DEFAULT_DIFF_OPTIONS.slowFloorMs,
-            },
-            drift: {
-              driftFactor: plan.diff.driftFactor ?? DEFAULT_DIFF_OPTIONS.driftFactor,
-              driftFloor: plan.diff.driftFloor ?? DEFAULT_DIFF_OPTIONS.driftFloor,
-            },
+            diff: plan.diff,
+            confirmSlow: true,
             onRound: (k, ids) => log(`re-run ${k}/${plan.reruns}: ${ids.join(', ')}`),
           },
         ),

@@ -135,6 +135,7 @@ export function renderGateReport(r: GateReport, opts: RenderOptions = {}): strin
         `${c.stillFailing} still failing`,
         `${c.changedFailures} changed failure${c.changedFailures === 1 ? '' : 's'}`,
         `${c.new} new`,
+        ...(c.missing ? [`**${c.missing} missing**`] : []),
         `${c.removed} removed`,
         ...(c.lost ? [`**${c.lost} lost coverage**`] : []),
         `${c.slow} slow`,
@@ -152,6 +153,13 @@ export function renderGateReport(r: GateReport, opts: RenderOptions = {}): strin
   if (r.regressions.length) {
     L.push(`### Regressions (${r.regressions.length})`, '');
     L.push(...changeTable(r.regressions, max, r.confirmation !== undefined), '');
+  }
+  if (r.missing.length) {
+    L.push(
+      `### Missing from the candidate (${r.missing.length}): in the baseline and still in the corpus, but no result — failing`,
+      '',
+    );
+    L.push(...changeTable(r.missing, max, false), '');
   }
   if (r.lost?.length) {
     L.push(
@@ -180,7 +188,7 @@ export function renderGateReport(r: GateReport, opts: RenderOptions = {}): strin
     L.push('| case | family | time | before | after | ratio |', '|---|---|---|---:|---:|---:|');
     for (const s of r.slow.slice(0, max))
       L.push(
-        `| ${code(s.id, 80)} | ${escapeInline(s.family, 40)} | ${s.metric} | ${s.beforeMs.toFixed(1)} ms | ${s.afterMs.toFixed(1)} ms | ${s.ratio.toFixed(1)}× |`,
+        `| ${code(s.id, 80)} | ${escapeInline(s.family, 40)} | ${s.metric}${s.clock === 'cpu' ? ' (CPU)' : ''} | ${s.beforeMs.toFixed(1)} ms | ${s.afterMs.toFixed(1)} ms | ${s.ratio.toFixed(1)}× |`,
       );
     L.push('');
   }
@@ -203,7 +211,7 @@ export function renderGateReport(r: GateReport, opts: RenderOptions = {}): strin
   }
   if (r.removed.length)
     L.push(
-      `<details><summary>Removed cases (${r.removed.length})</summary>`,
+      `<details><summary>Removed from the corpus (${r.removed.length}): not failing</summary>`,
       '',
       idList(r.removed),
       '',

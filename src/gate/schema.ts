@@ -36,6 +36,8 @@ export const SlowChange = z.object({
   id: z.string(),
   family: z.string(),
   metric: z.enum(['run', 'export']),
+  /** The time compared: CPU time (robust on busy machines) or wall time (results without CPU times). */
+  clock: z.enum(['cpu', 'wall']).optional(),
   beforeMs: z.number(),
   afterMs: z.number(),
   ratio: z.number(),
@@ -75,6 +77,8 @@ export const GateReport = z.object({
     changedFailures: z.number().int(),
     new: z.number().int(),
     removed: z.number().int(),
+    /** Cases of the baseline the candidate has no result for although its corpus defines them. */
+    missing: z.number().int().default(0),
     slow: z.number().int(),
     unchanged: z.number().int(),
     referenceErrors: z.number().int(),
@@ -88,7 +92,13 @@ export const GateReport = z.object({
   /** Failures that turned into another failure kind, better or equal (worse ones are regressions). */
   changedFailures: z.array(CaseChange),
   new: z.array(CaseChange),
+  /** Cases the candidate's corpus no longer defines: a legitimate corpus change, not failing. */
   removed: z.array(CaseChange),
+  /**
+   * Cases the candidate lost: in the baseline, still defined by the candidate's corpus (or its
+   * corpus cannot tell), without a result. A run that loses cases fails the gate.
+   */
+  missing: z.array(CaseChange).default([]),
   slow: z.array(SlowChange),
   referenceErrors: z.array(CaseChange),
   /**

@@ -70,6 +70,13 @@ export const CaseResult = z.object({
     build: z.number().nullable().optional(),
     reference: z.number().nullable().optional(),
   }),
+  /**
+   * CPU time, ms: of the converter process tree during export, and of the ONNX Runtime session's
+   * fastest timed run. What the gate's slow check compares (wall time grows on a busy machine).
+   */
+  cpuMs: z
+    .object({ export: z.number().nullable().optional(), run: z.number().nullable().optional() })
+    .optional(),
   error: CaseError.optional(),
   /** ONNX op types of the exported graph (coverage). */
   opTypes: z.array(z.string()).optional(),
@@ -88,7 +95,7 @@ export const CaseResult = z.object({
 });
 export type CaseResult = z.infer<typeof CaseResult>;
 
-export const ResultsDoc = z.object({
+const ResultsFields = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   tool: z.object({ name: z.string(), version: z.string() }),
   converter: z.object({ name: z.string(), version: z.string() }).passthrough(),
@@ -104,7 +111,17 @@ export const ResultsDoc = z.object({
       filter: z.string().nullable(),
     })
     .passthrough(),
-  corpus: z.object({ name: z.string(), hash: z.string(), cases: z.number().int().nonnegative() }),
+  corpus: z.object({
+    name: z.string(),
+    hash: z.string(),
+    /** Cases this run covered (after --filter / --shard). */
+    cases: z.number().int().nonnegative(),
+    /**
+     * Ids of every case the corpus defines (before any selection): tells a case removed from the
+     * corpus (legitimate) from a case the run lost (a failure) when results are compared.
+     */
+    ids: z.array(z.string()).optional(),
+  }),
   startedAt: z.string(),
   finishedAt: z.string(),
   durationMs: z.number(),
@@ -114,5 +131,27 @@ export const ResultsDoc = z.object({
   /** Operator/dtype/rank coverage of the run (src/report/coverage.ts). */
   coverage: z.record(z.string(), z.unknown()).optional(),
   cases: z.array(CaseResult),
+});
+
+/** Where a case id occurs more than once in a list of results: [id, first index, index], or null. */
+export function duplicateCaseId(cases: readonly { id: string }[]): [string, number, number] | null {
+  const first = new Map<string, number>();
+  for (let k = 0; k < cases.length; k++) {
+    const at = first.get(cases[k].id);
+    if (at !== undefined) return [cases[k].id, at, k];
+    first.set(cases[k].id, k);
+  }
+  return null;
+}
+
+/** One results document; case ids are unique (a case counted twice would skew every count). */
+export const ResultsDoc = ResultsFields.superRefine((doc, ctx) => {
+  const dup = duplicateCaseId(doc.cases);
+  if (dup)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['cases', dup[2], 'id'],
+      message: `case id ${JSON.stringify(dup[0])} appears more than once (cases ${dup[1]} and ${dup[2]})`,
+    });
 });
 export type ResultsDoc = z.infer<typeof ResultsDoc>;

@@ -98,13 +98,15 @@ export interface CheckVerdict {
   outcome: Outcome;
   outputs: OutputComparison[];
   timingsMs: { load: number | null; run: number | null };
+  /** CPU time of the session's fastest run, when it ran. */
+  cpuMs?: { run: number | null };
   error?: CaseError;
 }
 
 /** Maps how the ONNX Runtime worker ended a case to an outcome. */
 export function classifyCheck(r: CheckResult, timeoutS: number): CheckVerdict {
   if (r.kind === 'checked') {
-    const { outcome, outputs, timingsMs, error } = r.reply;
+    const { outcome, outputs, timingsMs, error, cpuMs } = r.reply;
     const failing = outputs.find((o) => !o.pass);
     const mismatch: CaseError | undefined =
       outcome === 'wrong-output' && failing
@@ -116,7 +118,13 @@ export function classifyCheck(r: CheckResult, timeoutS: number): CheckVerdict {
               : `${failing.name}: max abs error ${failing.maxAbsErr}, ${failing.mismatched}/${failing.total} elements outside tolerance`,
           }
         : undefined;
-    return { outcome, outputs, timingsMs, ...(error ? { error } : mismatch ? { error: mismatch } : {}) };
+    return {
+      outcome,
+      outputs,
+      timingsMs,
+      ...(cpuMs ? { cpuMs } : {}),
+      ...(error ? { error } : mismatch ? { error: mismatch } : {}),
+    };
   }
   const stage = asStage(r.stage);
   if (r.kind === 'timeout') {
