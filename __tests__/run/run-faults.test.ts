@@ -111,7 +111,13 @@ describe('a run over the fault corpus', () => {
     const lines = (await readFile(path.join(out, 'results.jsonl'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(doc.cases.length);
     const reread = await readResultsDoc(out);
-    expect(reread.corpus).toEqual({ name: 'faults', hash: doc.corpus.hash, cases: 11 });
+    expect(reread.corpus).toEqual({
+      name: 'faults',
+      hash: doc.corpus.hash,
+      cases: 11,
+      // every id the corpus defines, so that a diff can tell a removed case from a lost one
+      ids: JSON.parse(readFileSync(FAULT_CORPUS, 'utf8')).cases.map((c: { id: string }) => c.id),
+    });
     expect(reread.converter.name).toBe('torch.onnx');
   });
 
