@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { classifyPair, diffResults } from '../../src/gate/diff.js';
+import { classifyPair, DEFAULT_DIFF_OPTIONS, diffResults } from '../../src/gate/diff.js';
 import { renderGateReport } from '../../src/gate/render.js';
 import { GateReport } from '../../src/gate/schema.js';
 import { caseResult, resultsDoc as doc } from '../gate/docs.js';
@@ -42,7 +42,11 @@ describe('unsupported cases in the gate', () => {
   });
 
   it('classifies pairs involving unsupported before anything else', () => {
-    expect(classifyPair(c('a', 'reference-error'), c('a', 'unsupported')).kind).toBe('lost');
-    expect(classifyPair(c('a', 'unsupported'), c('a', 'reference-error')).kind).toBe('gained');
+    expect(classifyPair(c('a', 'reference-error'), c('a', 'unsupported'), DEFAULT_DIFF_OPTIONS).kind).toBe(
+      'lost',
+    );
+    expect(classifyPair(c('a', 'unsupported'), c('a', 'reference-error'), DEFAULT_DIFF_OPTIONS).kind).toBe(
+      'gained',
+    );
   });
 });
