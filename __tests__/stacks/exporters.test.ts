@@ -8,7 +8,12 @@ import { FIXTURES, PYTHON, tempDir } from '../helpers.js';
 
 const CORPUS = path.join(FIXTURES, 'stack-corpus', 'cases.json');
 
-async function run(python: string, adapter: string, stack: string | null): Promise<ResultsDoc> {
+async function run(
+  python: string,
+  adapter: string,
+  stack: string | null,
+  extra: { recycleMb?: number } = {},
+): Promise<ResultsDoc> {
   const corpus = await loadCorpusFile(CORPUS);
   return runCases(corpus, corpus.cases, {
     out: await tempDir(`stack-${adapter}`),
@@ -22,6 +27,7 @@ async function run(python: string, adapter: string, stack: string | null): Promi
     tolerance: { atol: 1e-3, rtol: 1e-3 },
     keepAll: false,
     resume: false,
+    ...extra,
   });
 }
 
@@ -75,7 +81,10 @@ describe('exporters on the modern stack (torch 2.13)', () => {
 
 describe('requirements on the Debian stack (torch 1.13)', () => {
   it('marks cases whose requirements are not met unsupported, never a failure', async () => {
-    const doc = await run(PYTHON, 'torch.onnx', 'debian');
+    // recycleMb 1: every worker that converted a case is replaced by a fresh one afterwards
+    const doc = await run(PYTHON, 'torch.onnx', 'debian', { recycleMb: 1 });
+    expect(doc.settings.workersRecycled).toBe(2); // mlp and data-dependent-branch ran
+    expect(doc.settings.recycleMb).toBe(1);
     const c = byId(doc);
     expect(c.mlp.outcome).toBe('ok');
     expect(c['custom-op']).toMatchObject({ outcome: 'unsupported', unmet: ['torch >=2.4: have 1.13.0a0'] });

@@ -5,7 +5,7 @@
  * their ratio, and peak resident memory of each side's process tree.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -15,27 +15,29 @@ import { resolveCase, type RunOptions } from '../run/settings.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { DEFAULT_JOBS, positiveInt } from '../cli/options.js';
 import { resolveStack } from '../run/stacks.js';
-import { peakSampler } from '../util/proc-tree.js';
+import { treeSampler } from './tree-sampler.js';
 
 interface Measured {
   wallMs: number;
   peakMb: number;
+  peakPssMb: number;
+  cpuS: number;
   stdout: string;
 }
 
 async function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
   const started = performance.now();
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const sampler = peakSampler(child.pid!);
+  const sampler = treeSampler(child.pid!);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const wallMs = performance.now() - started;
-  const peakMb = await sampler.stop();
+  const peak = await sampler.stop();
   if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${code}:\n${stderr.slice(-3000)}`);
-  return { wallMs, peakMb, stdout };
+  return { wallMs, peakMb: peak.rssMb, peakPssMb: peak.pssMb, cpuS: peak.cpuS, stdout };
 }
 
 const program = new Command('bench')
@@ -46,6 +48,7 @@ const program = new Command('bench')
   .option('--python <path>', 'interpreter (overrides --stack)')
   .option('--adapter <name>', 'converter adapter (default: the stack default)')
   .option('--work <dir>', 'scratch folder', path.join(os.tmpdir(), 'convgate-bench'))
+  .option('--one-worker', 'also run convgate with --jobs 1: memory of N workers against one', false)
   .parse(process.argv);
 const flags = program.opts<{
   corpus: string;
@@ -55,6 +58,7 @@ const flags = program.opts<{
   python?: string;
   adapter?: string;
   work: string;
+  oneWorker: boolean;
 }>();
 const stack = resolveStack({ stack: flags.stack, python: flags.python });
 const python = stack.python;
@@ -91,6 +95,10 @@ const convgateArgs = [
 ];
 if (flags.filter) convgateArgs.push('--filter', flags.filter);
 const fast = await measure(node, convgateArgs);
+const single =
+  flags.oneWorker && flags.jobs > 1
+    ? await measure(node, [...convgateArgs, '--jobs', '1', '--out', path.join(flags.work, 'convgate-1')])
+    : null;
 const doc = await readResultsDoc(convgateOut);
 const defaultOpset = typeof doc.converter.defaultOpset === 'number' ? doc.converter.defaultOpset : null;
 
@@ -140,19 +148,34 @@ const naivePeak = Math.max(naiveConvert.peakMb, naiveCheck.peakMb);
 const okConvgate = doc.cases.filter((c) => c.outcome === 'ok').length;
 const naiveCounts = JSON.parse(naiveCheck.stdout.trim() || '{}') as Record<string, number>;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const mb = (x: number) => `${Math.round(x)} MiB`;
+const row = (name: string, m: Measured, ok: string) => [
+  name,
+  s(m.wallMs),
+  `${m.cpuS.toFixed(0)} s`,
+  mb(m.peakMb),
+  mb(m.peakPssMb),
+  ok,
+];
+const naivePss = Math.max(naiveConvert.peakPssMb, naiveCheck.peakPssMb);
+const naiveCpu = naiveConvert.cpuS + naiveCheck.cpuS;
 const rows = [
-  ['', 'wall time', 'peak RSS (tree)', 'ok cases'],
-  ['convgate run', s(fast.wallMs), `${Math.round(fast.peakMb)} MiB`, String(okConvgate)],
-  ['naive loop: python convert', s(naiveConvert.wallMs), `${Math.round(naiveConvert.peakMb)} MiB`, ''],
-  [
-    'naive loop: node ORT check',
-    s(naiveCheck.wallMs),
-    `${Math.round(naiveCheck.peakMb)} MiB`,
-    String(naiveCounts.ok ?? 0),
-  ],
-  ['naive loop: total', s(naiveWall), `${Math.round(naivePeak)} MiB`, ''],
+  ['', 'wall time', 'CPU (tree)', 'peak RSS (tree)', 'peak PSS (tree)', 'ok cases'],
+  row(`convgate run --jobs ${flags.jobs}`, fast, String(okConvgate)),
+  ...(single ? [row('convgate run --jobs 1', single, '')] : []),
+  row('naive loop: python convert', naiveConvert, ''),
+  row('naive loop: node ORT check', naiveCheck, String(naiveCounts.ok ?? 0)),
+  ['naive loop: total', s(naiveWall), `${naiveCpu.toFixed(0)} s`, mb(naivePeak), mb(naivePss), ''],
 ];
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
+const load = (await readFile('/proc/loadavg', 'utf8').catch(() => '?')).split(' ').slice(0, 3).join(' ');
 console.log(`\nratio convgate / naive wall time: ${(fast.wallMs / naiveWall).toFixed(2)} (target ≤ 0.60)`);
-console.log(`ratio convgate / naive peak memory: ${(fast.peakMb / naivePeak).toFixed(2)}`);
+console.log(
+  `ratio convgate / naive peak memory: RSS ${(fast.peakMb / naivePeak).toFixed(2)}, PSS ${(fast.peakPssMb / naivePss).toFixed(2)}`,
+);
+if (single)
+  console.log(
+    `ratio ${flags.jobs} workers / 1 worker peak memory: RSS ${(fast.peakMb / single.peakMb).toFixed(2)}, PSS ${(fast.peakPssMb / single.peakPssMb).toFixed(2)} (target ≤ 1.50); wall ${(fast.wallMs / single.wallMs).toFixed(2)}`,
+  );
+console.log(`load average at the end: ${load} (other processes on the machine slow every row alike)`);

@@ -40,6 +40,7 @@ interface GateFlags extends DiffFlags {
   adapter?: string;
   timeout: number;
   memoryLimit: number;
+  recycle: number;
   opset?: number;
   atol: number;
   rtol: number;
@@ -147,6 +148,7 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
         stack: stack.name,
         timeoutS: flags.timeout,
         memoryLimitMb: flags.memoryLimit,
+        recycleMb: flags.recycle,
         opset: flags.opset ?? null,
         tolerance: { atol: flags.atol, rtol: flags.rtol },
         keepAll: flags.keepAll,

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ADAPTERS } from '../convert/adapters.js';
 import { DEFAULT_TOLERANCE } from '../check/compare.js';
+import { DEFAULT_RECYCLE_MB } from '../run/run-cases.js';
 
 export function positiveInt(name: string) {
   return (value: string): number => {
@@ -75,6 +76,12 @@ export function addConversionOptions(cmd: Command): Command {
       'kill a converter worker above this resident memory',
       positiveInt('--memory-limit'),
       6144,
+    )
+    .option(
+      '--recycle <MiB>',
+      'replace a converter worker whose resident memory grew past this after a case (0: never)',
+      nonNegativeInt('--recycle'),
+      DEFAULT_RECYCLE_MB,
     )
     .option(
       '--opset <n>',

@@ -41,6 +41,7 @@ interface RunFlags {
   adapter?: string;
   timeout: number;
   memoryLimit: number;
+  recycle: number;
   threads: number;
   shard?: Shard;
   opset?: number;
@@ -122,6 +123,7 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     adapter: flags.adapter ?? stack.defaultAdapter,
     timeoutS: flags.timeout,
     memoryLimitMb: flags.memoryLimit,
+    recycleMb: flags.recycle,
     threads: flags.threads,
     opset: flags.opset ?? null,
     tolerance: { atol: flags.atol, rtol: flags.rtol },

@@ -2,6 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
+import { residentMb } from '../util/rss.js';
 import { PythonWorker, type PythonWorkerOptions } from '../convert/python-worker.js';
 import type { ConvertedReply, ReadyReply } from '../convert/protocol.js';
 import { OrtWorker } from '../check/ort-client.js';
@@ -98,6 +99,8 @@ interface RunState {
   started: Date;
   ready: ReadyReply | null;
   results: Map<string, CaseResult>;
+  /** Converter workers replaced because their memory grew past opts.recycleMb. */
+  recycled: number;
 }
 
 /**
@@ -114,7 +117,7 @@ export async function runCases(
   events: RunEvents = {},
   extraSettings: Record<string, unknown> = {},
 ): Promise<ResultsDoc> {
-  const state: RunState = { started: new Date(), ready: null, results: new Map() };
+  const state: RunState = { started: new Date(), ready: null, results: new Map(), recycled: 0 };
   await mkdir(opts.out, { recursive: true });
   const identity = runIdentity(corpus, opts);
   const wanted = new Set(cases.map((c) => c.id));
@@ -204,13 +207,38 @@ interface StartedWorkers {
 }
 
 /** Starts `jobs` converter and runtime workers in parallel; null when interrupted meanwhile. */
+/**
+ * ONNX Runtime workers per run: one per two converter workers. A check (load + run) takes a few
+ * milliseconds to a few hundred next to seconds of export, and each runtime worker holds
+ * 100-250 MiB: two converters sharing one keep the run's memory down at no cost in time.
+ */
+export function runtimeWorkers(jobs: number): number {
+  return Math.max(1, Math.ceil(jobs / 2));
+}
+
+/**
+ * A converter worker whose resident memory grew past this (MiB) after a case is replaced by a
+ * fresh one (torch is loaded once per worker; models, exporter caches and allocator slack
+ * accumulate). A modern-stack worker sits at 350-650 MiB; the default only catches real growth.
+ */
+export const DEFAULT_RECYCLE_MB = 1200;
+
+async function recycleIfGrown(worker: PythonWorker, limitMb: number): Promise<boolean> {
+  const pid = worker.processId;
+  if (!worker.alive || pid === undefined || limitMb <= 0) return false;
+  const rss = await residentMb(pid);
+  if (rss === null || rss <= limitMb) return false;
+  await worker.stop(); // the slot starts a new one
+  return true;
+}
+
 async function startWorkers(
   workers: WorkerSet,
   jobs: number,
   signal: AbortSignal | undefined,
 ): Promise<StartedWorkers | null> {
   // Runtime workers start while the converter workers import torch.
-  const runtimes = startAll(jobs, () => workers.runtime());
+  const runtimes = startAll(runtimeWorkers(jobs), () => workers.runtime());
   const converters = await startAll(jobs, () => workers.converter()).catch(async (e: unknown) => {
     await runtimes.catch(() => []);
     if (signal?.aborted) return null;
@@ -246,7 +274,7 @@ async function runAll(ctx: RunContext): Promise<void> {
     typeof state.ready!.converter.defaultOpset === 'number' ? state.ready!.converter.defaultOpset : null;
   const aborted = () => opts.signal?.aborted === true;
   const idleOrt = [...started.runtimes];
-  const ortLimit = pLimit(started.converters.length);
+  const ortLimit = pLimit(started.runtimes.length);
   const record = (rc: ResolvedCase, partial: PartialResult) => recordCase(ctx, rc, partial);
 
   const check = (rc: ResolvedCase, conversion: Record<string, number>, reply: ConvertedReply) =>
@@ -295,6 +323,7 @@ async function runAll(ctx: RunContext): Promise<void> {
         { timeoutMs: rc.settings.timeoutS * 1000 },
       );
       if (outcome.kind === 'killed' || aborted()) return;
+      if (await recycleIfGrown(converters[index], opts.recycleMb ?? DEFAULT_RECYCLE_MB)) ctx.state.recycled++;
       const v = classifyConversion(outcome, rc.settings.timeoutS);
       if (v.done) await record(rc, failedConversion(v));
       else if (outcome.kind === 'result' && outcome.reply.ok)
@@ -423,6 +452,8 @@ async function writeFinal(input: FinalInput): Promise<ResultsDoc> {
       jobs: opts.jobs,
       filter: null,
       adapter: opts.adapter,
+      recycleMb: opts.recycleMb ?? DEFAULT_RECYCLE_MB,
+      workersRecycled: state.recycled,
       ...input.extraSettings,
     },
     corpus: { name: corpus.name, hash: corpus.hash, cases: cases.length, ids: corpus.cases.map((c) => c.id) },

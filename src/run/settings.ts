@@ -17,6 +17,8 @@ export interface RunOptions {
   threads?: number;
   /** Per worker process, MiB. */
   memoryLimitMb: number;
+  /** Replace a converter worker whose memory grew past this after a case (MiB; 0: never). */
+  recycleMb?: number;
   /** null: the case's own opset, else the converter's default. */
   opset: number | null;
   tolerance: Tolerance;

@@ -12,6 +12,9 @@ An adapter module exposes
     def failure_step(exc) -> str | None
         the converter's own step an export exception came from (e.g. "capture", "translation"),
         so gate reports and triage labels can say which component broke; None when unknown.
+    def warm_up() -> None                                   # optional
+        called once before the worker reports ready (e.g. one tiny export), so first-call
+        imports and caches are paid at start-up and frozen with the rest of the worker's heap.
 """
 import importlib
 

@@ -121,6 +121,19 @@ def export(model, args, path, settings):
     return {"opsetBuilt": built if built is not None and opset is not None and opset < built else opset}
 
 
+def warm_up():
+    """One tiny export, so the exporter's first-call imports and caches exist before the first case."""
+    import os
+    import tempfile
+    import warnings
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.ReLU())
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        export(model.eval(), (torch.ones(2, 4),), os.path.join(tmp, "warm.onnx"),
+               {"opset": None, "inputNames": ["x"], "outputNames": ["y"]})
+
+
 def _core_step(exc):
     """The exporter's ConversionError says which of its steps failed in its message."""
     text = str(exc)
