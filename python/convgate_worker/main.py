@@ -55,9 +55,27 @@ def _failure_step(adapter, exc):
 
 
 class CaseRunner:
-    def __init__(self, channel, adapter):
+    def __init__(self, channel, adapter, recorder=None):
         self.channel = channel
         self.adapter = adapter
+        self.recorder = recorder
+        self._registered_sent = False
+
+    def surface(self, log):
+        """The `surface` field of a reply: the export's translation calls (docs/coverage.md);
+        the registry (the coverage denominator) rides along on this worker's first reply."""
+        if self.recorder is None or log is None:
+            return {}
+        out = {"calls": log.calls}
+        if log.dropped:
+            out["dropped"] = log.dropped
+        if not self._registered_sent:
+            try:
+                out["registered"] = self.recorder.registered()
+            except Exception as exc:  # noqa: BLE001 -- coverage must never fail a case
+                out["registeredError"] = "%s: %s" % (type(exc).__name__, exc)
+            self._registered_sent = True
+        return {"surface": out}
 
     def stage(self, case_id, stage):
         # Tells the orchestrator where we are, so a crash or hang is attributed to its stage.
@@ -76,6 +94,7 @@ class CaseRunner:
         settings = case["export"]
 
         stage = "build"
+        log = None
         try:
             self.stage(case_id, stage)
             t = time.perf_counter()
@@ -117,7 +136,12 @@ class CaseRunner:
             cpu = _cpu_ms()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                exported = self.adapter.export(model, input_sets[0], model_path, export_settings) or {}
+                if self.recorder is not None:
+                    self.recorder.start()
+                try:
+                    exported = self.adapter.export(model, input_sets[0], model_path, export_settings) or {}
+                finally:
+                    log = self.recorder.stop() if self.recorder is not None else None
             timings["export"] = _ms(t)
             cpu_ms = {"export": round(_cpu_ms() - cpu, 3)}
 
@@ -144,7 +168,7 @@ class CaseRunner:
                 step = _failure_step(self.adapter, exc)
                 if step:
                     error["step"] = step
-            return {"type": "result", "id": case_id, "ok": False, "error": error, "timingsMs": timings}
+            return dict({"type": "result", "id": case_id, "ok": False, "error": error, "timingsMs": timings}, **self.surface(log))
         finally:
             # Free the case before the next one. No forced gc.collect(): with torch, onnxscript and
             # transformers loaded a full collection costs ~0.2 s CPU per case (14 % of a default
@@ -158,6 +182,7 @@ class CaseRunner:
             if text not in seen:
                 seen.append(text)
         return {
+            **self.surface(log),
             "type": "result",
             "id": case_id,
             "ok": True,
@@ -197,6 +222,7 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="convgate-worker")
     parser.add_argument("--adapter", default="torch.onnx")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--surface", choices=("on", "off"), default="on", help="record converter surface coverage")
     parser.add_argument("--corpus-path", action="append", default=[], help="appended to sys.path")
     args = parser.parse_args(argv)
 
@@ -212,6 +238,11 @@ def main(argv):
         tv_ops, tv_note = compat.prepare_torchvision()
         adapter = adapters.load(args.adapter)
         converter = adapter.describe()
+        from .surface import recorder_for
+
+        recorder = recorder_for(adapter) if args.surface == "on" else None
+        if recorder is not None:
+            recorder.install()
         packages = environment.packages()
         packages["torchvision-ops"] = packages.get("torchvision") if tv_ops else None
         # Appended, never prepended: the converter build under test (PYTHONPATH) must win.
@@ -240,6 +271,7 @@ def main(argv):
                 "onnx": onnx.__version__,
                 "converter": converter,
                 "opsets": list(adapter.supported_opsets()),
+                "surface": {"exporter": recorder.exporter, "unit": recorder.unit} if recorder is not None else None,
                 "environment": {
                     "packages": packages,
                     "exporter": converter.get("exporter"),
@@ -252,7 +284,7 @@ def main(argv):
         channel.send({"type": "fatal", "error": "%s: %s" % (type(exc).__name__, exc), "python": sys.executable})
         return 3
 
-    runner = CaseRunner(channel, adapter)
+    runner = CaseRunner(channel, adapter, recorder)
     for request in channel.requests():
         kind = request.get("type")
         if kind == "convert":

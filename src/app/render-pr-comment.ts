@@ -4,6 +4,7 @@
 import type { CaseChange, GateReport, SlowChange } from '../gate/schema.js';
 import { escapeInline as escapeText, neutralizeLinks } from '../report/escape.js';
 import { formatError } from '../report/markdown.js';
+import { gateSurfaceLine } from '../report/surface.js';
 import { encodeMarker, stripMarker, decodeMarker, type CommentState } from './marker.js';
 
 /** GitHub refuses comment bodies over 65,536 characters; keep a margin. */
@@ -229,6 +230,13 @@ function coverageLines(coverage: Record<string, unknown> | undefined): string[] 
   return rows.length ? ['| coverage | value |', '|---|---|', ...rows, ''] : [];
 }
 
+/** One line: how much of the converter's translation functions the gate's cases ran. */
+function surfaceLine(surface: NonNullable<GateReport['surface']>): string {
+  return surface.measured
+    ? `**Converter surface:** ${neutralizeLinks(gateSurfaceLine(surface))} ran in this gate's cases.`
+    : `**Converter surface:** not measured (${escapeInline(surface.reason, 200)}).`;
+}
+
 function outdatedBanner(resultSha: string, headSha: string): string {
   return `> [!NOTE]\n> **Outdated:** new commits were pushed (head is now \`${short(headSha)}\`); this result is for \`${short(resultSha)}\`. It will be replaced by the next gate run.`;
 }
@@ -307,7 +315,12 @@ function reportBody(report: GateReport, budget: Budget, opts: RenderOptions): st
     );
   }
   const coverage = coverageLines(report.coverage);
-  lines.push(timingLine(report), '', ...coverage);
+  lines.push(
+    timingLine(report),
+    '',
+    ...(report.surface ? [surfaceLine(report.surface), ''] : []),
+    ...coverage,
+  );
   return lines;
 }
 

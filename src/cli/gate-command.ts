@@ -45,6 +45,7 @@ interface GateFlags extends DiffFlags {
   atol: number;
   rtol: number;
   keepAll: boolean;
+  surface: boolean;
   baseline?: string;
   baselineEnv?: string[];
   baselinePython?: string;
@@ -152,6 +153,7 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
         opset: flags.opset ?? null,
         tolerance: { atol: flags.atol, rtol: flags.rtol },
         keepAll: flags.keepAll,
+        surface: flags.surface,
       },
       out: path.resolve(flags.out),
       synthetic,

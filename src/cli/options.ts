@@ -90,5 +90,9 @@ export function addConversionOptions(cmd: Command): Command {
     )
     .option('--atol <x>', 'absolute tolerance', nonNegativeNumber('--atol'), DEFAULT_TOLERANCE.atol)
     .option('--rtol <x>', 'relative tolerance', nonNegativeNumber('--rtol'), DEFAULT_TOLERANCE.rtol)
-    .option('--keep-all', 'keep models and tensors of passing cases too', false);
+    .option('--keep-all', 'keep models and tensors of passing cases too', false)
+    .option(
+      '--no-surface',
+      "do not record which of the converter's translation functions each case runs (docs/coverage.md)",
+    );
 }

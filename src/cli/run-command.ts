@@ -48,6 +48,7 @@ interface RunFlags {
   atol: number;
   rtol: number;
   keepAll: boolean;
+  surface: boolean;
   resume: boolean;
   progress: boolean;
   report: boolean;
@@ -128,6 +129,7 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     opset: flags.opset ?? null,
     tolerance: { atol: flags.atol, rtol: flags.rtol },
     keepAll: flags.keepAll,
+    surface: flags.surface,
     resume: flags.resume,
   };
   const progress = flags.progress

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SurfaceRecorder, WorkerSurface } from '../surface/schema.js';
 
 /**
  * Replies of the Python worker (python/convgate_worker). The worker runs the PR's converter,
@@ -40,6 +41,8 @@ export const ReadyReply = z.object({
   converter: z.object({ name: z.string(), version: z.string() }).passthrough(),
   opsets: z.tuple([z.number().int(), z.number().int()]),
   environment: WorkerEnvironment.optional(),
+  /** The converter's surface recorder (docs/coverage.md); null: not measured. */
+  surface: SurfaceRecorder.nullable().optional(),
 });
 export type ReadyReply = z.infer<typeof ReadyReply>;
 
@@ -70,6 +73,7 @@ export const ConvertedReply = z.object({
   timingsMs: Timings,
   /** CPU time of the worker process tree per stage (`export`), ms. */
   cpuMs: Timings.optional(),
+  surface: WorkerSurface.optional(),
 });
 export type ConvertedReply = z.infer<typeof ConvertedReply>;
 
@@ -79,6 +83,7 @@ export const FailedReply = z.object({
   ok: z.literal(false),
   error: WorkerError,
   timingsMs: Timings,
+  surface: WorkerSurface.optional(),
 });
 export type FailedReply = z.infer<typeof FailedReply>;
 

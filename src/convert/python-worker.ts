@@ -25,6 +25,8 @@ export interface PythonWorkerOptions {
   threads?: number;
   /** Kill the worker when the resident memory of its process tree exceeds this many MiB. */
   memoryLimitMb?: number;
+  /** Record the converter's translation calls (docs/coverage.md); default true. */
+  surface?: boolean;
   startTimeoutMs?: number;
   /** Longest reply line accepted on fd 3; a longer one fails the case (default 64 MiB). */
   maxReplyBytes?: number;
@@ -104,6 +106,7 @@ export class PythonWorker {
       '--threads',
       String(options.threads ?? 1),
     ];
+    if (options.surface === false) args.push('--surface', 'off');
     for (const p of options.corpusPaths ?? []) args.push('--corpus-path', p);
     if (options.signal?.aborted)
       throw new WorkerStartError('the run was interrupted before the worker started');

@@ -1,5 +1,6 @@
 import { OUTCOMES, type Outcome } from '../results/outcome.js';
 import { duplicateCaseId, type CaseResult, type ResultsDoc } from '../results/schema.js';
+import { gateSurface } from '../surface/gate.js';
 import { firstLine } from '../report/escape.js';
 import { formatError } from '../report/markdown.js';
 import { GATE_SCHEMA_VERSION, type CaseChange, type GateReport, type SlowChange } from './schema.js';
@@ -377,6 +378,7 @@ function emptyReport(candidate: ResultsDoc): GateReport {
     mismatches: [],
     timing: { baselineMs: null, candidateMs: candidate.durationMs },
     coverage: coverageOf(candidate),
+    surface: gateSurface(candidate),
   };
 }
 
@@ -425,6 +427,7 @@ export function diffResults(
   report.mismatches = mismatches;
   report.timing.baselineMs = baseline.durationMs;
   report.coverage = coverageOf(candidate, baseline);
+  report.surface = gateSurface(candidate, baseline);
   const notes = softDifferences(baseline, candidate);
   if (notes.length) report.notes = notes;
 

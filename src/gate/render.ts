@@ -1,5 +1,6 @@
 import { escapeInline, neutralizeReferences, truncate } from '../report/escape.js';
 import { formatError } from '../report/markdown.js';
+import { renderGateSurface } from '../report/surface.js';
 import { OUTCOMES } from '../results/outcome.js';
 import type { CaseChange, GateReport } from './schema.js';
 
@@ -265,6 +266,7 @@ export function renderGateReport(r: GateReport, opts: RenderOptions = {}): strin
       );
     L.push('');
   }
+  if (r.surface) L.push(...renderGateSurface(r.surface, r.verdict));
   L.push(
     `**Timing:** baseline ${formatDuration(r.timing.baselineMs)} · candidate ${formatDuration(r.timing.candidateMs)}` +
       (r.timing.confirmMs !== undefined

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OUTCOMES } from '../results/outcome.js';
+import { GateSurface } from '../surface/schema.js';
 
 export const GATE_SCHEMA_VERSION = 1;
 
@@ -116,6 +117,8 @@ export const GateReport = z.object({
     confirmMs: z.number().optional(),
   }),
   coverage: z.record(z.string(), z.unknown()).optional(),
+  /** How much of the converter's own translation functions the candidate run exercised. */
+  surface: GateSurface.optional(),
   /** Confirmation: how many times each suspect was re-run on the candidate (fresh workers). */
   confirmation: z.object({ reruns: z.number().int(), suspects: z.number().int() }).optional(),
   /** Which cases ran: a --filter and/or a shard i/n of the corpus. */

@@ -95,6 +95,10 @@ export function mergeShardResults(parts: { label: string; doc: ResultsDoc }[]): 
     durationMs: finished - started,
     complete: docs.every((d) => d.complete),
     ...(first.doc.coverage !== undefined ? { coverage: { ...runCoverage(positioned.map((p) => p.c)) } } : {}),
+    // Every shard ran the same converter build: any shard's registry is the run's.
+    ...(first.doc.surface
+      ? { surface: docs.find((d) => d.surface?.registered)?.surface ?? first.doc.surface }
+      : {}),
     cases: positioned.map((p) => p.c),
   };
 }

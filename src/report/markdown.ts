@@ -2,6 +2,8 @@ import { OUTCOMES, isFailure, type Outcome } from '../results/outcome.js';
 import type { CaseResult, ResultsDoc } from '../results/schema.js';
 import { escapeInline, firstLine } from './escape.js';
 import { runCoverage, type CoverageSummary, type RunCoverage } from './coverage.js';
+import { renderSurfaceSection } from './surface.js';
+import { surfaceStatus } from '../surface/summary.js';
 
 export function countOutcomes(cases: CaseResult[]): Record<Outcome, number> {
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
@@ -78,6 +80,7 @@ export function renderRunReport(doc: ResultsDoc): string {
     lines.push('All cases ok.', '');
   }
   lines.push(...renderCoverage(doc));
+  if (doc.surface) lines.push(...renderSurfaceSection(surfaceStatus(doc)));
   return lines.join('\n');
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OUTCOMES } from './outcome.js';
+import { CaseSurface, RunSurface } from '../surface/schema.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -92,6 +93,8 @@ export const CaseResult = z.object({
   artifacts: z.string().optional(),
   /** The spec of a synthetic case, so it re-runs alone. */
   spec: z.unknown().optional(),
+  /** The converter's translation functions this export ran (docs/coverage.md). */
+  surface: CaseSurface.optional(),
 });
 export type CaseResult = z.infer<typeof CaseResult>;
 
@@ -130,6 +133,8 @@ const ResultsFields = z.object({
   interrupted: z.string().optional(),
   /** Operator/dtype/rank coverage of the run (src/report/coverage.ts). */
   coverage: z.record(z.string(), z.unknown()).optional(),
+  /** The converter's registry: the denominator of surface coverage (docs/coverage.md). */
+  surface: RunSurface.optional(),
   cases: z.array(CaseResult),
 });
 

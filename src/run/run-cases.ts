@@ -13,6 +13,7 @@ import { ResultsStream, writeResultsDoc } from '../results/writer.js';
 import { TOOL_NAME, TOOL_VERSION } from '../util/version.js';
 import { classifyCheck, classifyConversion } from './classify.js';
 import { runCoverage } from '../report/coverage.js';
+import { SurfaceCollector } from '../surface/collect.js';
 import { resolveCase, type ResolvedCase, type RunOptions } from './settings.js';
 import { unmetRequirements } from './requirements.js';
 import { sanitizeError, sanitizeText, type PathPlaceholders } from '../results/sanitize.js';
@@ -101,6 +102,8 @@ interface RunState {
   results: Map<string, CaseResult>;
   /** Converter workers replaced because their memory grew past opts.recycleMb. */
   recycled: number;
+  /** Surface coverage (docs/coverage.md): known once a converter worker is ready. */
+  surface: SurfaceCollector | null;
 }
 
 /**
@@ -117,7 +120,13 @@ export async function runCases(
   events: RunEvents = {},
   extraSettings: Record<string, unknown> = {},
 ): Promise<ResultsDoc> {
-  const state: RunState = { started: new Date(), ready: null, results: new Map(), recycled: 0 };
+  const state: RunState = {
+    started: new Date(),
+    ready: null,
+    results: new Map(),
+    recycled: 0,
+    surface: null,
+  };
   await mkdir(opts.out, { recursive: true });
   const identity = runIdentity(corpus, opts);
   const wanted = new Set(cases.map((c) => c.id));
@@ -141,6 +150,7 @@ export async function runCases(
       env: workerEnv(opts.env ?? process.env, threads),
       threads,
       memoryLimitMb: opts.memoryLimitMb,
+      surface: opts.surface !== false,
     },
     opts.signal,
   );
@@ -154,6 +164,7 @@ export async function runCases(
       return await interrupted(opts, await finish(false));
     }
     state.ready = started.converters[0].ready;
+    state.surface = new SurfaceCollector(state.ready.surface ?? null, opts.surface !== false);
     const ranAs: RunIdentity = { ...identity, converter: converterOf(state.ready) };
     if (opts.resume && kept.length) await checkResumedConverter(opts.out, ranAs);
     await writeRunIdentity(opts.out, ranAs);
@@ -294,7 +305,10 @@ async function runAll(ctx: RunContext): Promise<void> {
       );
       if (worker.alive) idleOrt.push(worker);
       if (r.kind === 'killed' || aborted()) return;
-      await record(rc, checkedResult(classifyCheck(r, rc.settings.timeoutS), conversion, reply));
+      await record(rc, {
+        ...checkedResult(classifyCheck(r, rc.settings.timeoutS), conversion, reply),
+        ...state.surface!.take(reply.surface),
+      });
     });
 
   let next = 0;
@@ -325,7 +339,11 @@ async function runAll(ctx: RunContext): Promise<void> {
       if (outcome.kind === 'killed' || aborted()) return;
       if (await recycleIfGrown(converters[index], opts.recycleMb ?? DEFAULT_RECYCLE_MB)) ctx.state.recycled++;
       const v = classifyConversion(outcome, rc.settings.timeoutS);
-      if (v.done) await record(rc, failedConversion(v));
+      if (v.done)
+        await record(rc, {
+          ...failedConversion(v),
+          ...(outcome.kind === 'result' ? state.surface!.take(outcome.reply.surface) : {}),
+        });
       else if (outcome.kind === 'result' && outcome.reply.ok)
         checks.push(check(rc, v.timingsMs, outcome.reply));
     }
@@ -463,6 +481,7 @@ async function writeFinal(input: FinalInput): Promise<ResultsDoc> {
     complete: input.complete && ordered.length === cases.length,
     ...(reason !== undefined ? { interrupted: typeof reason === 'string' ? reason : 'aborted' } : {}),
     coverage: { ...runCoverage(ordered) },
+    ...(state.surface ? { surface: state.surface.runSurface() } : {}),
     cases: ordered,
   };
   await writeResultsDoc(opts.out, doc);

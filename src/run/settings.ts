@@ -31,6 +31,8 @@ export interface RunOptions {
    * written with `complete: false` and runCases rejects with RunInterrupted.
    */
   signal?: AbortSignal;
+  /** Record which of the converter's translation functions ran (default true; docs/coverage.md). */
+  surface?: boolean;
 }
 
 export interface ResolvedCase {

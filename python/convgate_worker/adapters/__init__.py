@@ -15,6 +15,9 @@ An adapter module exposes
     def warm_up() -> None                                   # optional
         called once before the worker reports ready (e.g. one tiny export), so first-call
         imports and caches are paid at start-up and frozen with the rest of the worker's heap.
+    def coverage() -> recorder   (optional)
+        a surface recorder (convgate_worker/surface): which of the converter's translation
+        functions each export ran, and which it registers; absent = "not measured".
 """
 import importlib
 

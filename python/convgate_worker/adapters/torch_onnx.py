@@ -69,6 +69,13 @@ def export(model, args, path, settings):
     return None
 
 
+def coverage():
+    """Records which symbolic functions of the registry each export ran (docs/coverage.md)."""
+    from ..surface.torchscript import SymbolicRecorder
+
+    return SymbolicRecorder()
+
+
 # (function name in the traceback, step); the deepest match wins.
 _STEPS = (
     ("_create_jit_graph", "trace"),

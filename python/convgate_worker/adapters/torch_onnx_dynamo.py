@@ -134,6 +134,13 @@ def warm_up():
                {"opset": None, "inputNames": ["x"], "outputNames": ["y"]})
 
 
+def coverage():
+    """Records which torchlib functions the ONNX registry dispatched each export to (docs/coverage.md)."""
+    from ..surface.dynamo import DispatchRecorder
+
+    return DispatchRecorder()
+
+
 def _core_step(exc):
     """The exporter's ConversionError says which of its steps failed in its message."""
     text = str(exc)
