@@ -89,8 +89,17 @@ class DispatchRecorder:
             return result
 
         dispatch.__wrapped__ = original
+        self._original = original
         _dispatching.dispatch = dispatch
         self._installed = True
+
+    def uninstall(self):
+        """Puts the exporter back exactly as it was (the overhead bench compares both)."""
+        if self._installed:
+            from torch.onnx._internal.exporter import _dispatching
+
+            _dispatching.dispatch = self._original
+            self._installed = False
 
     def start(self):
         self._log = CallLog()

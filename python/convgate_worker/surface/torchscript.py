@@ -78,11 +78,20 @@ class SymbolicRecorder:
             return original(graph, block, node, inputs, env, *rest, **kwargs)
 
         run_symbolic_function.__wrapped__ = original
+        self._restore = [(utils, original)]
         utils._run_symbolic_function = run_symbolic_function
         # torch 1.13's C++ side looks the function up on `torch.onnx`, newer ones on utils.
         if getattr(torch.onnx, "_run_symbolic_function", None) is original:
             torch.onnx._run_symbolic_function = run_symbolic_function
+            self._restore.append((torch.onnx, original))
         self._installed = True
+
+    def uninstall(self):
+        """Puts the exporter back exactly as it was (the overhead bench compares both)."""
+        for module, original in getattr(self, "_restore", []):
+            module._run_symbolic_function = original
+        self._restore = []
+        self._installed = False
 
     def _note(self, log, registration, dispatch_version, node, inputs):
         kind = node.kind()
