@@ -9,4 +9,6 @@ if (!existsSync(fileURLToPath(entry))) {
   process.exit(2);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+// A failure recorded elsewhere (e.g. core.setFailed) is never turned into success.
+if (code !== 0 || !process.exitCode) process.exitCode = code;

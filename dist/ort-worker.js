@@ -2,6 +2,24 @@ import * as ort from 'onnxruntime-node';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 
+/**
+ * Cutting text that may hold any Unicode: a UTF-16 string cut between the two halves of a
+ * surrogate pair (an emoji, say) leaves a lone surrogate, which GitHub shows as garbage and some
+ * JSON/UTF-8 encoders refuse. These cut at code-unit counts (what length limits count) but never
+ * inside a pair.
+ */
+const isHigh = (c) => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c) => c >= 0xdc00 && c <= 0xdfff;
+/** At most `max` UTF-16 code units from the start of `text`, never ending inside a surrogate pair. */
+function clipChars(text, max) {
+    if (text.length <= max)
+        return text;
+    let end = Math.max(0, Math.floor(max));
+    if (end > 0 && isHigh(text.charCodeAt(end - 1)) && isLow(text.charCodeAt(end)))
+        end--;
+    return text.slice(0, end);
+}
+
 function getEnumValues(entries) {
     const numericValues = Object.values(entries).filter((v) => typeof v === "number");
     const values = Object.entries(entries)
@@ -10303,7 +10321,7 @@ function fromOrt(t) {
 }
 function errorOf(stage, e) {
     const err = e instanceof Error ? e : new Error(String(e));
-    return { stage, type: err.name || 'Error', message: err.message.slice(0, 4000) };
+    return { stage, type: err.name || 'Error', message: clipChars(err.message, 4000) };
 }
 async function checkModel(req, onStage = () => undefined) {
     const base = (x) => ({

@@ -11,7 +11,14 @@ import { FakeGitHub } from './support/fake-github.js';
 import { gateZip } from './support/gate-fixture.js';
 import { recordingLogger } from './support/log.js';
 import { nockGitHub } from './support/nock-github.js';
-import { OWNER, REPO, pullRequestSynchronize, sha, workflowRunCompleted } from './support/payloads.js';
+import {
+  OWNER,
+  REPO,
+  pullRequestSynchronize,
+  runEntry,
+  sha,
+  workflowRunCompleted,
+} from './support/payloads.js';
 import { FastOctokit } from './support/probot.js';
 
 const ACTIONS_BOT = { login: ACTIONS_BOT_LOGIN, appId: 15368 };
@@ -47,14 +54,41 @@ async function runEvent(name: string, payload: unknown): Promise<void> {
 describe('Actions adapter', () => {
   it('comments from a workflow_run job with the job token, and marks outdated on pull_request_target', async () => {
     fake.artifacts.set(100, { id: 1, name: 'convgate-gate', zip: gateZip() });
+    fake.setHead(2, sha(1));
     await runEvent('workflow_run', workflowRunCompleted({ runId: 100, headSha: sha(1), pr: 2 }));
     expect(fake.calls.every((c) => c.authorization === 'token ghs_job_token')).toBe(true);
     expect(fake.commentBodies(2)).toHaveLength(1);
 
     // pull_request_target carries a pull_request payload; the comment by github-actions[bot] is ours.
+    fake.setHead(2, sha(2));
     await runEvent('pull_request_target', pullRequestSynchronize({ pr: 2, headSha: sha(2) }));
     const [body] = fake.commentBodies(2);
     expect(decodeMarker(body)).toMatchObject({ runId: 100, outdated: true });
+  });
+
+  it('is not frozen by another workflow’s github-actions[bot] comment forging a newer marker', async () => {
+    // Any workflow of the repository comments as github-actions[bot] with GITHUB_TOKEN.
+    fake.addBotComment(
+      2,
+      `<!-- convgate:pr-comment {"v":1,"runId":999999999,"attempt":1,"sha":"${sha(1)}"} --> frozen`,
+    );
+    // …or names a real run of another workflow.
+    fake.runs.set(888, { ...runEntry({ runId: 888, headSha: sha(1) }), path: '.github/workflows/ci.yml' });
+    fake.addBotComment(
+      3,
+      `<!-- convgate:pr-comment {"v":1,"runId":888,"attempt":1,"sha":"${sha(1)}"} --> frozen`,
+    );
+    fake.artifacts.set(100, { id: 1, name: 'convgate-gate', zip: gateZip() });
+    fake.setHead(2, sha(1));
+    fake.setHead(3, sha(1));
+    await runEvent('workflow_run', workflowRunCompleted({ runId: 100, headSha: sha(1), pr: 2 }));
+    await runEvent('workflow_run', workflowRunCompleted({ runId: 100, headSha: sha(1), pr: 3 }));
+    for (const pr of [2, 3]) {
+      const bodies = fake.commentBodies(pr);
+      expect(bodies).toHaveLength(1);
+      expect(decodeMarker(bodies[0])).toEqual({ v: 1, runId: 100, attempt: 1, sha: sha(1) });
+      expect(bodies[0]).toContain('### ❌ convgate: 2 regressions');
+    }
   });
 
   it('fails clearly outside a job or without a token', async () => {

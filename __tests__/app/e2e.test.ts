@@ -15,7 +15,15 @@ import { classifyIssue } from '../../src/triage/index.js';
 import { BOT, FakeGitHub } from './support/fake-github.js';
 import { gateReport, gateZip } from './support/gate-fixture.js';
 import { recordingLogger, type LogEntry } from './support/log.js';
-import { INSTALLATION_ID, OWNER, REPO, issueEvent, sha, workflowRunCompleted } from './support/payloads.js';
+import {
+  INSTALLATION_ID,
+  OWNER,
+  REPO,
+  issueEvent,
+  pullRequestSynchronize,
+  sha,
+  workflowRunCompleted,
+} from './support/payloads.js';
 
 const SECRET = 'e2e-webhook-secret-0123456789';
 const PR = 2;
@@ -157,6 +165,7 @@ describe('app server over HTTP', () => {
 
   it('turns a gate run into one PR comment with exactly these API calls, as the installation', async () => {
     fake.artifacts.set(100, { id: 7100, name: 'convgate-gate', zip: gateZip() });
+    fake.setHead(PR, sha(100));
     const res = await post('workflow_run', workflowRunCompleted({ runId: 100, headSha: sha(100), pr: PR }));
     expect(res.status).toBe(200);
     expect(fake.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
@@ -164,6 +173,7 @@ describe('app server over HTTP', () => {
       `GET ${REPO_PATH}/contents/.github/convgate.yml`,
       `GET /repos/${OWNER}/.github/contents/.github/convgate.yml`,
       `GET ${REPO_PATH}/issues/${PR}/comments`,
+      `GET ${REPO_PATH}/pulls/${PR}`,
       `GET ${REPO_PATH}/actions/runs/100/artifacts`,
       `GET ${REPO_PATH}/actions/artifacts/7100/zip`,
       'GET /_blob/7100',
@@ -172,7 +182,7 @@ describe('app server over HTTP', () => {
     // The app authenticates as itself (JWT) for the token, then as the installation.
     expect(fake.calls[0].authorization).toMatch(/^bearer ey/i);
     expect(
-      fake.calls.slice(1, 6).every((c) => c.authorization === `token ghs_installation_${INSTALLATION_ID}`),
+      fake.calls.slice(1, 7).every((c) => c.authorization === `token ghs_installation_${INSTALLATION_ID}`),
     ).toBe(true);
     const [body] = fake.commentBodies(PR);
     expect(body).toContain('### ❌ convgate: 2 regressions');
@@ -208,6 +218,7 @@ describe('app server over HTTP', () => {
     report.regressions[0].error = { stage: 'export', type: '<script>alert(1)</script>', message: hostile };
     report.regressions[0].id = '@org/team #7';
     fake.artifacts.set(200, { id: 7200, name: 'convgate-gate', zip: gateZip(report) });
+    fake.setHead(PR, sha(200));
     expect(
       (await post('workflow_run', workflowRunCompleted({ runId: 200, headSha: sha(200), pr: PR }))).status,
     ).toBe(200);
@@ -222,6 +233,7 @@ describe('app server over HTTP', () => {
       name: 'convgate-gate',
       zip: gateZip(gateReport(), { '../../.github/workflows/evil.yml': 'on: push' }),
     });
+    fake.setHead(PR, sha(300));
     expect(
       (await post('workflow_run', workflowRunCompleted({ runId: 300, headSha: sha(300), pr: PR }))).status,
     ).toBe(200);
@@ -229,6 +241,22 @@ describe('app server over HTTP', () => {
     expect(refused).toContain('### ⚠️ convgate: no gate result');
     expect(refused).toContain('path escapes the archive');
     expect(fake.commentBodies(PR)).toHaveLength(1);
+  });
+
+  it('keeps the result for the current head when GitHub redelivers an older push', async () => {
+    const pr = 5;
+    fake.artifacts.set(400, { id: 7400, name: 'convgate-gate', zip: gateZip() });
+    fake.setHead(pr, sha(401));
+    expect(
+      (await post('workflow_run', workflowRunCompleted({ runId: 400, headSha: sha(401), pr }))).status,
+    ).toBe(200);
+    const [current] = fake.commentBodies(pr);
+    expect((await post('pull_request', pullRequestSynchronize({ pr, headSha: sha(399) }))).status).toBe(200);
+    expect(fake.commentBodies(pr)).toEqual([current]);
+    // A real push: the head moved, the result is outdated.
+    fake.setHead(pr, sha(402));
+    expect((await post('pull_request', pullRequestSynchronize({ pr, headSha: sha(402) }))).status).toBe(200);
+    expect(fake.commentBodies(pr)[0]).toContain('**Outdated:**');
   });
 
   it('labels a new issue with the bundled classifier, creating the missing labels', async () => {

@@ -112,6 +112,73 @@ describe('PR comment rendering', () => {
     expect(out).toContain('[#501]'); // footer survives
   });
 
+  /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+  const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+  it('never exceeds GitHub’s 65,536 characters, measured on the final body, whatever the artifact holds', () => {
+    // `&` becomes `&amp;` (5×) after every cap; long coverage keys, mismatches, reason, notes, slow rows.
+    const amp = (n: number) => '&'.repeat(n);
+    const many = (prefix: string, n: number): CaseChange[] =>
+      Array.from({ length: n }, (_, i) => ({
+        ...regression(`${prefix}${i}${amp(200)}`, amp(5000)),
+        operators: Array.from({ length: 6 }, () => amp(60)),
+        note: amp(400),
+        reruns: ['ok', 'hang'],
+      }));
+    const report = gateReport();
+    report.regressions = many('r', 120);
+    report.flaky = many('f', 120);
+    report.fixes = many('x', 120);
+    report.changedFailures = many('c', 120);
+    report.stillFailing = many('s', 120);
+    report.new = many('n', 120);
+    report.removed = many('d', 120);
+    report.missing = many('m', 120);
+    report.referenceErrors = many('e', 120);
+    report.slow = Array.from({ length: 200 }, (_, i) => ({
+      id: `slow${i}${amp(200)}`,
+      family: amp(50),
+      metric: 'run' as const,
+      beforeMs: 1,
+      afterMs: 3,
+      ratio: 3,
+    }));
+    report.mismatches = Array.from({ length: 5 }, () => amp(400));
+    report.reason = amp(2000);
+    report.candidate.converter = amp(500);
+    report.coverage = Object.fromEntries(
+      Array.from({ length: 30 }, (_, i) => [`${amp(100)}${i}`, { before: 1, after: 2 }]),
+    );
+    for (const maxRows of [1, 25, 200]) {
+      const out = render(finalize(report), { prHeadSha: 'f'.repeat(40) }, maxRows);
+      expect(out.length).toBeLessThanOrEqual(65_536);
+      expect(out).toContain('### ❌ convgate');
+      expect(out).toContain('[#501]'); // the footer is never cut off
+      expect(out).toContain('**Outdated:**');
+    }
+  });
+
+  it('never splits a surrogate pair when it shortens text', () => {
+    const report = gateReport();
+    // Every cap lands between the two halves of an emoji somewhere in these strings.
+    const emojiAt = (n: number) => `${'a'.repeat(n)}😀😀😀`;
+    report.regressions = Array.from({ length: 400 }, (_, i) => ({
+      ...regression(emojiAt(100 + (i % 40)), emojiAt(140 + (i % 40))),
+      operators: [emojiAt(30 + (i % 20))],
+      note: emojiAt(150 + (i % 20)),
+    }));
+    report.reason = emojiAt(299);
+    report.coverage = { [emojiAt(59)]: 3 };
+    for (const maxChars of [undefined, 5000, 20_001]) {
+      const out = renderPrComment(
+        { run: RUN, outcome: { kind: 'report', report: finalize(report) }, prHeadSha: SHA },
+        { maxRows: 200, ...(maxChars ? { maxChars } : {}) },
+      );
+      expect(out).not.toMatch(LONE_SURROGATE);
+      if (maxChars) expect(out.length).toBeLessThanOrEqual(maxChars);
+    }
+  });
+
   it('renders a pass and a run without a usable artifact', () => {
     const pass = gateReport();
     pass.regressions = [];

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { formatError } from '../report/markdown.js';
 import { firstLine } from '../report/escape.js';
+import { clipChars } from '../util/text.js';
 import type { CaseChange, GateReport } from '../gate/schema.js';
 
 /** GitHub shows at most 10 annotations of a kind per step; the rest are summarised in one. */
@@ -8,7 +9,7 @@ const MAX_ANNOTATIONS = 9;
 
 function describe(c: CaseChange): string {
   const what = c.error
-    ? `${c.error.stage}: ${c.error.type}: ${firstLine(c.error.message).slice(0, 300)}`
+    ? `${c.error.stage}: ${c.error.type}: ${clipChars(firstLine(c.error.message), 300)}`
     : c.maxAbsErrAfter !== undefined
       ? `max abs error ${formatError(c.maxAbsErrBefore)} → ${formatError(c.maxAbsErrAfter)}${c.output ? ` on ${c.output}` : ''}`
       : '';

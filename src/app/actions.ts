@@ -61,14 +61,20 @@ export async function runInActions(options: ActionsRunOptions = {}): Promise<voi
   >[0]);
 }
 
-/** Entry for a workflow step: any failure fails the step (whatever was thrown). */
-export async function actionsMain(): Promise<void> {
+/**
+ * Entry for a workflow step: any failure fails the step (whatever was thrown) with an ::error::
+ * line, and the exit code to use is returned (callers set it: the CLI's own exit code would
+ * otherwise replace the one core.setFailed set).
+ */
+export async function actionsMain(): Promise<number> {
   try {
     await runInActions();
+    return 0;
   } catch (error) {
     const errors = error instanceof AggregateError ? error.errors : [error];
     core.setFailed(
       errors.map((e) => (e instanceof Error ? e.message : String(e))).join('\n') || 'convgate app failed',
     );
+    return 1;
   }
 }

@@ -1,6 +1,7 @@
 // `.github/convgate.yml`: the per-repository configuration of the app, parsed once per event
 // with zod. Unknown keys are errors (a typo must not silently switch a feature back to default).
 
+import { clipChars } from '../util/text.js';
 import { z } from 'zod';
 // The taxonomy and the labelling policy only (not the model): see triage/index.ts for the public entry.
 import { CAUSES, COMPONENTS, SYMPTOMS, type Field } from '../triage/labels.js';
@@ -128,7 +129,7 @@ export function thresholdFor(config: AppConfig, field: Field): number {
 /** The label name for one classifier value, e.g. ("component", "node-conversion") → "stage: node-conversion". */
 export function labelNameFor(config: AppConfig, field: Field, value: string): string {
   const f = config.labels[field];
-  return (f.names[value] ?? `${f.prefix}${value}`).slice(0, MAX_LABEL_NAME);
+  return clipChars(f.names[value] ?? `${f.prefix}${value}`, MAX_LABEL_NAME);
 }
 
 /** Does a workflow run belong to the gate, by file name (path basename) or by workflow name? */

@@ -1,5 +1,8 @@
 // Environment of the app server, validated once at start-up. Every error names the variable.
 
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import type { AppIdentity } from './identity.js';
 
@@ -38,6 +41,27 @@ export type ServerEnv = z.infer<typeof ServerEnv>;
 
 export class EnvError extends Error {
   override name = 'EnvError';
+}
+
+/** The file `npm run app` / `convgate app serve` reads variables from, in the working directory. */
+export const DOTENV_FILE = '.env';
+
+/**
+ * The environment with the variables of `<dir>/.env` added (Probot's setup page writes APP_ID,
+ * PRIVATE_KEY and WEBHOOK_SECRET there). Parsed as Probot's own `run` does (node:util parseEnv);
+ * unlike Probot, variables already set in the real environment win over the file, so a
+ * deployment can override it. A missing file adds nothing; an unreadable one is an error naming it.
+ */
+export function withDotEnv(env: NodeJS.ProcessEnv, dir: string = process.cwd()): NodeJS.ProcessEnv {
+  const file = path.join(dir, DOTENV_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return env;
+    throw new EnvError(`convgate app: cannot read ${file}: ${(error as Error).message}`);
+  }
+  return { ...parseEnv(text), ...env };
 }
 
 export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {

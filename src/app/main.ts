@@ -7,7 +7,7 @@ import { serveMain } from './server.js';
 
 const mode = process.argv[2] ?? 'serve';
 if (mode === 'serve') await serveMain();
-else if (mode === 'actions') await actionsMain();
+else if (mode === 'actions') process.exitCode = await actionsMain();
 else {
   console.error(`usage: main.js [serve|actions] (got "${mode}")`);
   process.exit(2);

@@ -7,7 +7,7 @@ import { dedupeOwnComments, findOwnComments, writeComment, type IssueRef } from 
 import { isGateWorkflow, type AppConfig } from './config.js';
 import type { AppIdentity } from './identity.js';
 import type { KeyedLock } from './keyed-lock.js';
-import { decideComment, decodeMarker, hasMarker } from './marker.js';
+import { decideComment, decodeMarker, hasMarker, type CommentState } from './marker.js';
 import { markCommentOutdated, renderPrComment, type GateRunInfo } from './render-pr-comment.js';
 import type { ZipLimits } from './zip.js';
 
@@ -26,6 +26,62 @@ interface PrTarget {
 }
 
 type RunContext = Context<'workflow_run.completed'>;
+
+function httpStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * The PR's head commit now (not the one an event carried: events can be redelivered late), or
+ * null when the PR cannot be seen any more. Other GitHub errors throw (the delivery fails).
+ */
+async function currentHead(context: Context, ref: IssueRef): Promise<string | null> {
+  try {
+    const { data } = await context.octokit.rest.pulls.get({
+      owner: ref.owner,
+      repo: ref.repo,
+      pull_number: ref.issue_number,
+    });
+    return data.head.sha;
+  } catch (error) {
+    if (httpStatus(error) === 404) return null;
+    throw error;
+  }
+}
+
+/**
+ * Whether a comment's marker tells the truth about the run it names: the run exists, belongs to
+ * this repository and to its gate workflow, tested the commit the marker names, and has the
+ * attempt it claims. Anyone who can comment as the bot (in Actions mode: any workflow using
+ * GITHUB_TOKEN) could otherwise freeze the comment with a marker claiming a newer run.
+ */
+async function markerIsTrusted(
+  context: RunContext,
+  config: AppConfig,
+  shown: CommentState,
+): Promise<boolean> {
+  const { repository } = context.payload;
+  let run;
+  try {
+    ({ data: run } = await context.octokit.rest.actions.getWorkflowRun({
+      owner: repository.owner.login,
+      repo: repository.name,
+      run_id: shown.runId,
+    }));
+  } catch (error) {
+    const status = httpStatus(error);
+    if (status === 404 || status === 410) return false;
+    throw error;
+  }
+  return (
+    run.id === shown.runId &&
+    run.repository?.id === repository.id &&
+    isGateWorkflow(config, run) &&
+    run.head_sha === shown.sha &&
+    (run.run_attempt ?? 1) >= shown.attempt
+  );
+}
 
 /** PRs the run belongs to. GitHub leaves `pull_requests` empty for PRs from forks: look those up by head. */
 async function pullRequestsOf(context: RunContext): Promise<PrTarget[]> {
@@ -89,9 +145,16 @@ export async function onWorkflowRunCompleted(
       const ours = await findOwnComments(context.octokit, ref, deps.identity, hasMarker);
       const existing = await dedupeOwnComments(context.octokit, ref, ours);
       const shown = decodeMarker(existing?.body);
-      if (decideComment(shown, info) === 'keep-newer') {
-        return log.info({ pr: pr.number, shown }, 'comment already shows a newer gate run; left as is');
+      if (shown && decideComment(shown, info) === 'keep-newer') {
+        if (await markerIsTrusted(context, config, shown))
+          return log.info({ pr: pr.number, shown }, 'comment already shows a newer gate run; left as is');
+        log.warn(
+          { pr: pr.number, shown },
+          "the comment's marker names no newer gate run of this repository; rewriting the comment",
+        );
       }
+      const head = await currentHead(context, ref);
+      if (head === null) return log.info({ pr: pr.number }, 'pull request not found; no comment');
       const a = await gateArtifact();
       if (!a.ok) log.warn({ pr: pr.number, problem: a.problem }, 'gate artifact unusable');
       const body = renderPrComment(
@@ -103,7 +166,7 @@ export async function onWorkflowRunCompleted(
               : {}),
           },
           outcome: a.ok ? { kind: 'report', report: a.report } : { kind: 'unavailable', problem: a.problem },
-          prHeadSha: pr.headSha,
+          prHeadSha: head,
         },
         { maxRows: config.comment.maxRows },
       );
@@ -128,11 +191,14 @@ export async function onPullRequestSynchronize(
     const ours = await findOwnComments(context.octokit, ref, deps.identity, hasMarker);
     const existing = await dedupeOwnComments(context.octokit, ref, ours);
     if (!existing) return;
-    const body = markCommentOutdated(existing.body, pr.head.sha);
+    // A redelivered old push must not mark the result for the current head outdated.
+    const head = await currentHead(context, ref);
+    if (head === null) return;
+    const body = markCommentOutdated(existing.body, head);
     if (body === null) return;
     await writeComment(context.octokit, ref, existing, body);
     context.log.info(
-      { repository: repository.full_name, pr: pr.number, head: pr.head.sha },
+      { repository: repository.full_name, pr: pr.number, head, event: pr.head.sha },
       'PR comment marked outdated',
     );
   });

@@ -5,6 +5,7 @@ import type { CaseChange, GateReport, SlowChange } from '../gate/schema.js';
 import { escapeInline as escapeText, neutralizeLinks } from '../report/escape.js';
 import { formatError } from '../report/markdown.js';
 import { gateSurfaceLine } from '../report/surface.js';
+import { clipChars } from '../util/text.js';
 import { encodeMarker, stripMarker, decodeMarker, type CommentState } from './marker.js';
 
 /** GitHub refuses comment bodies over 65,536 characters; keep a margin. */
@@ -124,42 +125,65 @@ function slowRow(s: SlowChange): string {
   return `| ${escapeInline(s.id, CELL.id)} | ${escapeInline(s.metric, 10)}${s.clock === 'cpu' ? ' (CPU)' : ''} | ${s.beforeMs.toFixed(1)} ms | ${s.afterMs.toFixed(1)} ms | ×${s.ratio.toFixed(2)} |`;
 }
 
-/** Appends lines while they fit in the character budget. */
+/** Characters `lines` take in the final body (each ends with a newline). */
+function sizeOf(lines: readonly string[]): number {
+  return lines.reduce((n, l) => n + l.length + 1, 0);
+}
+
+/**
+ * The characters left for the comment, counted on the final strings (escaped cells, headings,
+ * fold wrappers and "more" notes alike): every section takes from this one budget.
+ */
 class Budget {
   constructor(private remaining: number) {}
-  fits(text: string): boolean {
-    return text.length + 1 <= this.remaining;
+  get left(): number {
+    return this.remaining;
   }
-  take(text: string): void {
-    this.remaining -= text.length + 1;
+  /** Takes the lines if they all fit; false (and nothing taken) otherwise. */
+  take(lines: readonly string[]): boolean {
+    const n = sizeOf(lines);
+    if (n > this.remaining) return false;
+    this.remaining -= n;
+    return true;
   }
 }
 
-/** A table whose rows stop when the budget runs out, saying how many were left out. */
-function table<T>(
-  header: string[],
-  items: readonly T[],
-  row: (t: T) => string,
-  budget: Budget,
-  cap: number,
-): string[] {
-  const out = [...header];
-  let shown = 0;
-  for (const item of items) {
-    if (shown >= cap) break;
-    const line = row(item);
-    if (!budget.fits(line)) break;
-    budget.take(line);
-    out.push(line);
-    shown++;
-  }
-  if (shown < items.length)
-    out.push('', `… ${items.length - shown} more not shown here: see the gate artifact.`);
-  return out;
+interface Section {
+  title: string;
+  /** Folded in <details> (else a visible heading). */
+  folded: boolean;
+  header: readonly string[];
+  /** How many rows there are, and row k (rendered only if it is shown). */
+  count: number;
+  row: (k: number) => string;
+  cap: number;
 }
 
-function folded(summary: string, body: string[]): string[] {
-  return ['<details>', `<summary>${summary}</summary>`, '', ...body, '', '</details>', ''];
+function moreNote(n: number): string {
+  return `… ${n} more not shown here: see the gate artifact.`;
+}
+
+/**
+ * A table section with as many rows as the budget allows (up to `cap`), saying how many were left
+ * out; null when not even its heading fits. What it returns has been taken from the budget.
+ */
+function section(budget: Budget, s: Section): string[] | null {
+  const opening = s.folded ? ['<details>', `<summary>${s.title}</summary>`, ''] : [`#### ${s.title}`, ''];
+  const closing = s.folded ? ['', '</details>', ''] : [''];
+  const reserved = sizeOf(opening) + sizeOf(s.header) + sizeOf(closing) + sizeOf(['', moreNote(s.count)]);
+  if (reserved > budget.left) return null;
+  let room = budget.left - reserved;
+  const rows: string[] = [];
+  for (let k = 0; k < Math.min(s.count, s.cap); k++) {
+    const line = s.row(k);
+    if (line.length + 1 > room) break;
+    rows.push(line);
+    room -= line.length + 1;
+  }
+  const left = s.count - rows.length;
+  const lines = [...opening, ...s.header, ...rows, ...(left ? ['', moreNote(left)] : []), ...closing];
+  budget.take(lines);
+  return lines;
 }
 
 function headline(report: GateReport): string {
@@ -247,86 +271,110 @@ function footer(run: GateRunInfo): string {
   return `<sub>convgate gate run [#${run.runId}](${run.runUrl})${attempt} on \`${short(run.headSha)}\`${artifact} · this comment is updated by each new gate run</sub>`;
 }
 
-function reportBody(report: GateReport, budget: Budget, opts: RenderOptions): string[] {
-  const lines: string[] = [];
+/** Lines that are always shown (if anything is): verdict, differences compared despite, counts. */
+function summaryLines(report: GateReport): string[] {
   const sides = report.baseline
     ? `candidate ${escapeInline(report.candidate.converter, 80)} (${report.candidate.cases} cases) vs baseline ${escapeInline(report.baseline.converter, 80)} (${report.baseline.cases} cases)`
     : `candidate ${escapeInline(report.candidate.converter, 80)} (${report.candidate.cases} cases)`;
-  lines.push(`**${escapeInline(report.verdict, 20)}**: ${escapeInline(report.reason, 300)} · ${sides}`, '');
+  const lines = [
+    `**${escapeInline(report.verdict, 20)}**: ${escapeInline(report.reason, 300)} · ${sides}`,
+    '',
+  ];
   if (report.mismatches.length) {
-    lines.push(
-      `⚠️ Compared despite differences: ${report.mismatches
-        .slice(0, 5)
-        .map((m) => escapeInline(m, 200))
-        .join('; ')}`,
-      '',
-    );
+    const shown = report.mismatches.slice(0, 5).map((m) => escapeInline(m, 200));
+    lines.push(`⚠️ Compared despite differences: ${shown.join('; ')}`, '');
   }
   lines.push(countsLine(report), '');
-  for (const l of lines) budget.take(l);
-
-  if (report.regressions.length) {
-    const visible = report.regressions.slice(0, opts.maxRows);
-    lines.push(`#### Regressions (${report.regressions.length})`, '');
-    lines.push(...table(CHANGE_HEADER, visible, changeRow, budget, opts.maxRows), '');
-    const rest = report.regressions.slice(opts.maxRows);
-    if (rest.length)
-      lines.push(
-        ...folded(
-          `${plural(rest.length, 'more regression')}`,
-          table(CHANGE_HEADER, rest, changeRow, budget, MAX_FOLDED_ROWS),
-        ),
-      );
-  }
-  if (report.missing.length) {
-    lines.push(`#### Missing from the candidate (${report.missing.length})`, '');
-    lines.push(...table(CHANGE_HEADER, report.missing, changeRow, budget, opts.maxRows), '');
-  }
-  const sections: [string, readonly CaseChange[], string[], (c: CaseChange) => string][] = [
-    [
-      'Lost coverage (ran in the baseline, not in the candidate: fails the gate)',
-      report.lost ?? [],
-      CHANGE_HEADER,
-      changeRow,
-    ],
-    ['Fixes', report.fixes, CHANGE_HEADER, changeRow],
-    ['Flaky (regressed once, passed on re-run)', report.flaky, FLAKY_HEADER, flakyRow],
-    ['Changed failures (a different failure, not worse)', report.changedFailures, CHANGE_HEADER, changeRow],
-    ['Still failing', report.stillFailing, CHANGE_HEADER, changeRow],
-    ['New cases', report.new, CHANGE_HEADER, changeRow],
-    ['Removed from the corpus', report.removed, CHANGE_HEADER, changeRow],
-    [
-      'Reference errors (corpus problems, not the converter)',
-      report.referenceErrors,
-      CHANGE_HEADER,
-      changeRow,
-    ],
-  ];
-  for (const [title, items, header, row] of sections) {
-    if (!items.length) continue;
-    lines.push(...folded(`${title} (${items.length})`, table(header, items, row, budget, MAX_FOLDED_ROWS)));
-  }
-  if (report.slow.length) {
-    lines.push(
-      ...folded(
-        `Slower (${report.slow.length})`,
-        table(SLOW_HEADER, report.slow, slowRow, budget, MAX_FOLDED_ROWS),
-      ),
-    );
-  }
-  const coverage = coverageLines(report.coverage);
-  lines.push(
-    timingLine(report),
-    '',
-    ...(report.surface ? [surfaceLine(report.surface), ''] : []),
-    ...coverage,
-  );
   return lines;
 }
 
-/** The whole comment, marker first. */
+function table<T>(
+  title: string,
+  items: readonly T[],
+  row: (t: T) => string,
+  header: readonly string[],
+  cap: number,
+  folded = true,
+): Section {
+  return { title, folded, header, count: items.length, row: (k) => row(items[k]), cap };
+}
+
+/** Every table of the report, most important first (that is also the order they give up space in). */
+function sections(report: GateReport, opts: RenderOptions): Section[] {
+  const change = (title: string, items: readonly CaseChange[], folded = true) =>
+    table(
+      `${title} (${items.length})`,
+      items,
+      changeRow,
+      CHANGE_HEADER,
+      folded ? MAX_FOLDED_ROWS : opts.maxRows,
+      folded,
+    );
+  const rest = report.regressions.slice(opts.maxRows);
+  const all: Section[] = [
+    table(
+      `Regressions (${report.regressions.length})`,
+      report.regressions.slice(0, opts.maxRows),
+      changeRow,
+      CHANGE_HEADER,
+      opts.maxRows,
+      false,
+    ),
+    table(plural(rest.length, 'more regression'), rest, changeRow, CHANGE_HEADER, MAX_FOLDED_ROWS),
+    change('Missing from the candidate', report.missing, false),
+    change('Lost coverage (ran in the baseline, not in the candidate: fails the gate)', report.lost ?? []),
+    change('Fixes', report.fixes),
+    table(
+      `Flaky (regressed once, passed on re-run) (${report.flaky.length})`,
+      report.flaky,
+      flakyRow,
+      FLAKY_HEADER,
+      MAX_FOLDED_ROWS,
+    ),
+    change('Changed failures (a different failure, not worse)', report.changedFailures),
+    change('Still failing', report.stillFailing),
+    change('New cases', report.new),
+    change('Removed from the corpus', report.removed),
+    change('Reference errors (corpus problems, not the converter)', report.referenceErrors),
+    table(`Slower (${report.slow.length})`, report.slow, slowRow, SLOW_HEADER, MAX_FOLDED_ROWS),
+  ];
+  return all.filter((x) => x.count > 0);
+}
+
+/** Room kept for the line saying that sections were left out. */
+const OMITTED_RESERVE = 200;
+
+function reportBody(report: GateReport, budget: Budget, opts: RenderOptions): string[] {
+  const out: string[] = [];
+  const summary = summaryLines(report);
+  const timing = [timingLine(report), ''];
+  if (!budget.take(summary) || !budget.take(timing))
+    return [clipChars(summary[0], Math.max(0, budget.left - 1))];
+  out.push(...summary);
+  // The tables share what is left, less the room of the "did not fit" line.
+  const tables = new Budget(Math.max(0, budget.left - OMITTED_RESERVE));
+  let omitted = 0;
+  for (const s of sections(report, opts)) {
+    const lines = section(tables, s);
+    if (lines) out.push(...lines);
+    else omitted++;
+  }
+  const surface = report.surface ? [clipChars(surfaceLine(report.surface), 2000), ''] : [];
+  if (surface.length && tables.take(surface)) out.push(...surface);
+  else if (surface.length) omitted++;
+  const coverage = coverageLines(report.coverage);
+  if (coverage.length && tables.take(coverage)) out.push(...coverage);
+  else if (coverage.length) omitted++;
+  out.push(...timing);
+  if (omitted)
+    out.push(`_${plural(omitted, 'section')} did not fit in one comment: see the gate artifact._`, '');
+  return out;
+}
+
+/** The whole comment, marker first, never longer than `opts.maxChars` (default MAX_COMMENT_CHARS). */
 export function renderPrComment(input: PrCommentInput, opts: RenderOptions): string {
   const { run, outcome } = input;
+  const max = opts.maxChars ?? MAX_COMMENT_CHARS;
   const outdated = input.prHeadSha !== undefined && input.prHeadSha !== run.headSha;
   const state: CommentState = {
     v: 1,
@@ -336,20 +384,29 @@ export function renderPrComment(input: PrCommentInput, opts: RenderOptions): str
     ...(outdated ? { outdated: true } : {}),
   };
   const head: string[] = [encodeMarker(state)];
+  head.push(outcome.kind === 'report' ? headline(outcome.report) : '### ⚠️ convgate: no gate result', '');
+  if (outdated) head.push(outdatedBanner(run.headSha, input.prHeadSha!), '');
   const tail = ['', footer(run)];
+  const budget = new Budget(max - sizeOf(head) - sizeOf(tail));
   let body: string[];
-  const budget = new Budget((opts.maxChars ?? MAX_COMMENT_CHARS) - 2000);
   if (outcome.kind === 'report') {
-    head.push(headline(outcome.report), '');
-    if (outdated) head.push(outdatedBanner(run.headSha, input.prHeadSha!), '');
     body = reportBody(outcome.report, budget, opts);
   } else {
-    head.push('### ⚠️ convgate: no gate result', '');
-    if (outdated) head.push(outdatedBanner(run.headSha, input.prHeadSha!), '');
     const conclusion = run.conclusion ? ` (run conclusion: ${escapeInline(run.conclusion, 30)})` : '';
     body = [`The gate run produced no usable result${conclusion}: ${escapeInline(outcome.problem, 500)}`];
   }
-  return [...head, ...body, ...tail].join('\n').replace(/\n{3,}/g, '\n\n');
+  const text = [...head, ...body, ...tail].join('\n').replace(/\n{3,}/g, '\n\n');
+  return fitComment(text, max, tail.join('\n'));
+}
+
+/**
+ * The last guard, measured on the final text: a body over `max` (which the budget above should
+ * never let happen) is cut, never inside a surrogate pair, keeping the footer.
+ */
+function fitComment(text: string, max: number, tail: string): string {
+  if (text.length <= max) return text;
+  const note = '\n\n_… cut to fit one comment: see the gate artifact._\n';
+  return clipChars(text, Math.max(0, max - tail.length - note.length)) + note + tail.replace(/^\n+/, '');
 }
 
 /**

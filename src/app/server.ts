@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createProbot, type ApplicationFunction, type Logger, type Options, type Probot } from 'probot';
 import { createApp } from './app.js';
-import { baseUrlOf, EnvError, identityOf, parseServerEnv } from './env.js';
+import { baseUrlOf, EnvError, identityOf, parseServerEnv, withDotEnv } from './env.js';
 
 /** GitHub caps webhook payloads at 25 MB. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -132,7 +132,10 @@ export interface ServeOverrides {
   Octokit?: Options['Octokit'];
 }
 
-/** Starts the server from environment variables (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, …; see docs/app.md). */
+/**
+ * Starts the server from environment variables (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, …; see
+ * docs/app.md). The process entry (serveMain) adds the working directory's `.env` first.
+ */
 export async function serveFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   overrides: ServeOverrides = {},
@@ -171,7 +174,7 @@ export async function serveFromEnv(
 export async function serveMain(): Promise<void> {
   let server: RunningServer;
   try {
-    server = await serveFromEnv();
+    server = await serveFromEnv(withDotEnv(process.env));
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(error instanceof EnvError ? 2 : 1);

@@ -3,6 +3,7 @@
 // and inflates only the entries asked for, in small steps with a hard output cap, so a zip
 // bomb or a lying size field costs at most `maxEntryBytes` of memory and a bounded amount of work.
 
+import { clipChars } from '../util/text.js';
 import { Inflate } from 'fflate';
 
 export interface ZipLimits {
@@ -58,7 +59,7 @@ function u32(b: Uint8Array, at: number): number {
 }
 
 function show(name: string): string {
-  return JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+  return JSON.stringify(name.length > 80 ? `${clipChars(name, 80)}…` : name);
 }
 
 /**

@@ -3,6 +3,7 @@
  * the source framework's references. Runs inside the ORT worker process (ort-worker.ts) and, for
  * the benchmark's naive baseline, in-process.
  */
+import { clipChars } from '../util/text.js';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { compareTensors } from './compare.js';
@@ -30,7 +31,7 @@ function fromOrt(t: ort.Tensor): TensorData {
 
 export function errorOf(stage: CaseError['stage'], e: unknown): CaseError {
   const err = e instanceof Error ? e : new Error(String(e));
-  return { stage, type: err.name || 'Error', message: err.message.slice(0, 4000) };
+  return { stage, type: err.name || 'Error', message: clipChars(err.message, 4000) };
 }
 
 export async function checkModel(

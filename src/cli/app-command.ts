@@ -12,7 +12,7 @@ export function appCommand(io: CliIo): Command {
       // Loaded on demand: probot is only needed by this command.
       const app = await import('../app/index.js');
       if (mode === 'serve') await app.serveMain();
-      else if (mode === 'actions') await app.actionsMain();
+      else if (mode === 'actions') io.exitCode = await app.actionsMain();
       else {
         io.stderr(`convgate app: mode must be serve or actions, got ${JSON.stringify(mode)}\n`);
         io.exitCode = 2;

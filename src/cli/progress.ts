@@ -1,3 +1,4 @@
+import { clipChars } from '../util/text.js';
 import cliProgress from 'cli-progress';
 import type { CaseResult } from '../results/schema.js';
 import type { RunEvents } from '../run/run-cases.js';
@@ -12,7 +13,7 @@ export function progressReporter(
     const t = r.timingsMs;
     const secs =
       ((t.build ?? 0) + (t.reference ?? 0) + (t.export ?? 0) + (t.load ?? 0) + (t.run ?? 0)) / 1000;
-    const problem = r.outcome === 'ok' ? '' : `  ${caseProblem(r).split('\n')[0].slice(0, 160)}`;
+    const problem = r.outcome === 'ok' ? '' : `  ${clipChars(caseProblem(r).split('\n')[0], 160)}`;
     return `[${String(done).padStart(String(total).length)}/${total}] ${r.id} ${r.outcome} ${secs.toFixed(1)}s${problem}`;
   };
   if (!interactive) {

@@ -2,6 +2,7 @@ import { OUTCOMES, type Outcome } from '../results/outcome.js';
 import { duplicateCaseId, type CaseResult, type ResultsDoc } from '../results/schema.js';
 import { gateSurface } from '../surface/gate.js';
 import { firstLine } from '../report/escape.js';
+import { clipChars } from '../util/text.js';
 import { formatError } from '../report/markdown.js';
 import { GATE_SCHEMA_VERSION, type CaseChange, type GateReport, type SlowChange } from './schema.js';
 
@@ -120,7 +121,7 @@ function change(
     ...(after ? { maxAbsErrAfter: maxAbsErr(after) } : {}),
     ...(worstOutput ? { output: worstOutput.name } : {}),
     ...(err
-      ? { error: { stage: err.stage, type: err.type, message: firstLine(err.message).slice(0, 1000) } }
+      ? { error: { stage: err.stage, type: err.type, message: clipChars(firstLine(err.message), 1000) } }
       : {}),
     ...(operators.length ? { operators } : {}),
     ...(note ? { note } : {}),

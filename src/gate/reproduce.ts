@@ -1,3 +1,4 @@
+import { clipChars } from '../util/text.js';
 import { writeFile, chmod, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BUNDLED_CORPORA, type Corpus } from '../corpus/load.js';
@@ -90,7 +91,7 @@ export function reproducerScript(doc: ResultsDoc, corpus: Corpus, c: CaseResult,
     const rel = path.relative(PACKAGE_ROOT, p);
     return [p, rel.startsWith('..') || path.isAbsolute(rel) ? '' : rel];
   });
-  const problem = caseProblem(c).split('\n')[0].slice(0, 300).replace(/"""/g, "'''").replace(/\\/g, '/');
+  const problem = clipChars(caseProblem(c).split('\n')[0], 300).replace(/"""/g, "'''").replace(/\\/g, '/');
   const recorded = `${pythonPath ? `PYTHONPATH=${sh(pythonPath)} ` : ''}${python}`;
   return `#!/usr/bin/env python3
 """convgate reproducer: case ${c.id} (${c.family}) was ${c.outcome}.

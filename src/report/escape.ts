@@ -2,6 +2,8 @@
  * Text from converter runs and forks (error messages, case ids from a results file) is untrusted:
  * it must not inject markdown/HTML, ping people, or link issues when rendered on GitHub.
  */
+import { clipChars } from '../util/text.js';
+
 const ZERO_WIDTH_SPACE = '\u200b';
 
 /** Neutralizes @-mentions and #123 / GH-123 references (GitHub would notify or cross-link). */
@@ -34,16 +36,18 @@ export function stripControls(text: string): string {
 /** Caps a string to `max` characters, saying how much was cut. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, max)}… [${text.length - max} more characters]`;
+  const kept = clipChars(text, max);
+  return `${kept}… [${text.length - kept.length} more characters]`;
 }
 
 /** For a markdown table cell or inline text: one line, HTML and markdown syntax escaped. */
 export function escapeInline(text: string, max = 300): string {
   // Look at a bounded prefix only: untrusted text can be megabytes long.
-  const head = text.length > max * 4 + 64 ? text.slice(0, max * 4 + 64) : text;
+  const head = clipChars(text, max * 4 + 64);
   const normalized = stripControls(head).replace(/\s+/g, ' ').trim();
-  const dropped = Math.max(0, normalized.length - max) + (text.length - head.length);
-  const shown = dropped > 0 ? `${normalized.slice(0, max)}… [${dropped} more characters]` : normalized;
+  const kept = clipChars(normalized, max);
+  const dropped = normalized.length - kept.length + (text.length - head.length);
+  const shown = dropped > 0 ? `${kept}… [${dropped} more characters]` : kept;
   return neutralizeReferences(
     shown
       .replace(/&/g, '&amp;')

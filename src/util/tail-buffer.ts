@@ -1,3 +1,5 @@
+import { clipTail } from './text.js';
+
 /** Keeps the last `limit` characters written to it: enough stderr to explain a crash, bounded memory. */
 export class TailBuffer {
   private text = '';
@@ -5,10 +7,10 @@ export class TailBuffer {
 
   push(chunk: string | Buffer): void {
     this.text += chunk.toString();
-    if (this.text.length > this.limit * 2) this.text = this.text.slice(-this.limit);
+    if (this.text.length > this.limit * 2) this.text = clipTail(this.text, this.limit);
   }
 
   toString(): string {
-    return this.text.length > this.limit ? this.text.slice(-this.limit) : this.text;
+    return clipTail(this.text, this.limit);
   }
 }

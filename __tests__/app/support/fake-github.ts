@@ -37,6 +37,16 @@ export interface PullRequestEntry {
   head: { sha: string; ref: string; repo: { id: number }; label: string };
 }
 
+/** A workflow run as GET /repos/{o}/{r}/actions/runs/{id} returns it (the fields the app reads). */
+export interface WorkflowRunEntry {
+  id: number;
+  run_attempt: number;
+  head_sha: string;
+  name: string;
+  path: string;
+  repository: { id: number; full_name: string };
+}
+
 export const BOT = { login: 'convgate[bot]', appId: 4242 };
 
 export class FakeGitHub {
@@ -50,6 +60,8 @@ export class FakeGitHub {
     { id: number; name: string; zip: Uint8Array; expired?: boolean; size?: number }
   >();
   pulls: PullRequestEntry[] = [];
+  /** Workflow runs of this repository, by id (GET /actions/runs/{id}). */
+  readonly runs = new Map<number, WorkflowRunEntry>();
   /** YAML text of .github/convgate.yml (null: no file). */
   config: string | null = null;
   /** "METHOD /path" → HTTP status to fail with (simulates GitHub trouble). */
@@ -68,6 +80,23 @@ export class FakeGitHub {
   /** Comments as a person sees them (bodies). */
   commentBodies(issue: number): string[] {
     return (this.comments.get(issue) ?? []).map((c) => c.body);
+  }
+
+  /** The PR's head moves to `sha` (GET /pulls/{n} answers it; opened if unknown). */
+  setHead(pr: number, sha: string, repoId = 1): void {
+    const found = this.pulls.find((p) => p.number === pr);
+    if (found) found.head.sha = sha;
+    else this.pulls.push({ number: pr, head: { sha, ref: 'topic', repo: { id: repoId }, label: 'o:topic' } });
+  }
+
+  /** A comment by some bot (e.g. another workflow posting with GITHUB_TOKEN). */
+  addBotComment(issue: number, body: string, login = this.bot.login): void {
+    this.listOf(this.comments, issue).push({
+      id: this.nextId++,
+      body,
+      user: { login, type: 'Bot' },
+      performed_via_github_app: null,
+    });
   }
 
   addHumanComment(issue: number, body: string, login = 'octocat'): void {
@@ -180,6 +209,14 @@ export class FakeGitHub {
     }
     if (method === 'GET' && (m = rest.match(/^\/actions\/artifacts\/(\d+)\/zip$/))) {
       return { status: 302, headers: { location: `${this.blobBase}/_blob/${m[1]}` } };
+    }
+    if (method === 'GET' && (m = rest.match(/^\/pulls\/(\d+)$/))) {
+      const pr = this.pulls.find((p) => p.number === Number(m![1]));
+      return pr ? { status: 200, body: { ...pr, state: 'open' } } : notFound;
+    }
+    if (method === 'GET' && (m = rest.match(/^\/actions\/runs\/(\d+)$/))) {
+      const run = this.runs.get(Number(m[1]));
+      return run ? { status: 200, body: run } : notFound;
     }
     if (method === 'GET' && rest === '/pulls') {
       const head = query.head;

@@ -26,6 +26,19 @@ const REPOSITORY: Json = example('workflow_run', (x) => x.workflow_run.pull_requ
 export const OWNER: string = REPOSITORY.owner.login;
 export const REPO: string = REPOSITORY.name;
 export const REPO_HTML: string = REPOSITORY.html_url;
+export const REPO_ID: number = REPOSITORY.id;
+
+/** The run as the REST API describes it (GET /actions/runs/{id}), for FakeGitHub.runs. */
+export function runEntry(o: { runId: number; attempt?: number; headSha: string; path?: string }) {
+  return {
+    id: o.runId,
+    run_attempt: o.attempt ?? 1,
+    head_sha: o.headSha,
+    name: 'convgate',
+    path: o.path ?? '.github/workflows/convgate.yml',
+    repository: { id: REPOSITORY.id as number, full_name: `${OWNER}/${REPO}` },
+  };
+}
 
 export function sha(n: number): string {
   return n.toString(16).padStart(40, 'a');
