@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { main } from '../../src/cli/index.js';
 import { loadCorpus } from '../../src/corpus/load.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { ADAPTERS } from '../../src/convert/adapters.js';
+import { pluginTable } from '../../src/convert/plugins.js';
 import { FAULT_CORPUS, FIXTURES, PYTHON, tempDir } from '../helpers.js';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -133,14 +134,14 @@ describe('convgate CLI', () => {
     expect(r.err).not.toContain('apt-get');
   });
 
-  it('knows the adapters the Python worker knows', async () => {
-    const py = await readFile(
-      path.join(FIXTURES, '..', '..', 'python', 'convgate_worker', 'adapters', '__init__.py'),
-      'utf8',
-    );
-    const block = /ADAPTERS = \{([^}]*)\}/.exec(py)![1];
-    const names = [...block.matchAll(/"([^"]+)":/g)].map((m) => m[1]);
-    expect([...ADAPTERS].sort()).toEqual(names.sort());
+  it('takes its converter and frontend names from the plugin table the worker reads, whose modules exist', () => {
+    const table = pluginTable();
+    for (const entry of [...Object.values(table.converters), ...Object.values(table.frontends)]) {
+      const file = path.join(FIXTURES, '..', '..', 'python', ...entry.module.split('.')) + '.py';
+      expect(existsSync(file)).toBe(true);
+    }
+    for (const c of Object.values(table.converters))
+      for (const f of c.frontends) expect(Object.keys(table.frontends)).toContain(f);
   });
 
   it('refuses --resume of results made with other settings (exit 2, naming them)', async () => {

@@ -109,6 +109,7 @@ describe('restrictBaseline', () => {
       name: 'test',
       hash: 'h1',
       pythonPaths: [],
+      modelLibraries: [],
       cases: ids.map((id) => ({ id, family: id[0], model: { factory: 'm:f' }, inputs: [] })),
     } as unknown as import('../../src/corpus/load.js').Corpus;
     const full = doc([...ids, 'gone'].map((id) => c(id, 'ok')));

@@ -19,20 +19,12 @@ from torch import nn
 # --------------------------------------------------------------------------------------------
 
 
-def _resolve(spec):
-    """A callable from "package.module.attr" or "package.module:attr.sub"."""
-    import importlib
+def _resolve(spec, field):
+    """The callable a JSON kwarg names ("module:attr"), through the worker's one factory resolver:
+    the same format and the same limits (the corpus' own modules and declared libraries)."""
+    from convgate_worker import factories
 
-    if ":" in spec:
-        module_name, _, attr = spec.partition(":")
-    else:
-        module_name, _, attr = spec.rpartition(".")
-    target = importlib.import_module(module_name)
-    for part in attr.split("."):
-        target = getattr(target, part)
-    return target
-
-
+    return factories.resolve(spec, field)
 
 
 def calibrate_batchnorm(model, make_inputs, steps=2):
@@ -69,10 +61,10 @@ def calibrate_batchnorm(model, make_inputs, steps=2):
 
 
 def calibrated(net, calibration_shape, calibration_range=(-1.0, 1.0), calibration_steps=2, **kwargs):
-    """Build `net` ("module.attr" or "module:attr", called with **kwargs) and calibrate its
+    """Build `net` ("module:attr", called with **kwargs) and calibrate its
     BatchNorm statistics on seeded uniform inputs of `calibration_shape` (see calibrate_batchnorm).
     The batch in calibration_shape should be >= 2 (BN needs more than one value per channel)."""
-    model = _resolve(net)(**kwargs)
+    model = _resolve(net, "model.kwargs.net")(**kwargs)
     lo, hi = calibration_range
 
     def make_inputs():
@@ -120,7 +112,7 @@ class Detector(nn.Module):
     RPN objectness) layers so scores spread out the way a trained detector's do; and the kwargs
     keep a fixed, small number of detections (score threshold, top-k, detections per image).
 
-    `builder` is a dotted torchvision builder (called with weights=None, weights_backbone=None),
+    `builder` is a torchvision builder ("module:attr") (called with weights=None, weights_backbone=None),
     or "retinanet"/"fcos" with `backbone` naming a torchvision ResNet."""
 
     def __init__(self, builder, backbone=None, logit_gain=1.0, **kwargs):
@@ -128,7 +120,7 @@ class Detector(nn.Module):
         if backbone is not None:
             self.model = _resnet_fpn_detector(builder, backbone, **kwargs)
         else:
-            self.model = _resolve(builder)(weights=None, weights_backbone=None, **kwargs)
+            self.model = _resolve(builder, "model.kwargs.builder")(weights=None, weights_backbone=None, **kwargs)
         if logit_gain != 1.0:
             with torch.no_grad():
                 for name, module in self.model.named_modules():
@@ -150,7 +142,7 @@ class Segmenter(nn.Module):
 
     def __init__(self, builder, **kwargs):
         super().__init__()
-        self.model = _resolve(builder)(weights=None, weights_backbone=None, **kwargs)
+        self.model = _resolve(builder, "model.kwargs.builder")(weights=None, weights_backbone=None, **kwargs)
 
     def forward(self, x):
         return self.model(x)["out"]

@@ -56,17 +56,16 @@ def timm_model(name, calibration_shape=None, reinit=True, **kwargs):
     class called with kwargs (when a registered name fixes the argument to be changed) --
     re-initialised like a trained network (trained_like) and, with calibration_shape, with
     BatchNorm statistics from seeded batches (calibrate_batchnorm)."""
-    import importlib
-
     import timm
+
+    from convgate_worker import factories
 
     for key in ("depths", "dims", "embed_dims", "num_heads", "sr_ratios", "mlp_ratios", "heads", "layers",
                 "embed_dim", "depth", "key_dim", "img_size"):
         if isinstance(kwargs.get(key), list):
             kwargs[key] = tuple(kwargs[key])
     if ":" in name:
-        module_name, _, attr = name.partition(":")
-        model = getattr(importlib.import_module(module_name), attr)(**kwargs)
+        model = factories.resolve(name, "model.kwargs.name")(**kwargs)
     else:
         model = timm.create_model(name, pretrained=False, **kwargs)
     if reinit:

@@ -51,6 +51,7 @@ SCHEMAS = (
 )
 
 _library = None  # keeps the torch.library.Library alive (dropping it unregisters the schemas)
+_state = (False, None)  # what prepare_torchvision() found: (ops loaded, workaround note)
 
 
 def _extension(package_dir):
@@ -73,8 +74,22 @@ def _load_error(so):
         return str(exc).replace(os.path.dirname(so) + os.sep, "").splitlines()[0][:300]
 
 
+def torchvision_ops_loaded():
+    return _state[0]
+
+
+def torchvision_note():
+    return _state[1]
+
+
 def prepare_torchvision():
     """Returns (ops_available, workaround_note_or_None). Call before anything imports torchvision."""
+    global _state
+    _state = _prepare_torchvision()
+    return _state
+
+
+def _prepare_torchvision():
     global _library
     import torch
 

@@ -1,21 +1,14 @@
-"""Builds a real-corpus model from its declarative entry: `model: {factory: "module:attr", kwargs}`."""
-import importlib
+"""Builds a real-corpus torch model from its declarative entry: `model: {factory: "module:attr", kwargs}`."""
+from __future__ import annotations
+
+from typing import Any
 
 import torch
 
-
-def resolve_factory(factory):
-    module_name, sep, attr = factory.partition(":")
-    if not sep or not module_name or not attr:
-        raise ValueError("model.factory must look like 'module:attribute', got %r" % factory)
-    module = importlib.import_module(module_name)
-    target = module
-    for part in attr.split("."):
-        target = getattr(target, part)
-    return target
+from . import factories
 
 
-def realistic_norm_statistics(model, generator):
+def realistic_norm_statistics(model: torch.nn.Module, generator: torch.Generator) -> None:
     """Freshly initialised BatchNorm layers have mean 0 / var 1 / weight 1 / bias 0, which hides
     bugs in how converters fold or lower normalisation; trained models never look like that."""
     for module in model.modules():
@@ -28,10 +21,10 @@ def realistic_norm_statistics(model, generator):
                 module.bias.data.copy_((torch.rand(n, generator=generator) - 0.5) * 0.2)
 
 
-def build(case):
+def build(case: dict[str, Any]) -> torch.nn.Module:
     spec = case["model"]
     torch.manual_seed(int(case["seed"]))
-    model = resolve_factory(spec["factory"])(**(spec.get("kwargs") or {}))
+    model = factories.resolve(spec["factory"])(**(spec.get("kwargs") or {}))
     if not isinstance(model, torch.nn.Module):
         raise TypeError("model.factory %r returned %s, expected a torch.nn.Module" % (spec["factory"], type(model).__name__))
     model.eval()

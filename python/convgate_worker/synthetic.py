@@ -14,16 +14,9 @@ import math
 import torch
 import torch.nn.functional as F
 
-SPEC_VERSION = 1
+from .dtypes import torch_dtype
 
-DTYPES = {
-    "float16": torch.float16,
-    "float32": torch.float32,
-    "float64": torch.float64,
-    "int32": torch.int32,
-    "int64": torch.int64,
-    "bool": torch.bool,
-}
+SPEC_VERSION = 1
 
 # The float64 shadow evaluation must agree to this fraction of the comparison tolerance.
 CHECK_FRACTION = 0.1
@@ -61,6 +54,7 @@ def _scalar(attrs):
 # --------------------------------------------------------------------------------------------
 # Operators: fn(ctx, i, args, attrs) -> tensor or tuple of tensors.
 # ctx.param(i, name) returns node i's parameter (float64 in the shadow evaluation).
+# Every operator is registered through op(): as a decorator, or op("kind")(fn) for one-liners.
 
 OPS = {}
 
@@ -68,6 +62,8 @@ OPS = {}
 def op(*kinds):
     def register(fn):
         for k in kinds:
+            if k in OPS:
+                raise ValueError("synthetic operator %r registered twice" % k)
             OPS[k] = fn
         return fn
 
@@ -109,15 +105,15 @@ for _kind, _fn in {
     "softsign": F.softsign,
     "logsigmoid": F.logsigmoid,
 }.items():
-    OPS[_kind] = _unary(_fn)
+    op(_kind)(_unary(_fn))
 
-OPS["hardtanh"] = lambda ctx, i, args, a: F.hardtanh(args[0], float(a["min_val"]), float(a["max_val"]))
-OPS["leaky_relu"] = lambda ctx, i, args, a: F.leaky_relu(args[0], float(a["negative_slope"]))
-OPS["elu"] = lambda ctx, i, args, a: F.elu(args[0], float(a["alpha"]))
-OPS["celu"] = lambda ctx, i, args, a: F.celu(args[0], float(a["alpha"]))
-OPS["gelu_tanh"] = lambda ctx, i, args, a: F.gelu(args[0], approximate="tanh")
-OPS["softplus"] = lambda ctx, i, args, a: F.softplus(args[0], float(a["beta"]), float(a["threshold"]))
-OPS["prelu"] = lambda ctx, i, args, a: F.prelu(args[0], ctx.param(i, "weight"))
+op("hardtanh")(lambda ctx, i, args, a: F.hardtanh(args[0], float(a["min_val"]), float(a["max_val"])))
+op("leaky_relu")(lambda ctx, i, args, a: F.leaky_relu(args[0], float(a["negative_slope"])))
+op("elu")(lambda ctx, i, args, a: F.elu(args[0], float(a["alpha"])))
+op("celu")(lambda ctx, i, args, a: F.celu(args[0], float(a["alpha"])))
+op("gelu_tanh")(lambda ctx, i, args, a: F.gelu(args[0], approximate="tanh"))
+op("softplus")(lambda ctx, i, args, a: F.softplus(args[0], float(a["beta"]), float(a["threshold"])))
+op("prelu")(lambda ctx, i, args, a: F.prelu(args[0], ctx.param(i, "weight")))
 
 
 def _binary(tensor_fn, right_fn, left_fn):
@@ -137,22 +133,22 @@ def _add(ctx, i, args, a):
     return _binary(lambda x, y: x + y, lambda x, s: x + s, lambda s, x: s + x)(ctx, i, args, a)
 
 
-OPS["sub"] = _binary(lambda x, y: x - y, lambda x, s: x - s, lambda s, x: s - x)
-OPS["mul"] = _binary(lambda x, y: x * y, lambda x, s: x * s, lambda s, x: s * x)
-OPS["pow"] = _binary(lambda x, y: x ** y, lambda x, s: x ** s, lambda s, x: s ** x)
-OPS["maximum"] = _binary(torch.maximum, None, None)
-OPS["minimum"] = _binary(torch.minimum, None, None)
-OPS["floor_divide"] = _binary(torch.floor_divide, torch.floor_divide, None)
-OPS["remainder"] = _binary(torch.remainder, torch.remainder, None)
-OPS["eq"] = _binary(lambda x, y: x == y, lambda x, s: x == s, None)
-OPS["ne"] = _binary(lambda x, y: x != y, lambda x, s: x != s, None)
-OPS["gt"] = _binary(lambda x, y: x > y, lambda x, s: x > s, None)
-OPS["ge"] = _binary(lambda x, y: x >= y, lambda x, s: x >= s, None)
-OPS["lt"] = _binary(lambda x, y: x < y, lambda x, s: x < s, None)
-OPS["le"] = _binary(lambda x, y: x <= y, lambda x, s: x <= s, None)
-OPS["logical_and"] = _binary(torch.logical_and, None, None)
-OPS["logical_or"] = _binary(torch.logical_or, None, None)
-OPS["logical_xor"] = _binary(torch.logical_xor, None, None)
+op("sub")(_binary(lambda x, y: x - y, lambda x, s: x - s, lambda s, x: s - x))
+op("mul")(_binary(lambda x, y: x * y, lambda x, s: x * s, lambda s, x: s * x))
+op("pow")(_binary(lambda x, y: x ** y, lambda x, s: x ** s, lambda s, x: s ** x))
+op("maximum")(_binary(torch.maximum, None, None))
+op("minimum")(_binary(torch.minimum, None, None))
+op("floor_divide")(_binary(torch.floor_divide, torch.floor_divide, None))
+op("remainder")(_binary(torch.remainder, torch.remainder, None))
+op("eq")(_binary(lambda x, y: x == y, lambda x, s: x == s, None))
+op("ne")(_binary(lambda x, y: x != y, lambda x, s: x != s, None))
+op("gt")(_binary(lambda x, y: x > y, lambda x, s: x > s, None))
+op("ge")(_binary(lambda x, y: x >= y, lambda x, s: x >= s, None))
+op("lt")(_binary(lambda x, y: x < y, lambda x, s: x < s, None))
+op("le")(_binary(lambda x, y: x <= y, lambda x, s: x <= s, None))
+op("logical_and")(_binary(torch.logical_and, None, None))
+op("logical_or")(_binary(torch.logical_or, None, None))
+op("logical_xor")(_binary(torch.logical_xor, None, None))
 
 
 @op("div")
@@ -187,7 +183,7 @@ def _clamp(ctx, i, args, a):
 
 @op("cast")
 def _cast(ctx, i, args, a):
-    out = args[0].to(DTYPES[a["dtype"]])
+    out = args[0].to(torch_dtype(a["dtype"]))
     # In the float64 shadow a cast to float32 keeps its rounding (both implementations round the
     # same way), then computation continues in float64.
     return out.double() if ctx.shadow and out.dtype == torch.float32 else out
@@ -195,9 +191,9 @@ def _cast(ctx, i, args, a):
 
 # matmul family ------------------------------------------------------------------------------
 
-OPS["matmul"] = lambda ctx, i, args, a: torch.matmul(args[0], args[1])
-OPS["bmm"] = lambda ctx, i, args, a: torch.bmm(args[0], args[1])
-OPS["linear"] = lambda ctx, i, args, a: F.linear(args[0], ctx.param(i, "weight"), ctx.param(i, "bias"))
+op("matmul")(lambda ctx, i, args, a: torch.matmul(args[0], args[1]))
+op("bmm")(lambda ctx, i, args, a: torch.bmm(args[0], args[1]))
+op("linear")(lambda ctx, i, args, a: F.linear(args[0], ctx.param(i, "weight"), ctx.param(i, "bias")))
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONVT = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
@@ -246,15 +242,15 @@ def _avg_pool(d):
 
 
 for _d in (1, 2, 3):
-    OPS["conv%dd" % _d] = _conv(_d)
-    OPS["conv_transpose%dd" % _d] = _conv_transpose(_d)
-    OPS["max_pool%dd" % _d] = _max_pool(_d)
-    OPS["avg_pool%dd" % _d] = _avg_pool(_d)
+    op("conv%dd" % _d)(_conv(_d))
+    op("conv_transpose%dd" % _d)(_conv_transpose(_d))
+    op("max_pool%dd" % _d)(_max_pool(_d))
+    op("avg_pool%dd" % _d)(_avg_pool(_d))
 
-OPS["adaptive_avg_pool1d"] = lambda ctx, i, args, a: F.adaptive_avg_pool1d(args[0], list(a["output_size"]))
-OPS["adaptive_avg_pool2d"] = lambda ctx, i, args, a: F.adaptive_avg_pool2d(args[0], list(a["output_size"]))
-OPS["adaptive_max_pool1d"] = lambda ctx, i, args, a: F.adaptive_max_pool1d(args[0], list(a["output_size"]))
-OPS["adaptive_max_pool2d"] = lambda ctx, i, args, a: F.adaptive_max_pool2d(args[0], list(a["output_size"]))
+op("adaptive_avg_pool1d")(lambda ctx, i, args, a: F.adaptive_avg_pool1d(args[0], list(a["output_size"])))
+op("adaptive_avg_pool2d")(lambda ctx, i, args, a: F.adaptive_avg_pool2d(args[0], list(a["output_size"])))
+op("adaptive_max_pool1d")(lambda ctx, i, args, a: F.adaptive_max_pool1d(args[0], list(a["output_size"])))
+op("adaptive_max_pool2d")(lambda ctx, i, args, a: F.adaptive_max_pool2d(args[0], list(a["output_size"])))
 
 
 @op("batch_norm")
@@ -271,12 +267,12 @@ def _batch_norm(ctx, i, args, a):
     )
 
 
-OPS["layer_norm"] = lambda ctx, i, args, a: F.layer_norm(args[0], list(a["normalized_shape"]), ctx.param(i, "weight"), ctx.param(i, "bias"), float(a["eps"]))
-OPS["group_norm"] = lambda ctx, i, args, a: F.group_norm(args[0], int(a["num_groups"]), ctx.param(i, "weight"), ctx.param(i, "bias"), float(a["eps"]))
-OPS["instance_norm"] = lambda ctx, i, args, a: F.instance_norm(
+op("layer_norm")(lambda ctx, i, args, a: F.layer_norm(args[0], list(a["normalized_shape"]), ctx.param(i, "weight"), ctx.param(i, "bias"), float(a["eps"])))
+op("group_norm")(lambda ctx, i, args, a: F.group_norm(args[0], int(a["num_groups"]), ctx.param(i, "weight"), ctx.param(i, "bias"), float(a["eps"])))
+op("instance_norm")(lambda ctx, i, args, a: F.instance_norm(
     args[0], weight=ctx.param(i, "weight"), bias=ctx.param(i, "bias"), use_input_stats=True, eps=float(a["eps"])
-)
-OPS["embedding"] = lambda ctx, i, args, a: F.embedding(args[0], ctx.param(i, "weight"))
+))
+op("embedding")(lambda ctx, i, args, a: F.embedding(args[0], ctx.param(i, "weight")))
 
 
 # reductions ----------------------------------------------------------------------------------
@@ -299,13 +295,13 @@ def _reduction(fn):
     return run
 
 
-OPS["sum"] = _reduction(torch.sum)
-OPS["mean"] = _reduction(torch.mean)
-OPS["prod"] = _reduction(torch.prod)
-OPS["amax"] = _reduction(torch.amax)
-OPS["amin"] = _reduction(torch.amin)
-OPS["argmax"] = _reduction(torch.argmax)
-OPS["argmin"] = _reduction(torch.argmin)
+op("sum")(_reduction(torch.sum))
+op("mean")(_reduction(torch.mean))
+op("prod")(_reduction(torch.prod))
+op("amax")(_reduction(torch.amax))
+op("amin")(_reduction(torch.amin))
+op("argmax")(_reduction(torch.argmax))
+op("argmin")(_reduction(torch.argmin))
 
 
 @op("logsumexp")
@@ -324,11 +320,11 @@ def _minmax_dim(fn):
     return run
 
 
-OPS["max_dim"] = _minmax_dim(torch.max)
-OPS["min_dim"] = _minmax_dim(torch.min)
-OPS["softmax"] = lambda ctx, i, args, a: F.softmax(args[0], int(a["dim"]))
-OPS["log_softmax"] = lambda ctx, i, args, a: F.log_softmax(args[0], int(a["dim"]))
-OPS["cumsum"] = lambda ctx, i, args, a: torch.cumsum(args[0], int(a["dim"]))
+op("max_dim")(_minmax_dim(torch.max))
+op("min_dim")(_minmax_dim(torch.min))
+op("softmax")(lambda ctx, i, args, a: F.softmax(args[0], int(a["dim"])))
+op("log_softmax")(lambda ctx, i, args, a: F.log_softmax(args[0], int(a["dim"])))
+op("cumsum")(lambda ctx, i, args, a: torch.cumsum(args[0], int(a["dim"])))
 
 
 @op("topk")
@@ -345,17 +341,17 @@ def _sort(ctx, i, args, a):
 
 # shape and data movement ---------------------------------------------------------------------
 
-OPS["reshape"] = lambda ctx, i, args, a: args[0].reshape(list(a["shape"]))
-OPS["flatten"] = lambda ctx, i, args, a: torch.flatten(args[0], int(a["start_dim"]), int(a["end_dim"]))
-OPS["squeeze"] = lambda ctx, i, args, a: args[0].squeeze() if a.get("dim") is None else args[0].squeeze(int(a["dim"]))
-OPS["unsqueeze"] = lambda ctx, i, args, a: args[0].unsqueeze(int(a["dim"]))
-OPS["transpose"] = lambda ctx, i, args, a: args[0].transpose(int(a["dim0"]), int(a["dim1"]))
-OPS["permute"] = lambda ctx, i, args, a: args[0].permute(*[int(d) for d in a["dims"]])
-OPS["expand"] = lambda ctx, i, args, a: args[0].expand(*[int(s) for s in a["sizes"]])
-OPS["repeat"] = lambda ctx, i, args, a: args[0].repeat(*[int(s) for s in a["repeats"]])
-OPS["tile"] = lambda ctx, i, args, a: torch.tile(args[0], tuple(int(s) for s in a["dims"]))
-OPS["cat"] = lambda ctx, i, args, a: torch.cat(list(args), int(a["dim"]))
-OPS["stack"] = lambda ctx, i, args, a: torch.stack(list(args), int(a["dim"]))
+op("reshape")(lambda ctx, i, args, a: args[0].reshape(list(a["shape"])))
+op("flatten")(lambda ctx, i, args, a: torch.flatten(args[0], int(a["start_dim"]), int(a["end_dim"])))
+op("squeeze")(lambda ctx, i, args, a: args[0].squeeze() if a.get("dim") is None else args[0].squeeze(int(a["dim"])))
+op("unsqueeze")(lambda ctx, i, args, a: args[0].unsqueeze(int(a["dim"])))
+op("transpose")(lambda ctx, i, args, a: args[0].transpose(int(a["dim0"]), int(a["dim1"])))
+op("permute")(lambda ctx, i, args, a: args[0].permute(*[int(d) for d in a["dims"]]))
+op("expand")(lambda ctx, i, args, a: args[0].expand(*[int(s) for s in a["sizes"]]))
+op("repeat")(lambda ctx, i, args, a: args[0].repeat(*[int(s) for s in a["repeats"]]))
+op("tile")(lambda ctx, i, args, a: torch.tile(args[0], tuple(int(s) for s in a["dims"])))
+op("cat")(lambda ctx, i, args, a: torch.cat(list(args), int(a["dim"])))
+op("stack")(lambda ctx, i, args, a: torch.stack(list(args), int(a["dim"])))
 
 
 @op("split")
@@ -364,7 +360,7 @@ def _split(ctx, i, args, a):
     return tuple(torch.split(args[0], list(s) if isinstance(s, list) else int(s), int(a["dim"])))
 
 
-OPS["chunk"] = lambda ctx, i, args, a: tuple(torch.chunk(args[0], int(a["chunks"]), int(a["dim"])))
+op("chunk")(lambda ctx, i, args, a: tuple(torch.chunk(args[0], int(a["chunks"]), int(a["dim"]))))
 
 
 @op("slice")
@@ -373,7 +369,7 @@ def _slice(ctx, i, args, a):
     return args[0][index]
 
 
-OPS["select"] = lambda ctx, i, args, a: args[0].select(int(a["dim"]), int(a["index"]))
+op("select")(lambda ctx, i, args, a: args[0].select(int(a["dim"]), int(a["index"])))
 
 
 def _index(args, a, dtype=torch.int64):
@@ -382,8 +378,8 @@ def _index(args, a, dtype=torch.int64):
     return torch.tensor(a["index"], dtype=dtype).reshape(list(a["indexShape"]))
 
 
-OPS["gather"] = lambda ctx, i, args, a: torch.gather(args[0], int(a["dim"]), _index(args, a))
-OPS["index_select"] = lambda ctx, i, args, a: torch.index_select(args[0], int(a["dim"]), _index(args, a))
+op("gather")(lambda ctx, i, args, a: torch.gather(args[0], int(a["dim"]), _index(args, a)))
+op("index_select")(lambda ctx, i, args, a: torch.index_select(args[0], int(a["dim"]), _index(args, a)))
 
 
 @op("pad")
@@ -408,7 +404,7 @@ def _interpolate(ctx, i, args, a):
     return F.interpolate(args[0], **kwargs)
 
 
-OPS["flip"] = lambda ctx, i, args, a: torch.flip(args[0], [int(d) for d in a["dims"]])
+op("flip")(lambda ctx, i, args, a: torch.flip(args[0], [int(d) for d in a["dims"]]))
 
 
 @op("roll")
@@ -419,8 +415,8 @@ def _roll(ctx, i, args, a):
     return torch.roll(args[0], shifts, [int(d) for d in a["dims"]])
 
 
-OPS["tril"] = lambda ctx, i, args, a: torch.tril(args[0], int(a["diagonal"]))
-OPS["triu"] = lambda ctx, i, args, a: torch.triu(args[0], int(a["diagonal"]))
+op("tril")(lambda ctx, i, args, a: torch.tril(args[0], int(a["diagonal"])))
+op("triu")(lambda ctx, i, args, a: torch.triu(args[0], int(a["diagonal"])))
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,7 +461,7 @@ PARAMS = {
     "layer_norm": lambda a, dt, u: _affine(u, list(a["normalized_shape"]), dt, a.get("elementwise_affine", True)),
     "group_norm": lambda a, dt, u: _affine(u, [int(a["num_channels"])], dt),
     "instance_norm": lambda a, dt, u: _affine(u, [int(a["num_features"])], dt, a.get("affine", False)),
-    "embedding": lambda a, dt, u: {"weight": _u(u, [int(a["num_embeddings"]), int(a["embedding_dim"])], -1.0, 1.0, DTYPES[a["dtype"]])},
+    "embedding": lambda a, dt, u: {"weight": _u(u, [int(a["num_embeddings"]), int(a["embedding_dim"])], -1.0, 1.0, torch_dtype(a["dtype"]))},
 }
 for _d in (1, 2, 3):
     PARAMS["conv%dd" % _d] = _conv_params
@@ -523,7 +519,7 @@ class SyntheticModule(torch.nn.Module):
             def uniform(shape, lo, hi, generator=generator):
                 return torch.rand(shape, generator=generator, dtype=torch.float64) * (hi - lo) + lo
 
-            dtype = DTYPES[dtypes[node["inputs"][0]]] if node["inputs"] else torch.float32
+            dtype = torch_dtype(dtypes[node["inputs"][0]]) if node["inputs"] else torch.float32
             for name, value in make(node["attrs"], dtype, uniform).items():
                 if value is None:
                     continue

@@ -1,98 +1,63 @@
-"""Seeded example inputs, flattening of model outputs, and the on-disk tensor format.
+"""The on-disk tensor format: raw little-endian C-order bytes (`<name>.bin`) described by
+`tensors.json`, which the TypeScript side reads without extra dependencies. Frontends hand over
+numpy arrays; seeded numpy inputs for frontends without a generator of their own."""
+from __future__ import annotations
 
-Tensors are stored as raw little-endian C-order bytes (`<name>.bin`) described by
-`tensors.json`, a format the TypeScript side reads without extra dependencies.
-"""
 import json
 import os
+from typing import Any, Sequence
 
 import numpy as np
-import torch
 
-DTYPES = {
-    "float32": torch.float32,
-    "float64": torch.float64,
-    "float16": torch.float16,
-    "int8": torch.int8,
-    "uint8": torch.uint8,
-    "int16": torch.int16,
-    "int32": torch.int32,
-    "int64": torch.int64,
-    "bool": torch.bool,
-}
-DTYPE_NAMES = {v: k for k, v in DTYPES.items()}
+from . import dtypes
 
 DEFAULT_FLOAT_RANGE = (-1.0, 1.0)
 DEFAULT_INT_RANGE = (0, 10)
 
 
-def dtype_name(t):
-    try:
-        return DTYPE_NAMES[t.dtype]
-    except KeyError:
-        raise TypeError("tensor dtype %s is not supported by convgate's tensor format" % t.dtype)
-
-
-def make_input(spec, shape, generator):
-    """One seeded tensor for an input spec ({name, dtype, shape, range}) at `shape`."""
-    dtype = DTYPES[spec["dtype"]]
-    if dtype == torch.bool:
-        return torch.randint(0, 2, shape, generator=generator).bool()
-    if dtype.is_floating_point:
+def make_numpy_input(spec: dict[str, Any], shape: list[int], rng: np.random.Generator) -> np.ndarray:
+    """One seeded array for an input spec ({name, dtype, shape, range}): floats uniform in
+    [lo, hi), ints uniform in [lo, hi), bools fair coins."""
+    name = dtypes.check(spec["dtype"])
+    if name == "bool":
+        return rng.integers(0, 2, size=shape).astype(np.bool_)
+    if dtypes.is_float(name):
         lo, hi = spec.get("range") or DEFAULT_FLOAT_RANGE
-        x = torch.rand(shape, generator=generator, dtype=torch.float64) * (hi - lo) + lo
-        return x.to(dtype)
+        return (rng.random(size=shape, dtype=np.float64) * (hi - lo) + lo).astype(dtypes.numpy_dtype(name))
     lo, hi = spec.get("range") or DEFAULT_INT_RANGE
-    # range is inclusive of lo, exclusive of hi (like torch.randint)
-    return torch.randint(int(lo), int(hi), shape, generator=generator, dtype=torch.int64).to(dtype)
+    return rng.integers(int(lo), int(hi), size=shape, dtype=np.int64).astype(dtypes.numpy_dtype(name))
 
 
-def make_input_sets(case):
+def make_numpy_input_sets(case: dict[str, Any]) -> list[list[np.ndarray]]:
     """Set 0 at the export shapes; one more set per entry of case['inputSets'] (shape overrides)."""
-    specs = case["inputs"]
     overrides = [{}] + list(case.get("inputSets") or [])
     sets = []
     for index, override in enumerate(overrides):
-        generator = torch.Generator().manual_seed(int(case["seed"]) * 1000 + index)
-        sets.append([make_input(s, list(override.get(s["name"], s["shape"])), generator) for s in specs])
+        rng = np.random.default_rng(int(case["seed"]) * 1000 + index)
+        sets.append([make_numpy_input(s, list(override.get(s["name"], s["shape"])), rng) for s in case["inputs"]])
     return sets
 
 
-def flatten_outputs(out):
-    """Flatten nested model outputs in the order torch.onnx.export lays them out."""
-    flat = []
-
-    def walk(o):
-        if isinstance(o, torch.Tensor):
-            flat.append(o)
-        elif isinstance(o, (list, tuple)):
-            for item in o:
-                walk(item)
-        elif isinstance(o, dict):
-            for item in o.values():
-                walk(item)
-        elif o is None or isinstance(o, (int, float, bool, str)):
-            pass  # non-tensor outputs are not part of the exported graph
-        else:
-            raise TypeError("unsupported model output type %s" % type(o).__name__)
-
-    walk(out)
-    return flat
-
-
-def write_tensor(directory, file_name, name, t):
-    t = t.detach().cpu().contiguous()
-    dtype = dtype_name(t)
-    array = t.numpy()
+def write_tensor(directory: str, file_name: str, name: str, array: np.ndarray) -> dict[str, Any]:
+    array = np.asarray(array)
+    if not array.flags.c_contiguous:
+        array = array.copy(order="C")  # (np.ascontiguousarray would turn a scalar into shape [1])
+    dtype = dtypes.name_of(array.dtype)
     if dtype == "bool":
         array = array.astype(np.uint8)
     array.astype(array.dtype.newbyteorder("<"), copy=False).tofile(os.path.join(directory, file_name))
-    return {"name": name, "dtype": dtype, "shape": list(t.shape), "file": file_name}
+    return {"name": name, "dtype": dtype, "shape": list(array.shape), "file": file_name}
 
 
-def write_sets(case_dir, input_names, output_names, input_sets, reference_sets):
+def write_sets(
+    case_dir: str,
+    input_names: Sequence[str],
+    output_names: Sequence[str],
+    input_sets: Sequence[Sequence[np.ndarray]],
+    reference_sets: Sequence[Sequence[np.ndarray]],
+) -> dict[str, Any]:
     """Write every input/reference set and the tensors.json manifest that describes them."""
-    manifest = {"sets": []}
+    manifest: dict[str, Any] = {"sets": []}
     for k, (inputs, refs) in enumerate(zip(input_sets, reference_sets)):
         sub = "set%d" % k
         directory = os.path.join(case_dir, "tensors", sub)

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_TOLERANCE } from '../check/compare.js';
-import { ADAPTERS } from '../convert/adapters.js';
+import { converterNames } from '../convert/plugins.js';
 import { CLOCKS, type Clock } from '../gate/diff.js';
 import { EnvInputError, parseEnvLines, type EnvOverrides } from '../gate/env.js';
 import { parseShard, ShardError, type Shard } from '../gate/shard.js';
@@ -241,7 +241,7 @@ export function readConfig(read: Get, workspace = process.cwd()): ActionConfig {
     syntheticSeed,
     filter,
     python: get(Inputs.Python),
-    adapter: oneOf(get, Inputs.Adapter, ADAPTERS),
+    adapter: oneOf(get, Inputs.Adapter, converterNames()),
     opset: optional(get, Inputs.Opset, positiveInt),
     atol: number(get, Inputs.Atol, (n) => n >= 0, 'a number ≥ 0'),
     rtol: number(get, Inputs.Rtol, (n) => n >= 0, 'a number ≥ 0'),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { WorkerStartError } from '../convert/python-worker.js';
+import { MissingDependencyError, WorkerStartError } from '../convert/python-worker.js';
+import { casesForConverter, PairingError } from '../run/pairing.js';
 import { CorpusError, DEFAULT_SYNTHETIC_COUNT, DEFAULT_SYNTHETIC_SEED } from '../corpus/load.js';
 import { DiffInputError } from '../gate/diff.js';
 import { EnvInputError, parseEnvAssignments } from '../gate/env.js';
@@ -10,7 +11,14 @@ import { parseShard, ShardError, type Shard } from '../gate/shard.js';
 import { readResultsDoc, ResultsError } from '../results/writer.js';
 import { addDiffOptions, diffOptions, OutputFileError, writeJson, type DiffFlags } from './diff-command.js';
 import { progressReporter } from './progress.js';
-import { addConversionOptions, DEFAULT_JOBS, INSTALL_HINT, nonNegativeInt, positiveInt } from './options.js';
+import {
+  addConversionOptions,
+  converterOf,
+  DEFAULT_JOBS,
+  INSTALL_HINT,
+  nonNegativeInt,
+  positiveInt,
+} from './options.js';
 import type { CliIo } from './io.js';
 import { resolveStack, StackError } from '../run/stacks.js';
 import { RunInterrupted } from '../run/run-cases.js';
@@ -37,7 +45,9 @@ interface GateFlags extends DiffFlags {
   jobs: number;
   python?: string;
   stack?: string;
+  converter?: string;
   adapter?: string;
+  sourceOpset: number;
   timeout: number;
   memoryLimit: number;
   recycle: number;
@@ -120,6 +130,7 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
     const corpus = await resolveCorpus(flags.corpus, synthetic);
     const selection = { filter: flags.filter ?? null, shard: flags.shard ?? null };
     const cases = selectCases(corpus, selection);
+    casesForConverter(cases, converterOf(flags, stack.defaultAdapter), flags.sourceOpset);
     if (cases.length === 0)
       return fail(
         `the selection (${flags.filter ? `--filter ${JSON.stringify(flags.filter)}` : ''}${flags.shard ? ` --shard ${flags.shard.index}/${flags.shard.count}` : ''}) matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}`,
@@ -145,7 +156,8 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       selection,
       run: {
         jobs: flags.jobs,
-        adapter: flags.adapter ?? stack.defaultAdapter,
+        adapter: converterOf(flags, stack.defaultAdapter),
+        sourceOpset: flags.sourceOpset,
         stack: stack.name,
         timeoutS: flags.timeout,
         memoryLimitMb: flags.memoryLimit,
@@ -168,7 +180,8 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       e instanceof ResultsError ||
       e instanceof EnvInputError ||
       e instanceof ShardError ||
-      e instanceof StackError
+      e instanceof StackError ||
+      e instanceof PairingError
     )
       return fail(e.message);
     throw e;
@@ -211,6 +224,10 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       return interruptedExitCode(e.reason);
     }
     if (e instanceof DiffInputError || e instanceof OutputFileError) return fail(e.message);
+    if (e instanceof MissingDependencyError) {
+      io.stderr(`convgate gate: ${e.message}\n`);
+      return 3;
+    }
     if (e instanceof WorkerStartError) {
       io.stderr(`convgate gate: ${e.message}\n\n${INSTALL_HINT}\n`);
       return 3;

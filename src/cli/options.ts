@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ADAPTERS } from '../convert/adapters.js';
+import { converterNames } from '../convert/plugins.js';
+import { DEFAULT_SOURCE_OPSET } from '../run/pairing.js';
 import { DEFAULT_TOLERANCE } from '../check/compare.js';
 import { DEFAULT_RECYCLE_MB } from '../run/run-cases.js';
 
@@ -61,9 +62,16 @@ export function addConversionOptions(cmd: Command): Command {
     )
     .addOption(
       new Option(
-        '--adapter <name>',
-        'converter adapter: torch.onnx (TorchScript) | torch.onnx.dynamo | onnx-version-converter (default: torch.onnx.dynamo on the modern stack, torch.onnx otherwise)',
-      ).choices(ADAPTERS),
+        '--converter <name>',
+        'converter under test (default: torch.onnx.dynamo on the modern stack, torch.onnx otherwise; `convgate converters` lists them)',
+      ).choices(converterNames()),
+    )
+    .addOption(new Option('--adapter <name>', 'old name of --converter').choices(converterNames()).hideHelp())
+    .option(
+      '--source-opset <n>',
+      'opset torch cases are exported at when the converter takes ONNX models (onnx-version-converter)',
+      positiveInt('--source-opset'),
+      DEFAULT_SOURCE_OPSET,
     )
     .option(
       '--timeout <seconds>',
@@ -95,4 +103,16 @@ export function addConversionOptions(cmd: Command): Command {
       '--no-surface',
       "do not record which of the converter's translation functions each case runs (docs/coverage.md)",
     );
+}
+
+/** The flags addConversionOptions defines that name the converter. */
+export interface ConverterFlags {
+  converter?: string;
+  adapter?: string;
+  sourceOpset?: number;
+}
+
+/** The converter a run names (--converter, or its old name --adapter), else the stack's default. */
+export function converterOf(flags: ConverterFlags, stackDefault: string): string {
+  return flags.converter ?? flags.adapter ?? stackDefault;
 }

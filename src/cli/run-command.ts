@@ -7,8 +7,10 @@ import {
   filterCases,
   loadCorpus,
   pickCases,
+  syntheticSpec,
 } from '../corpus/load.js';
-import { WorkerStartError } from '../convert/python-worker.js';
+import { MissingDependencyError, WorkerStartError } from '../convert/python-worker.js';
+import { casesForConverter, PairingError } from '../run/pairing.js';
 import { renderRunReport } from '../report/markdown.js';
 import { DEFAULT_THREADS, runCases, RunInterrupted } from '../run/run-cases.js';
 import { ResumeError } from '../run/resume.js';
@@ -20,6 +22,7 @@ import {
   DEFAULT_JOBS,
   INSTALL_HINT,
   collect,
+  converterOf,
   nonNegativeInt,
   positiveInt,
 } from './options.js';
@@ -38,7 +41,9 @@ interface RunFlags {
   seed: number;
   python?: string;
   stack?: string;
+  converter?: string;
   adapter?: string;
+  sourceOpset: number;
   timeout: number;
   memoryLimit: number;
   recycle: number;
@@ -103,8 +108,9 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
       filterCases(flags.case.length ? pickCases(corpus.cases, flags.case) : corpus.cases, flags.filter),
       flags.shard ?? null,
     );
+    casesForConverter(cases, converterOf(flags, stack.defaultAdapter), flags.sourceOpset);
   } catch (e) {
-    if (e instanceof CorpusError || e instanceof StackError) {
+    if (e instanceof CorpusError || e instanceof StackError || e instanceof PairingError) {
       io.stderr(`convgate run: ${e.message}\n`);
       return 2;
     }
@@ -121,7 +127,8 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     jobs: flags.jobs,
     python: stack.python,
     stack: stack.name,
-    adapter: flags.adapter ?? stack.defaultAdapter,
+    adapter: converterOf(flags, stack.defaultAdapter),
+        sourceOpset: flags.sourceOpset,
     timeoutS: flags.timeout,
     memoryLimitMb: flags.memoryLimit,
     recycleMb: flags.recycle,
@@ -143,7 +150,7 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     io.stderr(`\nconvgate run: ${name}: stopping every worker and writing partial results…\n`);
   });
   try {
-    const synthetic = corpus.cases.some((c) => 'spec' in c.model)
+    const synthetic = corpus.cases.some((c) => syntheticSpec(c) !== null)
       ? { syntheticCount: flags.count, syntheticSeed: flags.seed }
       : {};
     const doc = await runCases(corpus, cases, { ...options, signal: interrupt.signal }, progress, {
@@ -166,6 +173,10 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     if (e instanceof ResumeError) {
       io.stderr(`convgate run: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof MissingDependencyError) {
+      io.stderr(`convgate run: ${e.message}\n`);
+      return 3;
     }
     if (e instanceof WorkerStartError) {
       io.stderr(`convgate run: ${e.message}\n\n${INSTALL_HINT}\n`);

@@ -36,10 +36,13 @@ export const ReadyReply = z.object({
   protocol: z.literal(1),
   pid: z.number().int(),
   python: z.object({ executable: z.string(), version: z.string() }),
-  torch: z.string(),
-  onnx: z.string(),
+  /** Versions of torch / onnx in the worker (null: not installed; the run may not need them). */
+  torch: z.string().nullable().optional(),
+  onnx: z.string().nullable().optional(),
   converter: z.object({ name: z.string(), version: z.string() }).passthrough(),
   opsets: z.tuple([z.number().int(), z.number().int()]),
+  /** The run's source frontends (python/convgate_worker/frontends): name → {name, version, …}. */
+  frontends: z.record(z.string(), z.object({ name: z.string(), version: z.string() }).passthrough()).optional(),
   environment: WorkerEnvironment.optional(),
   /** The converter's surface recorder (docs/coverage.md); null: not measured. */
   surface: SurfaceRecorder.nullable().optional(),
@@ -50,6 +53,8 @@ export const FatalReply = z.object({
   type: z.literal('fatal'),
   error: z.string(),
   python: z.string().optional(),
+  /** Set when start-up failed because a needed package is not installed. */
+  missing: z.object({ package: z.string(), neededBy: z.string(), install: z.string() }).optional(),
 });
 
 export const StageReply = z.object({ type: z.literal('stage'), id: z.string(), stage: z.string() });

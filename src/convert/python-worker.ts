@@ -15,10 +15,14 @@ import { AnyReply, type ConvertRequest, type ReadyReply, type ResultReply } from
 export interface PythonWorkerOptions {
   /** Interpreter of the converter build under test. */
   python: string;
-  /** Converter adapter name known to the worker (python/convgate_worker/adapters). */
+  /** Converter adapter name known to the worker (python/convgate_worker/converters). */
   adapter?: string;
   /** Folders appended to the worker's sys.path (corpus model modules). */
   corpusPaths?: string[];
+  /** Libraries corpus factories may call besides the corpus' own modules (`modelLibraries`). */
+  modelLibraries?: string[];
+  /** Frontends of the cases this worker will convert (default: torch); checked at start-up. */
+  frontends?: string[];
   /** Environment of the converter build (PYTHONPATH etc.); passed through untouched. */
   env?: NodeJS.ProcessEnv;
   /** torch intra-op threads per worker (parallelism comes from several workers). */
@@ -46,6 +50,16 @@ export type ConvertOutcome =
   | { kind: 'killed'; stage: string };
 
 export class WorkerStartError extends Error {}
+
+/** A package the converter or a frontend needs is missing: one line naming it and how to install it. */
+export class MissingDependencyError extends WorkerStartError {
+  constructor(
+    readonly missing: { package: string; neededBy: string; install: string },
+    python: string,
+  ) {
+    super(`${missing.neededBy} needs ${missing.package}, which ${python} cannot import: ${missing.install}`);
+  }
+}
 
 type Pending = {
   id: string;
@@ -101,13 +115,15 @@ export class PythonWorker {
   static async start(options: PythonWorkerOptions): Promise<PythonWorker> {
     const args = [
       WORKER_SCRIPT,
-      '--adapter',
+      '--converter',
       options.adapter ?? 'torch.onnx',
       '--threads',
       String(options.threads ?? 1),
     ];
     if (options.surface === false) args.push('--surface', 'off');
     for (const p of options.corpusPaths ?? []) args.push('--corpus-path', p);
+    for (const m of options.modelLibraries ?? []) args.push('--model-library', m);
+    for (const f of options.frontends ?? []) args.push('--frontend', f);
     if (options.signal?.aborted)
       throw new WorkerStartError('the run was interrupted before the worker started');
     const child = spawn(options.python, args, {
@@ -165,6 +181,8 @@ export class PythonWorker {
             ),
           );
         }
+        if (reply.type === 'fatal' && reply.missing)
+          return fail(new MissingDependencyError(reply.missing, options.python));
         if (reply.type === 'fatal')
           return fail(
             new WorkerStartError(`the Python worker (${options.python}) could not start: ${reply.error}`),

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CORPUS_DIR, PACKAGE_ROOT } from '../util/paths.js';
 import { CaseDef, CorpusFile } from './schema.js';
+import { deriveCases } from './derive.js';
+import { DEFAULT_FRONTEND, frontendNames } from '../convert/plugins.js';
 import { caseById, generateCases } from './synthetic/index.js';
 
 /** A loaded corpus: cases with corpus defaults merged in, and what the worker needs to build them. */
@@ -12,6 +15,8 @@ export interface Corpus {
   hash: string;
   /** Folders the worker appends to sys.path for model factories. */
   pythonPaths: string[];
+  /** Libraries factories may call besides the corpus' own modules (the worker enforces it too). */
+  modelLibraries: string[];
   cases: CaseDef[];
 }
 
@@ -36,7 +41,54 @@ export function bundledCorpusFile(name: string): string | null {
   return name === 'real' ? path.join(CORPUS_DIR, name, 'cases.json') : null;
 }
 
-export async function loadCorpusFile(file: string): Promise<Corpus> {
+export async function loadCorpusFile(file: string, seen: string[] = []): Promise<Corpus> {
+  const { corpus, raw } = await readCorpusFile(file);
+  const ids = new Set<string>();
+  for (const c of corpus.cases) {
+    if (ids.has(c.id)) throw new CorpusError(`corpus ${file}: duplicate case id ${JSON.stringify(c.id)}`);
+    ids.add(c.id);
+  }
+  const dir = path.dirname(file);
+  const defaults = corpus.defaults ?? {};
+  const own = corpus.cases.map((c, k) => {
+    // The corpus defaults merged in must make a valid case too (e.g. dynamicAxes naming its inputs).
+    const merged = CaseDef.safeParse({
+      ...c,
+      seed: c.seed ?? defaults.seed ?? 0,
+      export: { ...defaults.export, ...c.export },
+      tolerance: { ...defaults.tolerance, ...c.tolerance },
+      ...('path' in c.model ? { model: { path: path.resolve(dir, c.model.path) } } : {}),
+    });
+    if (!merged.success) {
+      const issue = merged.error.issues[0];
+      throw new CorpusError(
+        `corpus ${file}: case ${JSON.stringify(c.id)} (with the corpus defaults): cases.${k}.${issue.path.join('.')}: ${issue.message}`,
+      );
+    }
+    return merged.data;
+  });
+  const derived = corpus.derive ? await derivedPart(file, corpus.derive, seen) : null;
+  const cases = [...own, ...(derived?.cases ?? [])];
+  for (const c of derived?.cases ?? []) {
+    if (ids.has(c.id)) throw new CorpusError(`corpus ${file}: duplicate case id ${JSON.stringify(c.id)}`);
+    ids.add(c.id);
+  }
+  const pythonPaths = unique([
+    ...(corpus.pythonPath ?? []).map((p) => path.resolve(dir, p)),
+    ...(derived?.pythonPaths ?? []),
+  ]);
+  const modelLibraries = unique([...(corpus.modelLibraries ?? []), ...(derived?.modelLibraries ?? [])]);
+  checkCases(file, raw, own, [...(await ownModules(pythonPaths)), ...modelLibraries]);
+  return {
+    name: corpus.name,
+    hash: await hashCorpus(cases, pythonPaths, modelLibraries),
+    pythonPaths,
+    modelLibraries,
+    cases,
+  };
+}
+
+async function readCorpusFile(file: string): Promise<{ corpus: CorpusFile; raw: unknown }> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
@@ -48,32 +100,86 @@ export async function loadCorpusFile(file: string): Promise<Corpus> {
     const issue = parsed.error.issues[0];
     throw new CorpusError(`corpus ${file}: ${issuePath(raw, issue.path)}: ${issue.message}`);
   }
-  const corpus = parsed.data;
-  const seen = new Set<string>();
-  for (const c of corpus.cases) {
-    if (seen.has(c.id)) throw new CorpusError(`corpus ${file}: duplicate case id ${JSON.stringify(c.id)}`);
-    seen.add(c.id);
+  return { corpus: parsed.data, raw };
+}
+
+/** The cases a `derive` block makes from another corpus file (its modules and libraries come along). */
+async function derivedPart(
+  file: string,
+  derive: NonNullable<CorpusFile['derive']>,
+  seen: string[],
+): Promise<Corpus> {
+  const from = path.resolve(path.dirname(file), derive.from);
+  if (seen.includes(from) || from === path.resolve(file))
+    throw new CorpusError(`corpus ${file}: derive.from: ${derive.from} derives from itself`);
+  const source = await loadCorpusFile(from, [...seen, path.resolve(file)]);
+  try {
+    return { ...source, cases: deriveCases(source.cases, derive.opsetPairs, derive.cases) };
+  } catch (e) {
+    throw new CorpusError(`corpus ${file}: ${(e as Error).message}`);
   }
-  const dir = path.dirname(file);
-  const pythonPaths = (corpus.pythonPath ?? []).map((p) => path.resolve(dir, p));
-  const defaults = corpus.defaults ?? {};
-  const cases = corpus.cases.map((c, k) => {
-    // The corpus defaults merged in must make a valid case too (e.g. dynamicAxes naming its inputs).
-    const merged = CaseDef.safeParse({
-      ...c,
-      seed: c.seed ?? defaults.seed ?? 0,
-      export: { ...defaults.export, ...c.export },
-      tolerance: { ...defaults.tolerance, ...c.tolerance },
-    });
-    if (!merged.success) {
-      const issue = merged.error.issues[0];
-      throw new CorpusError(
-        `corpus ${file}: case ${JSON.stringify(c.id)} (with the corpus defaults): cases.${k}.${issue.path.join('.')}: ${issue.message}`,
-      );
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+/** Top-level modules in the corpus' pythonPath folders (.py files and packages). */
+async function ownModules(pythonPaths: string[]): Promise<string[]> {
+  const names: string[] = [];
+  for (const dir of pythonPaths) {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      continue;
     }
-    return merged.data;
+    for (const e of entries) {
+      if (e.isFile() && e.name.endsWith('.py')) names.push(e.name.slice(0, -3));
+      else if (e.isDirectory() && existsSync(path.join(dir, e.name, '__init__.py'))) names.push(e.name);
+    }
+  }
+  return names;
+}
+
+const MODEL_FOR: Record<string, string> = {
+  onnx: '{path}, {nodeTest} or {torch, sourceOpset}',
+  torch: '{factory, kwargs} or a synthetic {spec}',
+  other: '{factory, kwargs}',
+};
+
+function modelKind(c: CaseDef): 'factory' | 'spec' | 'onnx' {
+  return 'factory' in c.model ? 'factory' : 'spec' in c.model ? 'spec' : 'onnx';
+}
+
+/**
+ * Frontends the plugin table knows, models of the kind their frontend builds, and factories inside
+ * the corpus' scope (python/convgate_worker/factories.py enforces the same at run time).
+ */
+function checkCases(file: string, raw: unknown, cases: CaseDef[], scope: string[]): void {
+  const frontends = frontendNames();
+  cases.forEach((c, i) => {
+    const at = (field: string) => issuePath(raw, ['cases', i, ...field.split('.')]);
+    const frontend = c.frontend ?? DEFAULT_FRONTEND;
+    if (!frontends.includes(frontend))
+      throw new CorpusError(
+        `corpus ${file}: ${at('frontend')}: unknown frontend ${JSON.stringify(frontend)} (known: ${frontends.join(', ')})`,
+      );
+    const kind = modelKind(c);
+    const fits = frontend === 'onnx' ? kind === 'onnx' : frontend === 'torch' ? kind !== 'onnx' : kind === 'factory';
+    if (!fits)
+      throw new CorpusError(
+        `corpus ${file}: ${at('model')}: a ${frontend} case needs ${MODEL_FOR[frontend] ?? MODEL_FOR.other}`,
+      );
+    const torch = 'torch' in c.model ? c.model.torch : c.model;
+    if ('factory' in torch) {
+      const module = torch.factory.split(':')[0];
+      if (!scope.includes(module.split('.')[0]))
+        throw new CorpusError(
+          `corpus ${file}: ${at('model.factory')}: module ${module} is neither one of the corpus' own modules nor a declared model library (${scope.join(', ') || 'none'}); add it to modelLibraries`,
+        );
+    }
   });
-  return { name: corpus.name, hash: await hashCorpus(cases, pythonPaths), pythonPaths, cases };
 }
 
 /** `cases.3.inputSets.0.y`, led by the id of case 3 when it has one: `case "foo": cases.3.inputSets.0.y`. */
@@ -90,7 +196,7 @@ export async function syntheticCorpus(count: number, seed: number): Promise<Corp
   // The interpreter gives specs their meaning: a change to it changes the corpus.
   const interpreter = await readFile(path.join(PACKAGE_ROOT, 'python', 'convgate_worker', 'synthetic.py'));
   const h = createHash('sha256').update(JSON.stringify(cases)).update(interpreter);
-  return { name: 'synthetic', hash: h.digest('hex').slice(0, 16), pythonPaths: [], cases };
+  return { name: 'synthetic', hash: h.digest('hex').slice(0, 16), pythonPaths: [], modelLibraries: [], cases };
 }
 
 /** Loads a corpus by name (real, synthetic, default) or a cases.json by path. */
@@ -104,9 +210,10 @@ export async function loadCorpus(nameOrFile: string, request: SyntheticRequest =
   return loadCorpusFile(bundledCorpusFile(nameOrFile) ?? path.resolve(nameOrFile));
 }
 
-async function hashCorpus(cases: CaseDef[], pythonPaths: string[]): Promise<string> {
+async function hashCorpus(cases: CaseDef[], pythonPaths: string[], libraries: string[]): Promise<string> {
   const h = createHash('sha256');
   h.update(JSON.stringify(cases));
+  if (libraries.length) h.update(JSON.stringify(libraries));
   for (const dir of pythonPaths) {
     let files: string[] = [];
     try {
@@ -132,6 +239,7 @@ export function mergeCorpora(name: string, parts: Corpus[]): Corpus {
     name,
     hash: h.digest('hex').slice(0, 16),
     pythonPaths: [...new Set(parts.flatMap((p) => p.pythonPaths))],
+    modelLibraries: [...new Set(parts.flatMap((p) => p.modelLibraries))],
     cases: parts.flatMap((p) => p.cases),
   };
 }
@@ -160,6 +268,19 @@ export function filterCases(cases: CaseDef[], pattern: string | null | undefined
   return cases.filter((c) => re.test(c.id) || re.test(c.family));
 }
 
+/** The frontends a run's cases need (the worker checks their packages at start-up). */
+export function caseFrontends(cases: CaseDef[]): string[] {
+  return [...new Set(cases.map((c) => c.frontend ?? DEFAULT_FRONTEND))].sort();
+}
+
+/** The synthetic spec of a case (also of an onnx case made from a synthetic one), else null. */
+export function syntheticSpec(c: CaseDef): Record<string, unknown> | null {
+  const m = c.model;
+  if ('spec' in m) return m.spec;
+  if ('torch' in m && 'spec' in m.torch) return m.torch.spec;
+  return null;
+}
+
 export function caseKind(c: CaseDef): 'real' | 'synthetic' {
-  return 'spec' in c.model ? 'synthetic' : 'real';
+  return syntheticSpec(c) ? 'synthetic' : 'real';
 }

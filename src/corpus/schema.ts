@@ -59,12 +59,28 @@ export const SyntheticModel = z.strictObject({
   spec: z.record(z.string(), z.unknown()),
 });
 
+/** The source of an `onnx` case (python/convgate_worker/frontends/onnx_models.py): one of three. */
+export const OnnxModel = z.union([
+  /** An ONNX file, relative to the corpus file (made absolute when the corpus is loaded). */
+  z.strictObject({ path: z.string().min(1) }),
+  /** One of ONNX's own node tests (Debian's libonnx-testdata), with its own test inputs. */
+  z.strictObject({ nodeTest: z.string().regex(/^test_[A-Za-z0-9_]+$/, 'an ONNX node test name (test_…)') }),
+  /** A torch model exported once with the TorchScript exporter at sourceOpset (cached). */
+  z.strictObject({
+    torch: z.union([RealModel, SyntheticModel]),
+    sourceOpset: z.number().int().min(7),
+  }),
+]);
+export type OnnxModel = z.infer<typeof OnnxModel>;
+
 const CaseFields = z.strictObject({
+  /** The source frontend that builds the model and its references (default: torch). */
+  frontend: z.string().regex(/^[a-z][a-z0-9.-]*$/, 'a frontend name').optional(),
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (used as a folder name)'),
   family: z.string().min(1),
   description: z.string().optional(),
   seed: z.number().int().nonnegative().optional(),
-  model: z.union([RealModel, SyntheticModel]),
+  model: z.union([RealModel, SyntheticModel, OnnxModel]),
   inputs: z.array(InputSpec).min(1),
   /** More input sets, each overriding some inputs' shapes (checks dynamic axes at other sizes). */
   inputSets: z.array(z.record(z.string(), z.array(Dim))).optional(),
@@ -186,6 +202,25 @@ export const CorpusFile = z.strictObject({
   description: z.string().optional(),
   /** Folders (relative to this file) appended to the worker's sys.path for model factories. */
   pythonPath: z.array(z.string()).optional(),
+  /**
+   * Model libraries factories may call besides the corpus' own modules (python/convgate_worker/
+   * factories.py), e.g. ["torchvision", "timm"]. Anything else (`os:system`) is refused.
+   */
+  modelLibraries: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a top-level module name')).optional(),
+  /**
+   * Cases made from another corpus' torch cases as `onnx` cases: each exported once at a source
+   * opset and converted to a target opset (the onnx version converter's corpus, corpus/onnx).
+   */
+  derive: z
+    .strictObject({
+      /** The corpus file (relative to this one) whose torch cases are used. */
+      from: z.string().min(1),
+      /** [source opset, target opset] pairs: one case per source case and pair. */
+      opsetPairs: z.array(z.tuple([z.number().int().min(7), z.number().int().min(1)])).min(1),
+      /** Only these case ids (default: every torch case that declares no `requires`). */
+      cases: z.array(z.string()).min(1).optional(),
+    })
+    .optional(),
   defaults: z
     .strictObject({
       seed: z.number().int().nonnegative().optional(),

@@ -8,6 +8,7 @@ import {
   DEFAULT_SYNTHETIC_SEED,
   filterCases,
   loadCorpus,
+  syntheticSpec,
   type Corpus,
   type SyntheticRequest,
 } from '../corpus/load.js';
@@ -112,7 +113,7 @@ export function selectionSettings(
   corpus?: Corpus,
   synthetic: SyntheticRequest = {},
 ): Record<string, unknown> {
-  const generated = corpus?.cases.some((c) => 'spec' in c.model) ?? false;
+  const generated = corpus?.cases.some((c) => syntheticSpec(c) !== null) ?? false;
   return {
     filter: selection.filter,
     ...(selection.shard ? { shard: formatShard(selection.shard) } : {}),

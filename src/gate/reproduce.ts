@@ -69,7 +69,12 @@ export async function writeReproducers(
     await writeFile(
       path.join(dir, CASE_CORPUS),
       JSON.stringify(
-        { name: `${corpus.name}-${c.id}`, pythonPath: corpus.pythonPaths, cases: [def] },
+        {
+          name: `${corpus.name}-${c.id}`,
+          pythonPath: corpus.pythonPaths,
+          ...(corpus.modelLibraries.length ? { modelLibraries: corpus.modelLibraries } : {}),
+          cases: [def],
+        },
         null,
         1,
       ) + '\n',
@@ -121,6 +126,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONVGATE_HOME = os.environ.get("CONVGATE_HOME") or ${py(PACKAGE_ROOT)}
 CORPUS_PATHS = ${py(corpusPaths)}
 ADAPTER = ${py(adapter)}
+MODEL_LIBRARIES = ${py(corpus.modelLibraries)}
 ATOL = ${py(c.settings.atol)}
 RTOL = ${py(c.settings.rtol)}
 RERUN = ${py(rerunCommand(doc, corpus, c, caseDir))}
@@ -133,9 +139,9 @@ def setup():
         sys.exit(2)
     # Appended: the converter build under test (PYTHONPATH) must win.
     sys.path.append(worker)
-    for absolute, relative in CORPUS_PATHS:
+    for k, (absolute, relative) in enumerate(CORPUS_PATHS):
         if not os.path.isdir(absolute) and relative:
-            absolute = os.path.join(CONVGATE_HOME, relative)
+            absolute = CORPUS_PATHS[k][0] = os.path.join(CONVGATE_HOME, relative)
         sys.path.append(absolute)
 
 
@@ -162,28 +168,24 @@ def compare(name, ref, out):
 
 def main():
     setup()
-    import torch
-    from convgate_worker import adapters, real, tensors
+    from convgate_worker import converters, factories, frontends
 
     with open(os.path.join(HERE, "case.json")) as fh:
         case = json.load(fh)
-    if "spec" in case["model"]:
-        from convgate_worker import synthetic
-
-        model = synthetic.build(case)
-    else:
-        model = real.build(case)
-    input_sets = tensors.make_input_sets(case)
-    with torch.no_grad():
-        references = [tensors.flatten_outputs(model(*inputs)) for inputs in input_sets]
+    factories.configure(factories.Scope.from_paths([p for p, _ in CORPUS_PATHS if os.path.isdir(p)], MODEL_LIBRARIES))
+    frontend = frontends.load(frontends.name_of(case))
+    frontend.prepare(1)
+    source = frontend.build(case)
+    references = frontend.reference(source)
+    input_sets = source.numpy_inputs
     settings = case["export"]
     input_names = [s["name"] for s in case["inputs"]]
     output_names = settings.get("outputNames") or ["output_%d" % i for i in range(len(references[0]))]
     path = os.path.join(HERE, "reproduced.onnx")
-    adapter = adapters.load(ADAPTER)
-    print("exporting with %s %s (torch %s) to %s" % (ADAPTER, adapter.describe().get("version"), torch.__version__, path))
+    adapter = converters.load(ADAPTER)
+    print("exporting with %s %s (%s %s) to %s" % (ADAPTER, adapter.describe().get("version"), frontend.NAME, frontend.describe().get("version"), path))
     try:
-        adapter.export(model, input_sets[0], path, dict(settings, inputNames=input_names, outputNames=output_names))
+        adapter.export(source.model, source.input_sets[0], path, dict(settings, inputNames=input_names, outputNames=output_names))
         import onnx
 
         onnx.checker.check_model(onnx.load(path))
@@ -202,10 +204,10 @@ def main():
         wanted = {i.name for i in session.get_inputs()}
         problems = []
         for k, (inputs, refs) in enumerate(zip(input_sets, references)):
-            feeds = {n: t.numpy() for n, t in zip(input_names, inputs) if n in wanted}
+            feeds = {n: t for n, t in zip(input_names, inputs) if n in wanted}
             outs = session.run(None, feeds)
             for name, ref, out in zip(output_names, refs, outs):
-                p = compare(name, ref.numpy(), out)
+                p = compare(name, ref, out)
                 if p:
                     problems.append("input set %d: %s" % (k, p))
     except Exception:

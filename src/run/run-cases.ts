@@ -6,7 +6,8 @@ import { residentMb } from '../util/rss.js';
 import { PythonWorker, type PythonWorkerOptions } from '../convert/python-worker.js';
 import type { ConvertedReply, ReadyReply } from '../convert/protocol.js';
 import { OrtWorker } from '../check/ort-client.js';
-import { caseKind, type Corpus } from '../corpus/load.js';
+import { caseFrontends, caseKind, syntheticSpec, type Corpus } from '../corpus/load.js';
+import { casesForConverter } from './pairing.js';
 import type { CaseDef } from '../corpus/schema.js';
 import { SCHEMA_VERSION, type CaseResult, type ResultsDoc } from '../results/schema.js';
 import { ResultsStream, writeResultsDoc } from '../results/writer.js';
@@ -115,11 +116,13 @@ interface RunState {
  */
 export async function runCases(
   corpus: Corpus,
-  cases: CaseDef[],
+  requested: CaseDef[],
   opts: RunOptions,
   events: RunEvents = {},
   extraSettings: Record<string, unknown> = {},
 ): Promise<ResultsDoc> {
+  // Refused before anything starts when the converter cannot take a case (PairingError).
+  const cases = casesForConverter(requested, opts.adapter, opts.sourceOpset);
   const state: RunState = {
     started: new Date(),
     ready: null,
@@ -147,6 +150,8 @@ export async function runCases(
       python: opts.python,
       adapter: opts.adapter,
       corpusPaths: corpus.pythonPaths,
+      modelLibraries: corpus.modelLibraries,
+      frontends: caseFrontends(cases),
       env: workerEnv(opts.env ?? process.env, threads),
       threads,
       memoryLimitMb: opts.memoryLimitMb,
@@ -411,7 +416,7 @@ async function recordCase(ctx: RunContext, rc: ResolvedCase, partial: PartialRes
     ...partial,
     ...(partial.error ? { error: sanitizeError(partial.error, places) } : {}),
     ...(partial.warnings ? { warnings: partial.warnings.map((w) => sanitizeText(w, places)) } : {}),
-    ...(caseKind(rc.def) === 'synthetic' ? { spec: (rc.def.model as { spec: unknown }).spec } : {}),
+    ...(syntheticSpec(rc.def) ? { spec: syntheticSpec(rc.def) } : {}),
   };
   if (result.outcome === 'ok' && !opts.keepAll) {
     await rm(dir, { recursive: true, force: true });
@@ -452,8 +457,9 @@ async function writeFinal(input: FinalInput): Promise<ResultsDoc> {
       cpus: os.cpus().length,
       stack: opts.stack ?? null,
       python: ready?.python ?? { executable: opts.python, version: 'unknown' },
-      torch: ready?.torch ?? 'unknown',
-      onnx: ready?.onnx ?? 'unknown',
+      torch: ready ? (ready.torch ?? null) : 'unknown',
+      onnx: ready ? (ready.onnx ?? null) : 'unknown',
+      frontends: ready?.frontends ?? {},
       // The checker (onnxruntime-node); the worker's Python packages are under `packages`.
       onnxruntime: await ortVersion(),
       exporter: ready?.environment?.exporter ?? ready?.converter.exporter ?? null,

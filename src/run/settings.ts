@@ -21,6 +21,8 @@ export interface RunOptions {
   recycleMb?: number;
   /** null: the case's own opset, else the converter's default. */
   opset: number | null;
+  /** Opset torch cases are exported at for a converter that takes ONNX models (default 11). */
+  sourceOpset?: number;
   tolerance: Tolerance;
   /** Keep model and tensors of passing cases too (default: failing cases only). */
   keepAll: boolean;

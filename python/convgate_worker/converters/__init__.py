@@ -1,12 +1,14 @@
-"""Converter adapters: one module per converter, all with the same contract (docs/adapters.md).
+"""Converters: one module per converter under test, all with the same contract (docs/converters.md).
 
-An adapter module exposes
+A converter module exposes
     NAME: str
     def describe() -> {"name", "version", "exporter", "defaultOpset", ...}   # recorded in results
     def supported_opsets() -> (min, max)
     def export(model, args, path, settings) -> dict | None
+        `model` and `args` are a frontend's Source.model and first input set (native tensors);
         writes the ONNX file at `path`; settings = {opset, dynamicAxes, constantFolding,
-        inputNames, outputNames}. May return {"opsetBuilt": n} when the converter built the
+        inputNames, outputNames, timeoutS, source (a callable saving the model on disk, for
+        command-line converters)}. May return {"opsetBuilt": n} when the converter built the
         graph at another opset than the one it wrote (the dynamo exporter builds at its own
         opset and converts down).
     def failure_step(exc) -> str | None
@@ -18,25 +20,22 @@ An adapter module exposes
     def coverage() -> recorder   (optional)
         a surface recorder (convgate_worker/surface): which of the converter's translation
         functions each export ran, and which it registers; absent = "not measured".
+
+Which frontends a converter takes and what it needs are in plugins.json.
 """
+from __future__ import annotations
+
 import importlib
+from types import ModuleType
 
-ADAPTERS = {
-    "torch.onnx": "convgate_worker.adapters.torch_onnx",
-    "torch.onnx.dynamo": "convgate_worker.adapters.torch_onnx_dynamo",
-    "onnx-version-converter": "convgate_worker.adapters.onnx_version_converter",
-}
+from .. import plugins
 
 
-def load(name):
-    try:
-        module_name = ADAPTERS[name]
-    except KeyError:
-        raise ValueError("unknown converter adapter %r (known: %s)" % (name, ", ".join(sorted(ADAPTERS))))
-    return importlib.import_module(module_name)
+def load(name: str) -> ModuleType:
+    return importlib.import_module(plugins.converter(name)["module"])
 
 
-def frames(exc):
+def frames(exc: BaseException | None) -> list[tuple[str, str]]:
     """(filename, function) of every frame of an exception and of the exceptions it chains."""
     seen = set()
     out = []

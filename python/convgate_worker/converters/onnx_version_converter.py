@@ -1,0 +1,46 @@
+"""onnx.version_converter as a converter under test: an ONNX source model (the `onnx` frontend:
+a file, an ONNX node test, or a torch case exported once at its source opset) is converted to the
+requested opset, up or down. Steps: version-conversion (convert_version: the C++ adapters, one
+per operator and opset change), serialization (writing the model)."""
+from __future__ import annotations
+
+from typing import Any
+
+import onnx
+import onnx.version_converter
+
+from . import frames
+
+NAME = "onnx-version-converter"
+EXPORTER = "onnx.version_converter"
+
+
+def describe() -> dict[str, Any]:
+    return {"name": NAME, "version": onnx.__version__, "exporter": EXPORTER, "module": onnx.__file__}
+
+
+def supported_opsets() -> tuple[int, int]:
+    return (1, onnx.defs.onnx_opset_version())
+
+
+def source_opset(model: Any) -> int | None:
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+
+
+def export(model: Any, args: Any, path: str, settings: dict[str, Any]) -> dict[str, Any]:
+    converted = onnx.version_converter.convert_version(model, int(settings["opset"]))
+    onnx.save(converted, path)
+    return {"opsetBuilt": source_opset(model)}
+
+
+# No `coverage()`: onnx.version_converter dispatches to its per-operator version adapters in C++,
+# which Python cannot observe -- its surface is "not measured" (docs/coverage.md).
+
+
+def failure_step(exc: BaseException) -> str | None:
+    functions = [fn for _, fn in frames(exc)]
+    if "convert_version" in functions:
+        return "version-conversion"
+    if "save" in functions or "save_model" in functions:
+        return "serialization"
+    return None
