@@ -48,7 +48,9 @@ def load_plugins(args: argparse.Namespace) -> tuple[ModuleType, dict[str, Any], 
     for name in names:
         require(plugins.frontend(name)["needs"], "the %s frontend" % name)
     require(entry["needs"], "the %s converter" % args.converter)
-    if "torch" in names or "torch" in entry["needs"]:
+    # The onnx frontend makes sources from torch cases: it may build torch models too.
+    builds_torch = "torch" in names or "onnx" in names or "torch" in entry["needs"]
+    if builds_torch and importlib.util.find_spec("torch") is not None:
         from . import compat
 
         # Before anything (corpus modules, transformers, timm) imports torchvision.
