@@ -10019,12 +10019,26 @@ const SyntheticModel = strictObject({
     /** A synthetic graph spec (see docs/synthetic-spec.md), materialised by the worker. */
     spec: record(string(), unknown()),
 });
+/** The source of an `onnx` case (python/convgate_worker/frontends/onnx_models.py): one of three. */
+const OnnxModel = union([
+    /** An ONNX file, relative to the corpus file (made absolute when the corpus is loaded). */
+    strictObject({ path: string().min(1) }),
+    /** One of ONNX's own node tests (Debian's libonnx-testdata), with its own test inputs. */
+    strictObject({ nodeTest: string().regex(/^test_[A-Za-z0-9_]+$/, 'an ONNX node test name (test_…)') }),
+    /** A torch model exported once with the TorchScript exporter at sourceOpset (cached). */
+    strictObject({
+        torch: union([RealModel, SyntheticModel]),
+        sourceOpset: number().int().min(7),
+    }),
+]);
 const CaseFields = strictObject({
+    /** The source frontend that builds the model and its references (default: torch). */
+    frontend: string().regex(/^[a-z][a-z0-9.-]*$/, 'a frontend name').optional(),
     id: string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (used as a folder name)'),
     family: string().min(1),
     description: string().optional(),
     seed: number().int().nonnegative().optional(),
-    model: union([RealModel, SyntheticModel]),
+    model: union([RealModel, SyntheticModel, OnnxModel]),
     inputs: array(InputSpec).min(1),
     /** More input sets, each overriding some inputs' shapes (checks dynamic axes at other sizes). */
     inputSets: array(record(string(), array(Dim))).optional(),
@@ -10136,6 +10150,24 @@ strictObject({
     description: string().optional(),
     /** Folders (relative to this file) appended to the worker's sys.path for model factories. */
     pythonPath: array(string()).optional(),
+    /**
+     * Model libraries factories may call besides the corpus' own modules (python/convgate_worker/
+     * factories.py), e.g. ["torchvision", "timm"]. Anything else (`os:system`) is refused.
+     */
+    modelLibraries: array(string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a top-level module name')).optional(),
+    /**
+     * Cases made from another corpus' torch cases as `onnx` cases: each exported once at a source
+     * opset and converted to a target opset (the onnx version converter's corpus, corpus/onnx).
+     */
+    derive: strictObject({
+        /** The corpus file (relative to this one) whose torch cases are used. */
+        from: string().min(1),
+        /** [source opset, target opset] pairs: one case per source case and pair. */
+        opsetPairs: array(tuple([number().int().min(7), number().int().min(1)])).min(1),
+        /** Only these case ids (default: every torch case that declares no `requires`). */
+        cases: array(string()).min(1).optional(),
+    })
+        .optional(),
     defaults: strictObject({
         seed: number().int().nonnegative().optional(),
         export: ExportSettings.optional(),
