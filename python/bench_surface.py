@@ -7,7 +7,7 @@ uninstalled, the converter exactly as shipped; recorded = installed and recordin
 file is compared byte for byte with the case's first plain export; export times are summed per
 mode. Prints one JSON line per case and a final {"type": "total"} line.
 
-usage: bench_surface.py REQUESTS.jsonl [--adapter NAME] [--repeat N] [--corpus-path DIR ...]
+usage: bench_surface.py REQUESTS.jsonl [--adapter NAME] [--repeat N] [--corpus-path DIR ...] [--model-library M ...]
 """
 import argparse
 import hashlib
@@ -19,20 +19,14 @@ import tempfile
 import time
 import warnings
 
-from convgate_worker import adapters, compat
+from convgate_worker import compat, converters, factories
+from convgate_worker.frontends import torch_models
 from convgate_worker.surface import recorder_for
 
 
 def _build(case):
-    from convgate_worker import real, tensors
-
-    if "spec" in case["model"]:
-        from convgate_worker import synthetic
-
-        model = synthetic.build(case)
-    else:
-        model = real.build(case)
-    return model, tensors.make_input_sets(case)[0]
+    source = torch_models.build(case)
+    return source.model, source.input_sets[0]
 
 
 def _export(adapter, model, inputs, path, settings):
@@ -54,10 +48,8 @@ def bench_case(adapter, recorder, case, repeat, scratch):
     if settings["outputNames"] is None:
         import torch
 
-        from convgate_worker import tensors
-
         with torch.no_grad():
-            settings["outputNames"] = ["output_%d" % i for i in range(len(tensors.flatten_outputs(model(*inputs))))]
+            settings["outputNames"] = ["output_%d" % i for i in range(len(torch_models.flatten_outputs(model(*inputs))))]
     path = os.path.join(scratch, "model.onnx")
     recorder.uninstall()
     _, reference = _export(adapter, model, inputs, path, settings)  # warm-up, and the reference bytes
@@ -86,10 +78,12 @@ def main(argv):
     parser.add_argument("--adapter", default="torch.onnx")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--corpus-path", action="append", default=[])
+    parser.add_argument("--model-library", action="append", default=[])
     args = parser.parse_args(argv)
     compat.prepare_torchvision()
     sys.path.extend(args.corpus_path)
-    adapter = adapters.load(args.adapter)
+    factories.configure(factories.Scope.from_paths(args.corpus_path, args.model_library))
+    adapter = converters.load(args.adapter)
     recorder = recorder_for(adapter)
     if recorder is None:
         print(json.dumps({"type": "error", "message": "adapter %s has no surface recorder" % args.adapter}))

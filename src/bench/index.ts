@@ -128,6 +128,7 @@ const pyArgs = [
   '--adapter',
   adapter,
   ...corpus.pythonPaths.flatMap((p) => ['--corpus-path', p]),
+  ...corpus.modelLibraries.flatMap((m) => ['--model-library', m]),
 ];
 const naiveConvert = await measure(python, pyArgs);
 const converted = naiveConvert.stdout

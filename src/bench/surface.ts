@@ -98,6 +98,7 @@ const child = spawn(
     '--repeat',
     String(flags.repeat),
     ...corpus.pythonPaths.flatMap((p) => ['--corpus-path', p]),
+    ...corpus.modelLibraries.flatMap((m) => ['--model-library', m]),
   ],
   {
     stdio: ['ignore', 'pipe', 'pipe'],

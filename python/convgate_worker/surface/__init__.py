@@ -1,6 +1,6 @@
 """Converter surface coverage: which of the converter's own translation functions a case ran.
 
-A converter adapter may offer a recorder (`adapter.coverage()`, docs/adapters.md). The worker
+A converter may offer a recorder (`converter.coverage()`, docs/converters.md). The worker
 installs it once and brackets every export with `start()` / `stop()`; `stop()` returns the
 calls of that export as `[name, implementation, signature]` triples:
 
