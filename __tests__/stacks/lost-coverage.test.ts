@@ -50,3 +50,17 @@ describe('unsupported cases in the gate', () => {
     );
   });
 });
+
+describe('opset the converter really wrote', () => {
+  it('lists cases written at another opset than requested in the run report', async () => {
+    const { renderRunReport, opsetDrift } = await import('../../src/report/markdown.js');
+    const asked = (id: string, opset: number, built: number, wrote: number) => {
+      const r = caseResult(id, 'ok');
+      return { ...r, settings: { ...r.settings, opset }, opsetBuilt: built, opset: wrote };
+    };
+    const d = doc([asked('a', 11, 18, 18), asked('b', 17, 18, 17), asked('c', 20, 20, 20)]);
+    expect(opsetDrift(d.cases).map((c) => c.id)).toEqual(['a']);
+    expect(renderRunReport(d)).toContain('### Opset not as requested (1)');
+    expect(renderRunReport(d)).toContain('`a` (asked 11, built at 18, wrote 18)');
+  });
+});

@@ -40,6 +40,28 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** Cases whose written model has another opset than the one requested (the exporter kept its own). */
+export function opsetDrift(cases: readonly CaseResult[]): CaseResult[] {
+  return cases.filter(
+    (c) => typeof c.opset === 'number' && c.settings.opset !== null && c.opset !== c.settings.opset,
+  );
+}
+
+function renderOpsetDrift(cases: readonly CaseResult[]): string[] {
+  const drift = opsetDrift(cases);
+  if (!drift.length) return [];
+  const shown = drift.slice(0, 20).map((c) => {
+    const built = c.opsetBuilt !== undefined && c.opsetBuilt !== null ? `, built at ${c.opsetBuilt}` : '';
+    return `\`${escapeInline(c.id, 80)}\` (asked ${c.settings.opset}${built}, wrote ${c.opset})`;
+  });
+  return [
+    `### Opset not as requested (${drift.length})`,
+    '',
+    `The converter wrote these models at another opset than the case asked for, without an error: ${shown.join(', ')}${drift.length > shown.length ? `, and ${drift.length - shown.length} more` : ''}.`,
+    '',
+  ];
+}
+
 /** The markdown summary of one run (`convgate report DIR`). */
 export function renderRunReport(doc: ResultsDoc): string {
   const counts = countOutcomes(doc.cases);
@@ -79,6 +101,7 @@ export function renderRunReport(doc: ResultsDoc): string {
   } else {
     lines.push('All cases ok.', '');
   }
+  lines.push(...renderOpsetDrift(doc.cases));
   lines.push(...renderCoverage(doc));
   if (doc.surface) lines.push(...renderSurfaceSection(surfaceStatus(doc)));
   return lines.join('\n');
