@@ -2,7 +2,8 @@
 //   dist/index.js       the Action's entry (runs.main in action.yml)
 //   dist/ort-worker.js  the ONNX Runtime check worker, forked by the entry (a separate process)
 //   dist/node_modules/  onnxruntime-node + onnxruntime-common, copied, not bundled: a native addon
-//                       loaded from its own package folder (Linux x64 and arm64 binaries only).
+//                       loaded from its own package folder (Linux x64 and arm64 binaries only), with
+//                       ONNX Runtime's LICENSE and ThirdPartyNotices.txt (third_party/onnxruntime/).
 // python/ and corpus/ are reached from the repository root (src/util/paths.ts finds package.json).
 import { builtinModules } from 'node:module';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -57,6 +58,10 @@ function vendorOnnxRuntime() {
           ORT_PLATFORMS.some((p) => f.startsWith(`bin/napi-v6/${p}/`)),
       );
       copyPackage('onnxruntime-common', (f) => f === 'package.json' || f === 'README.md' || runtimeJs(f));
+      // The npm packages carry no license file: ship ONNX Runtime's own with its binaries.
+      for (const pkg of ['onnxruntime-node', 'onnxruntime-common'])
+        for (const file of ['LICENSE', 'ThirdPartyNotices.txt'])
+          cpSync(path.join('third_party', 'onnxruntime', file), path.join(DIST, 'node_modules', pkg, file));
     },
   };
 }

@@ -25,11 +25,6 @@ stamp=node_modules/.convgate-lock-sha
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -f build/cli/index.js ]; then
   echo "setup: npm ci…" >&2
-  if ! npm ci --no-audit --no-fund --loglevel=error; then
-    # npm 11 can refuse its own lock file over rollup's per-platform optional packages
-    # ("Missing: @rollup/rollup-… from lock file"); a plain install honours the lock's versions.
-    echo "setup: npm ci refused the lock file; falling back to npm install --no-save" >&2
-    npm install --no-save --no-audit --no-fund --loglevel=error
-  fi
+  npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi

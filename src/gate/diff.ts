@@ -60,7 +60,7 @@ export function refusal(mismatches: string[]): DiffInputError {
   return new DiffInputError(`refusing to compare: ${mismatches.join('; ')} (use --force to compare anyway)`);
 }
 
-/** Position in the outcome order: lower is worse (shared/DESIGN.md). */
+/** Position in the outcome order: lower is worse (docs/taxonomy.md). */
 export function severity(o: Outcome): number {
   return OUTCOMES.indexOf(o);
 }

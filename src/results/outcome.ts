@@ -1,5 +1,5 @@
 /**
- * Outcomes of one case, ordered by how early the pipeline stops (shared/DESIGN.md).
+ * Outcomes of one case, ordered by how early the pipeline stops (docs/taxonomy.md).
  * "Worse" in the gate means earlier in this list; `reference-error` is a corpus problem,
  * never blamed on the converter; `unsupported` means the build lacks what the case requires
  * (`requires` in cases.json): listed, never a failure — but a case that ran in the baseline
