@@ -51,11 +51,12 @@ function exited(child: ChildProcess, timeoutMs: number): Promise<number | string
 
 const started: { tag: string; child: ChildProcess }[] = [];
 
-function runCli(caseIds: string[], out: string) {
+function runCli(caseIds: string[], out: string, command: 'run' | 'gate' = 'run') {
   const tag = randomUUID();
-  const args = [BIN, 'run', '--corpus', PROCESS_FAULT_CORPUS, '--out', out, '--jobs', '1', '--no-progress'];
-  for (const id of caseIds) args.push('--case', id);
-  args.push('--python', PYTHON, '--threads', '1', '--no-report');
+  const args = [BIN, command, '--corpus', PROCESS_FAULT_CORPUS, '--out', out, '--jobs', '1', '--no-progress'];
+  if (command === 'run') for (const id of caseIds) args.push('--case', id);
+  else args.push('--filter', `^(${caseIds.join('|')})$`);
+  args.push('--python', PYTHON, ...(command === 'run' ? ['--threads', '1', '--no-report'] : []));
   const child = spawn(process.execPath, args, {
     env: { ...process.env, CONVGATE_TEST_TAG: tag },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,6 +107,27 @@ describe('an interrupted run', () => {
       expect(await tagged(run.tag)).toEqual([]);
     },
   );
+
+  it('convgate gate: SIGTERM during the baseline run stops it the same way, with no verdict', async () => {
+    const out = path.join(await tempDir('interrupt-gate'), 'out');
+    const run = runCli(['hang-long'], out, 'gate');
+    await until(
+      'the baseline case to start',
+      () => existsSync(path.join(out, 'baseline', 'cases', 'hang-long')),
+      120_000,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const sentAt = Date.now();
+    process.kill(run.child.pid!, 'SIGTERM');
+    const status = await exited(run.child, 5000);
+    expect({ status, stderr: run.stderr().slice(-2000) }).toMatchObject({ status: 143 });
+    expect(Date.now() - sentAt).toBeLessThan(5000);
+    expect(run.stderr()).toMatch(/interrupted \(SIGTERM\); no verdict/);
+    const doc = JSON.parse(await readFile(path.join(out, 'baseline', 'results.json'), 'utf8'));
+    expect(doc).toMatchObject({ complete: false, interrupted: 'SIGTERM' });
+    expect(existsSync(path.join(out, 'gate.json'))).toBe(false);
+    expect(await tagged(run.tag)).toEqual([]);
+  });
 
   it('exits after its last case although a model left children holding its pipes', async () => {
     const out = path.join(await tempDir('orphans'), 'out');

@@ -222,7 +222,6 @@ interface StartedWorkers {
   runtimes: OrtWorker[];
 }
 
-/** Starts `jobs` converter and runtime workers in parallel; null when interrupted meanwhile. */
 /**
  * ONNX Runtime workers per run: one per two converter workers. A check (load + run) takes a few
  * milliseconds to a few hundred next to seconds of export, and each runtime worker holds
@@ -248,6 +247,7 @@ async function recycleIfGrown(worker: PythonWorker, limitMb: number): Promise<bo
   return true;
 }
 
+/** Starts the converter and runtime workers in parallel; null when interrupted meanwhile. */
 async function startWorkers(
   workers: WorkerSet,
   jobs: number,
