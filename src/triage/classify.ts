@@ -1,7 +1,7 @@
 // Classification with evidence: scores each field, then explains the winning label by the
 // features that pushed it above the runner-up.
 
-import { extract, featureValues, type Extracted, type FeatureValues, type IssueText } from './features.js';
+import { extractOf, featureValues, type Extracted, type FeatureValues, type IssueText } from './features.js';
 import { FIELDS, type Cause, type Component, type Field, type Symptom } from './labels.js';
 import { scoreField, type TriageModel } from './model.js';
 import { SIGNAL_BY_ID, STAGE_FEATURE_PREFIX, STAGE_FIELDS, stageFeature } from './signals.js';
@@ -97,7 +97,7 @@ function vocabularyOf(model: TriageModel): ReadonlySet<string> {
 
 /** Classifies one issue with a given model (the default model: see index.ts). */
 export function classifyWith(model: TriageModel, issue: IssueText): Triage {
-  const ex = extract(issue, model.vocabulary.length > 0);
+  const ex = extractOf(issue, model.vocabulary.length > 0);
   const x = featureValues(ex, vocabularyOf(model), model.bowScale);
   const out = {} as Record<Field, FieldVerdict<string>>;
   // A cause model trained with `stageFeatures` also reads the calibrated probabilities of the

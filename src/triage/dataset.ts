@@ -12,13 +12,14 @@ const LabeledRow = z.object({
   symptom: z.string(),
   cause: z.string(),
   component: z.string(),
+  group: z.string().min(1).optional(),
 });
 
 /**
- * Parses labeled JSONL. The body is cut at the first `--- comment ---` line: the app only
+ * Parses labeled JSONL (further fields, e.g. `url`, `notes`, `thread`, are ignored). The body is cut at the first `--- comment ---` line: the app only
  * sees the description when an issue is opened, so training and evaluation do the same.
  */
-export function parseLabeledJsonl(text: string, source: string): LabeledIssue[] {
+export function parseLabeledJsonl(text: string, source: string, tag?: string): LabeledIssue[] {
   const out: LabeledIssue[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
@@ -46,11 +47,14 @@ export function parseLabeledJsonl(text: string, source: string): LabeledIssue[] 
       title: r.title ?? '',
       body: descriptionOf(r.body ?? ''),
       labels: { symptom, cause, component },
+      ...(r.group !== undefined ? { group: r.group } : {}),
+      ...(tag !== undefined ? { source: tag } : {}),
     });
   });
   return out;
 }
 
-export function readLabeledJsonl(path: string): LabeledIssue[] {
-  return parseLabeledJsonl(readFileSync(path, 'utf8'), path);
+/** `tag` marks every issue's `source` (which labelled set it comes from). */
+export function readLabeledJsonl(path: string, tag?: string): LabeledIssue[] {
+  return parseLabeledJsonl(readFileSync(path, 'utf8'), path, tag);
 }

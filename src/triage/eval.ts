@@ -5,24 +5,26 @@
 // split (../shared/data/triage/dev.jsonl next to the repository), which users do not have.
 
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { classifyWith } from './classify.js';
 import { readLabeledJsonl } from './dataset.js';
 import { defaultModel } from './default-model.js';
 import { fieldMetrics, fieldPrediction, majorityLabel, type Prediction } from './evaluate.js';
-import { FIELDS, LABELS_OF, type Field, type LabeledIssue } from './labels.js';
+import { FIELDS, LABELS_OF, groupOf, type Field, type LabeledIssue } from './labels.js';
+import type { TriageModel } from './model.js';
 import {
   PRECISION_TARGET,
   fitProcedure,
   nestedCrossValidate,
   summarize,
+  type FittedProcedure,
   type NestedResult,
   type Spread,
 } from './nested.js';
 import { FIELD_THRESHOLDS } from './policy.js';
-import { rulesOnlyModel, trainModel } from './train.js';
+import { DEFAULT_TRAIN_OPTIONS, rulesOnlyModel, trainModel, type TrainOptions } from './train.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEFAULT_DATA = resolve(REPO_ROOT, '../shared/data/triage/dev.jsonl');
@@ -42,11 +44,25 @@ export interface EvalArgs {
   inner: number;
   repeats: number;
   seed: number;
-  /** A further labeled set (not the paper's): reported both as extra training data and as a test set. */
-  extra?: string;
+  /**
+   * Further labeled sets (not the paper's labels). Default: convgate's own labelled files in
+   * src/triage/data/ (OWN_DATA); `--no-extra` runs on the main file alone.
+   */
+  extra: string[];
+  /** A sealed labeled set, scored once with the final procedure (never used for anything else). */
+  sealed?: string;
   /** Evaluate the hand-written rules alone (nothing fitted; thresholds still chosen in-fold). */
   rules: boolean;
+  /** Training options of the procedure (experiments; default: DEFAULT_TRAIN_OPTIONS). */
+  trainOptions: Partial<TrainOptions>;
 }
+
+/** convgate's own labelled issues, kept apart from the paper's labels (data/README.md). */
+export const OWN_DATA = ['extra-labeled.jsonl', 'sealed-labeled.jsonl', 'own-labeled.jsonl'].map((f) =>
+  resolve(REPO_ROOT, 'src/triage/data', f),
+);
+/** Source tag of the paper's labeled issues. */
+export const PAPER = 'paper';
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): EvalArgs {
   const args: EvalArgs = {
@@ -55,8 +71,11 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     inner: 4,
     repeats: 5,
     seed: 1,
+    extra: [],
     rules: false,
+    trainOptions: {},
   };
+  let noExtra = false;
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}`);
@@ -68,36 +87,99 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     else if (a === '--inner') args.inner = int(a, argv[++i], 2);
     else if (a === '--repeats') args.repeats = int(a, argv[++i], 1);
     else if (a === '--seed') args.seed = int(a, argv[++i], 0);
-    else if (a === '--extra') args.extra = resolve(argv[++i] ?? '');
+    else if (a === '--extra') args.extra.push(resolve(argv[++i] ?? ''));
+    else if (a === '--no-extra') noExtra = true;
+    else if (a === '--sealed') args.sealed = resolve(argv[++i] ?? '');
     else if (a === '--rules') args.rules = true;
+    else if (a === '--train-options') args.trainOptions = parseTrainOptions(argv[++i]);
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else args.path = resolve(a);
   }
+  if (noExtra && args.extra.length) throw new Error('--no-extra and --extra exclude each other');
+  if (!noExtra && args.extra.length === 0) args.extra = [...OWN_DATA];
   return args;
 }
 
-function load(path: string, what: string): LabeledIssue[] {
+function parseTrainOptions(json: string | undefined): Partial<TrainOptions> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json ?? '');
+  } catch {
+    throw new Error('--train-options needs a JSON object, e.g. \'{"bowScale":1}\'');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('--train-options needs a JSON object');
+  for (const [k, v] of Object.entries(value)) {
+    if (!(k in DEFAULT_TRAIN_OPTIONS)) throw new Error(`--train-options: unknown option '${k}'`);
+    if (typeof v !== typeof DEFAULT_TRAIN_OPTIONS[k as keyof TrainOptions])
+      throw new Error(
+        `--train-options: '${k}' must be a ${typeof DEFAULT_TRAIN_OPTIONS[k as keyof TrainOptions]}`,
+      );
+  }
+  return value as Partial<TrainOptions>;
+}
+
+function load(path: string, what: string, tag: string): LabeledIssue[] {
   if (!existsSync(path))
     throw new Error(
       `${what} not found at ${path}; give a labeled JSONL file as the first argument or in CONVGATE_TRIAGE_DATA`,
     );
-  return readLabeledJsonl(path);
+  return readLabeledJsonl(path, tag);
 }
 
-const trainOf =
-  (rules: boolean, extra: readonly LabeledIssue[]) =>
-  (ex: LabeledIssue[]): ReturnType<typeof trainModel> =>
-    rules ? rulesOnlyModel() : trainModel([...ex, ...extra]);
+const sourceTag = (path: string): string => basename(path).replace(/\.jsonl$/, '');
 
-function run(examples: LabeledIssue[], args: EvalArgs, extra: LabeledIssue[] = []): NestedResult {
-  const train = trainOf(args.rules, extra);
+/** The procedure under test: model training plus thresholds from inner folds. */
+function procedure(args: EvalArgs, keep: (e: LabeledIssue) => boolean = () => true) {
+  const train = (ex: LabeledIssue[]): TriageModel =>
+    args.rules ? rulesOnlyModel() : trainModel(ex, args.trainOptions);
+  return (trainSet: LabeledIssue[], seed: number): FittedProcedure =>
+    fitProcedure(trainSet.filter(keep), {
+      train,
+      innerFolds: args.inner,
+      seed,
+      precisionTarget: PRECISION_TARGET,
+    });
+}
+
+function run(
+  examples: LabeledIssue[],
+  args: EvalArgs,
+  fit: (train: LabeledIssue[], seed: number) => FittedProcedure,
+): NestedResult {
   return nestedCrossValidate(examples, {
     outerFolds: args.outer,
     repeats: args.repeats,
     seed: args.seed,
-    fit: (trainSet, seed) =>
-      fitProcedure(trainSet, { train, innerFolds: args.inner, seed, precisionTarget: PRECISION_TARGET }),
+    fit,
   });
+}
+
+/**
+ * For outer folds over `main` alone: `extra` is added to every outer training set, except the
+ * issues tied (same group) to one of the fold's test issues.
+ */
+function withAdded(
+  main: readonly LabeledIssue[],
+  extra: readonly LabeledIssue[],
+  fit: (t: LabeledIssue[], s: number) => FittedProcedure,
+) {
+  return (trainSet: LabeledIssue[], seed: number): FittedProcedure => {
+    const inTrain = new Set(trainSet.map((e) => e.id));
+    const testGroups = new Set(main.filter((e) => !inTrain.has(e.id)).map(groupOf));
+    return fit([...trainSet, ...extra.filter((e) => !testGroups.has(groupOf(e)))], seed);
+  };
+}
+
+/** The part of a result that concerns some of the examples (e.g. one source). */
+function subset(result: NestedResult, keep: readonly number[]): NestedResult {
+  return {
+    runs: result.runs.map((r) => ({
+      predictions: keep.map((i) => r.predictions[i]),
+      thresholds: keep.map((i) => r.thresholds[i]),
+    })),
+    folds: result.folds,
+  };
 }
 
 function printSummary(title: string, examples: LabeledIssue[], result: NestedResult): void {
@@ -207,28 +289,26 @@ function printErrorPatterns(examples: LabeledIssue[], result: NestedResult): voi
   }
 }
 
-/** Trained on all of `train` (thresholds from its inner CV), scored on `test`. */
-function printExternal(title: string, train: LabeledIssue[], test: LabeledIssue[], args: EvalArgs): void {
-  const fitted = fitProcedure(train, {
-    train: trainOf(args.rules, []),
-    innerFolds: args.inner,
-    seed: args.seed,
-    precisionTarget: PRECISION_TARGET,
-  });
+/** The procedure fitted once on all of `train`, scored on `test` (a result with one run). */
+function scoreOnce(
+  train: LabeledIssue[],
+  test: LabeledIssue[],
+  fit: (t: LabeledIssue[], s: number) => FittedProcedure,
+  seed: number,
+): NestedResult {
+  const fitted = fit(train, seed);
   const predictions: Prediction[] = test.map((e) => {
-    const t = classifyWith(fitted.model, { title: e.title, body: e.body });
+    const t = classifyWith(fitted.model, e);
     return {
       symptom: fieldPrediction(t.symptom),
       cause: fieldPrediction(t.cause),
       component: fieldPrediction(t.component),
     };
   });
-  const result: NestedResult = {
+  return {
     runs: [{ predictions, thresholds: test.map(() => fitted.thresholds) }],
     folds: [{ repeat: 0, fold: 0, testIds: test.map((e) => e.id), thresholds: fitted.thresholds }],
   };
-  printSummary(title, test, result);
-  printConfusions(test, result);
 }
 
 function printTiming(examples: LabeledIssue[], seconds: number): void {
@@ -241,31 +321,42 @@ function printTiming(examples: LabeledIssue[], seconds: number): void {
   );
 }
 
-export function main(argv: string[]): number {
-  let args: EvalArgs;
-  let examples: LabeledIssue[];
-  let extra: LabeledIssue[] = [];
-  try {
-    args = parseArgs(argv);
-    examples = load(args.path, 'labeled data');
-    if (args.extra) extra = load(args.extra, 'extra labeled data');
-    if (examples.length < args.outer * args.inner)
-      throw new Error(
-        `${examples.length} labeled issues are too few for ${args.outer} outer × ${args.inner} inner folds`,
-      );
-    const seen = new Set(examples.map((e) => e.id));
-    const dup = extra.find((e) => seen.has(e.id));
-    if (dup) throw new Error(`extra labeled issue ${dup.id} is also in ${args.path}`);
-  } catch (e) {
-    console.error(`eval:triage: ${(e as Error).message}`);
-    return 2;
+interface Loaded {
+  examples: LabeledIssue[];
+  extra: LabeledIssue[];
+  sealed: LabeledIssue[];
+}
+
+function loadAll(args: EvalArgs): Loaded {
+  const examples = load(args.path, 'labeled data', PAPER);
+  const extra = args.extra.flatMap((p) => load(p, 'extra labeled data', sourceTag(p)));
+  const sealed = args.sealed ? load(args.sealed, 'sealed labeled data', sourceTag(args.sealed)) : [];
+  if (examples.length < args.outer * args.inner)
+    throw new Error(
+      `${examples.length} labeled issues are too few for ${args.outer} outer × ${args.inner} inner folds`,
+    );
+  const seen = new Map(examples.map((e) => [e.id, args.path]));
+  for (const [set, what] of [
+    [extra, 'extra'],
+    [sealed, 'sealed'],
+  ] as const) {
+    for (const e of set) {
+      const where = seen.get(e.id);
+      if (where) throw new Error(`${what} labeled issue ${e.id} is also in ${where}`);
+      seen.set(e.id, `the ${what} data`);
+    }
   }
+  return { examples, extra, sealed };
+}
+
+function printProtocol(args: EvalArgs, loaded: Loaded): void {
+  const { examples, extra } = loaded;
   console.log(`Triage classifier evaluation: ${args.path}`);
   console.log(
-    `${examples.length} labeled issues; input = title + description (the text before the first '--- comment ---').`,
+    `${examples.length} issues with the paper's labels; ${extra.length} with convgate's own labels (${args.extra.map((p) => basename(p)).join(', ') || 'none'}). Input = title + description (the text before the first '--- comment ---').`,
   );
   console.log(
-    `Protocol: nested cross-validation, ${args.repeats} repeats × (${args.outer} outer × ${args.inner} inner folds), stratified by symptom/component, seeds ${args.seed}..${args.seed + args.repeats - 1}.`,
+    `Protocol: nested cross-validation, ${args.repeats} repeats × (${args.outer} outer × ${args.inner} inner folds), stratified by symptom/component, near-duplicate groups kept in one fold, seeds ${args.seed}..${args.seed + args.repeats - 1}.`,
   );
   console.log(
     `  Each outer test fold is scored by a model AND per-field thresholds fitted on the other outer folds only; thresholds are the lowest grid value from which precision on the inner folds' out-of-fold predictions stays >= ${PRECISION_TARGET * 100}%.`,
@@ -274,29 +365,100 @@ export function main(argv: string[]): number {
     '  Figures: mean ± standard deviation over the repeats, in % (macro-F1 as a fraction). A 100-issue sample adds ±4–5 points of its own (binomial).',
   );
   console.log(
-    `  Model: ${args.rules ? 'hand-written rules alone (nothing fitted)' : 'trainModel (signals + fitted weights)'}.`,
+    `  Model: ${args.rules ? 'hand-written rules alone (nothing fitted)' : `trainModel (signals + fitted weights)${Object.keys(args.trainOptions).length ? `, options ${JSON.stringify(args.trainOptions)}` : ''}`}.`,
   );
-  const started = performance.now();
-  const result = run(examples, args);
-  printSummary('Without extra data', examples, result);
-  printConfusions(examples, result);
-  printErrorPatterns(examples, result);
-  if (extra.length) {
-    const withExtra = run(examples, args, extra);
+}
+
+/** Nested CV on the paper's labels alone, trained without and with convgate's own labels. */
+function evaluatePaperFolds(args: EvalArgs, { examples, extra }: Loaded): void {
+  const without = run(examples, args, procedure(args));
+  printSummary("A. Paper's labels (dev), trained on the paper's labels only", examples, without);
+  printConfusions(examples, without);
+  printErrorPatterns(examples, without);
+  if (!extra.length) return;
+  const withOwn = run(examples, args, withAdded(examples, extra, procedure(args)));
+  printSummary(
+    `B. Paper's labels (dev), the ${extra.length} own-labelled issues added to every outer training set (same test folds)`,
+    examples,
+    withOwn,
+  );
+  printConfusions(examples, withOwn);
+  printErrorPatterns(examples, withOwn);
+}
+
+/** Nested CV on the pooled labels (groups kept in one fold), trained without and with own labels. */
+function evaluatePooled(args: EvalArgs, { examples, extra }: Loaded): void {
+  if (!extra.length) return;
+  const pooled = [...examples, ...extra];
+  const paperIdx = pooled.flatMap((e, i) => (e.source === PAPER ? [i] : []));
+  const ownIdx = pooled.flatMap((e, i) => (e.source !== PAPER ? [i] : []));
+  const report = (name: string, result: NestedResult): void => {
+    printSummary(`${name}: all ${pooled.length} test issues`, pooled, result);
     printSummary(
-      `With the ${extra.length} extra labeled issues added to every outer training set (scored on the same outer test folds)`,
-      examples,
-      withExtra,
+      `${name}: the ${paperIdx.length} paper-labelled test issues`,
+      paperIdx.map((i) => pooled[i]),
+      subset(result, paperIdx),
     );
-    printErrorPatterns(examples, withExtra);
-    printExternal(
-      `The ${extra.length} extra labeled issues as a test set (trained on all ${examples.length} issues of the main file)`,
-      examples,
-      extra,
-      args,
+    printSummary(
+      `${name}: the ${ownIdx.length} own-labelled test issues`,
+      ownIdx.map((i) => pooled[i]),
+      subset(result, ownIdx),
     );
+  };
+  const without = run(
+    pooled,
+    args,
+    procedure(args, (e) => e.source === PAPER),
+  );
+  report("C. Pooled folds, trained on the paper's labels only", without);
+  const withOwn = run(pooled, args, procedure(args));
+  report('D. Pooled folds, trained on all labels of the training folds', withOwn);
+  printConfusions(pooled, withOwn);
+  printErrorPatterns(pooled, withOwn);
+}
+
+/** The sealed set: the final procedure fitted once on everything else, scored once. */
+function evaluateSealed(args: EvalArgs, { examples, extra, sealed }: Loaded): void {
+  if (!sealed.length) return;
+  const trainGroups = new Set([...examples, ...extra].map(groupOf));
+  const fresh = sealed.flatMap((e, i) => (trainGroups.has(groupOf(e)) ? [] : [i]));
+  const report = (name: string, result: NestedResult): void => {
+    printSummary(`${name}: all ${sealed.length} sealed issues`, sealed, result);
+    if (fresh.length < sealed.length)
+      printSummary(
+        `${name}: the ${fresh.length} sealed issues with no near-duplicate in training`,
+        fresh.map((i) => sealed[i]),
+        subset(result, fresh),
+      );
+  };
+  report(
+    "S1. Sealed set, trained on the paper's labels only",
+    scoreOnce(examples, sealed, procedure(args), args.seed),
+  );
+  if (extra.length) {
+    const all = scoreOnce([...examples, ...extra], sealed, procedure(args), args.seed);
+    report('S2. Sealed set, trained on all labels (the shipped procedure)', all);
+    printConfusions(sealed, all);
+    printErrorPatterns(sealed, all);
   }
-  printTiming(examples, (performance.now() - started) / 1000);
+}
+
+export function main(argv: string[]): number {
+  let args: EvalArgs;
+  let loaded: Loaded;
+  try {
+    args = parseArgs(argv);
+    loaded = loadAll(args);
+  } catch (e) {
+    console.error(`eval:triage: ${(e as Error).message}`);
+    return 2;
+  }
+  printProtocol(args, loaded);
+  const started = performance.now();
+  evaluatePaperFolds(args, loaded);
+  evaluatePooled(args, loaded);
+  evaluateSealed(args, loaded);
+  printTiming(loaded.examples, (performance.now() - started) / 1000);
   return 0;
 }
 

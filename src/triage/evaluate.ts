@@ -4,7 +4,7 @@
 import { classifyWith } from './classify.js';
 import { FIELDS, LABELS_OF, type Field, type LabeledIssue } from './labels.js';
 import type { TriageModel } from './model.js';
-import { foldAssignment } from './train.js';
+import { issueFolds } from './train.js';
 
 export interface FieldPrediction {
   label: string;
@@ -48,12 +48,9 @@ export function crossValidate(
   folds = 10,
   seed = 1,
 ): CrossValidation {
-  // Stratified by symptom and component together, the two fields with rare labels.
-  const fold = foldAssignment(
-    examples.map((e) => `${e.labels.symptom}/${e.labels.component}`),
-    folds,
-    seed,
-  );
+  // Stratified by symptom and component together, the two fields with rare labels; a group of
+  // near-duplicate issues stays in one fold.
+  const fold = issueFolds(examples, folds, seed);
   const predictions: Prediction[] = new Array(examples.length);
   const majority = Object.fromEntries(FIELDS.map((f) => [f, majorityLabel(examples, f)])) as Record<
     Field,
@@ -65,7 +62,7 @@ export function crossValidate(
     const model = train(trainSet);
     examples.forEach((e, i) => {
       if (fold[i] !== k) return;
-      const t = classifyWith(model, { title: e.title, body: e.body });
+      const t = classifyWith(model, e);
       predictions[i] = {
         symptom: fieldPrediction(t.symptom),
         cause: fieldPrediction(t.cause),

@@ -65,6 +65,21 @@ export function extract(issue: IssueText, withTerms = true): Extracted {
   return { signals, terms, truncated: text.truncated };
 }
 
+// Extraction is pure, and evaluation classifies the same issue objects many times (once per
+// fold and repeat): results are kept per issue object while it lives.
+const cache = [new WeakMap<IssueText, Extracted>(), new WeakMap<IssueText, Extracted>()];
+
+/** `extract`, remembered per issue object (the object must not be changed afterwards). */
+export function extractOf(issue: IssueText, withTerms = true): Extracted {
+  const memo = cache[withTerms ? 1 : 0];
+  let ex = memo.get(issue);
+  if (!ex) {
+    ex = extract(issue, withTerms);
+    memo.set(issue, ex);
+  }
+  return ex;
+}
+
 /** Sparse feature vector keyed by feature name. */
 export type FeatureValues = Map<string, number>;
 

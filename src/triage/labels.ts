@@ -52,7 +52,17 @@ export interface LabeledIssue {
   title: string;
   body: string;
   labels: FieldLabel;
+  /**
+   * Near-duplicate reports share a group (the id of the issue they are tied to); folds keep a
+   * group together so an issue never straddles training and test. Default: the issue's id.
+   */
+  group?: string;
+  /** Which labelled set the issue comes from (e.g. the paper's dev split or an own file). */
+  source?: string;
 }
+
+/** The fold unit of an issue: its group, else its id. */
+export const groupOf = (e: Pick<LabeledIssue, 'id' | 'group'>): string => e.group ?? e.id;
 
 // Sheet values of the paper's artifact -> convgate names (data README, "Mapping").
 const SYMPTOM_FROM_SHEET: Record<string, Symptom> = {

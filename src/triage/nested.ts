@@ -18,7 +18,7 @@ import {
 import { FIELDS, LABELS_OF, type Field, type LabeledIssue } from './labels.js';
 import type { TriageModel } from './model.js';
 import { isApplied } from './policy.js';
-import { foldAssignment } from './train.js';
+import { issueFolds } from './train.js';
 
 /** A model and the confidence each field needs before its label is applied. */
 export interface FittedProcedure {
@@ -103,11 +103,7 @@ export function nestedCrossValidate(examples: readonly LabeledIssue[], opts: Nes
   const folds: OuterFold[] = [];
   for (let r = 0; r < opts.repeats; r++) {
     const seed = opts.seed + r;
-    const fold = foldAssignment(
-      examples.map((e) => `${e.labels.symptom}/${e.labels.component}`),
-      opts.outerFolds,
-      seed,
-    );
+    const fold = issueFolds(examples, opts.outerFolds, seed);
     const run: NestedRun = {
       predictions: new Array(examples.length),
       thresholds: new Array(examples.length),
@@ -119,7 +115,7 @@ export function nestedCrossValidate(examples: readonly LabeledIssue[], opts: Nes
       const fitted = opts.fit(trainSet, seed * 1000 + k);
       folds.push({ repeat: r, fold: k, testIds: test.map(({ e }) => e.id), thresholds: fitted.thresholds });
       for (const { e, i } of test) {
-        const t = classifyWith(fitted.model, { title: e.title, body: e.body });
+        const t = classifyWith(fitted.model, e);
         run.predictions[i] = {
           symptom: fieldPrediction(t.symptom),
           cause: fieldPrediction(t.cause),

@@ -5,9 +5,9 @@
 // fitted on out-of-fold predictions inside the training set (never on the examples scored).
 // Optionally (bowScale > 0) words and exception names are learned too; off by default.
 
-import { extract, featureValues, type Extracted, type FeatureValues } from './features.js';
-import { FIELDS, LABELS_OF, type Field, type LabeledIssue } from './labels.js';
-import { calibrated, softmax, type FieldModel, type TriageModel } from './model.js';
+import { extractOf, featureValues, type Extracted, type FeatureValues } from './features.js';
+import { FIELDS, LABELS_OF, groupOf, type Field, type LabeledIssue } from './labels.js';
+import { calibrated, type FieldModel, type TriageModel } from './model.js';
 import {
   SIGNALS,
   STAGE_CAUSE_PRIORS,
@@ -199,6 +199,28 @@ function biasCentre(field: Field, y: number[], priorStrength: number): number[] 
   });
 }
 
+/** Distinct feature rows among `rowsUsed`, with how many of them carry each label. */
+function distinctRows(
+  problem: Problem,
+  rowsUsed: readonly number[],
+  y: readonly number[],
+  k: number,
+): { row: SparseRow; counts: number[]; total: number }[] {
+  const byKey = new Map<string, { row: SparseRow; counts: number[]; total: number }>();
+  rowsUsed.forEach((r, i) => {
+    const row = problem.rows[r];
+    const key = row.index.map((f, j) => `${f}:${row.value[j]}`).join(',');
+    let entry = byKey.get(key);
+    if (!entry) {
+      entry = { row, counts: new Array<number>(k).fill(0), total: 0 };
+      byKey.set(key, entry);
+    }
+    entry.counts[y[i]]++;
+    entry.total++;
+  });
+  return [...byKey.values()];
+}
+
 /** `y[i]` is the label index of `problem.rows[rowsUsed[i]]`. */
 function fitField(
   field: Field,
@@ -232,24 +254,37 @@ function fitField(
   const beta2 = 0.999;
   const eps = 1e-8;
 
+  // Issues with the same features and label contribute the same gradient: fit on the distinct
+  // (row, label) pairs with their counts (same optimum, far fewer rows when words are off).
+  const distinct = distinctRows(problem, rowsUsed, y, k);
+
+  const gW = labels.map(() => new Float64Array(d));
+  const gB = new Float64Array(k);
+  const z = new Float64Array(k);
   for (let it = 1; it <= opts.iterations; it++) {
-    const gW = labels.map(() => new Float64Array(d));
-    const gB = new Float64Array(k);
-    rowsUsed.forEach((r, i) => {
-      const row = problem.rows[r];
-      const z = [...b];
+    for (let c = 0; c < k; c++) gW[c].fill(0);
+    gB.fill(0);
+    for (const { row, counts, total } of distinct) {
+      for (let c = 0; c < k; c++) z[c] = b[c];
       for (let j = 0; j < row.index.length; j++) {
         const f = row.index[j];
         const v = row.value[j];
         for (let c = 0; c < k; c++) z[c] += v * w[c][f];
       }
-      const p = softmax(z);
+      // softmax, in place
+      let max = -Infinity;
+      for (let c = 0; c < k; c++) if (z[c] > max) max = z[c];
+      let sum = 0;
       for (let c = 0; c < k; c++) {
-        const err = p[c] - (y[i] === c ? 1 : 0);
+        z[c] = Math.exp(z[c] - max);
+        sum += z[c];
+      }
+      for (let c = 0; c < k; c++) {
+        const err = (total * z[c]) / sum - counts[c];
         gB[c] += err;
         for (let j = 0; j < row.index.length; j++) gW[c][row.index[j]] += err * row.value[j];
       }
-    });
+    }
     const corr1 = 1 - beta1 ** it;
     const corr2 = 1 - beta2 ** it;
     for (let c = 0; c < k; c++) {
@@ -305,6 +340,37 @@ export function foldAssignment(strata: readonly string[], folds: number, seed: n
   return fold;
 }
 
+/**
+ * Folds that keep each group together: the groups (in order of first appearance, each with the
+ * stratum of its first member) are dealt as `foldAssignment` deals items. With one issue per
+ * group this is exactly `foldAssignment`.
+ */
+export function groupedFoldAssignment(
+  items: readonly { group: string; stratum: string }[],
+  folds: number,
+  seed: number,
+): number[] {
+  const index = new Map<string, number>();
+  const strata: string[] = [];
+  for (const it of items) {
+    if (!index.has(it.group)) {
+      index.set(it.group, strata.length);
+      strata.push(it.stratum);
+    }
+  }
+  const groupFold = foldAssignment(strata, folds, seed);
+  return items.map((it) => groupFold[index.get(it.group)!]);
+}
+
+/** Stratified, group-keeping folds of labeled issues (by symptom and component together). */
+export function issueFolds(examples: readonly LabeledIssue[], folds: number, seed: number): number[] {
+  return groupedFoldAssignment(
+    examples.map((e) => ({ group: groupOf(e), stratum: `${e.labels.symptom}/${e.labels.component}` })),
+    folds,
+    seed,
+  );
+}
+
 const TEMPERATURES = Array.from({ length: 53 }, (_, i) => 0.4 + i * 0.05);
 
 /** Temperature minimizing the log-loss of out-of-fold scores. */
@@ -336,7 +402,7 @@ export function trainModel(
   const opts = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   if (examples.length === 0) return rulesOnlyModel();
   const learnsTerms = opts.bowScale > 0;
-  const extracted = examples.map((e) => extract({ title: e.title, body: e.body }, learnsTerms));
+  const extracted = examples.map((e) => extractOf(e, learnsTerms));
   const vocabulary = learnsTerms ? buildVocabulary(extracted, opts) : [];
   const vocabSet = new Set(vocabulary);
   const featureNames = [...SIGNALS.map((s) => `sig:${s.id}`), ...vocabulary];
@@ -358,8 +424,8 @@ export function trainModel(
     let temperature = 1;
     let oofScores: SplitScore[] | undefined;
     if (opts.calibrationFolds > 1 && examples.length >= 2 * opts.calibrationFolds) {
-      const fold = foldAssignment(
-        examples.map((e) => e.labels[f]),
+      const fold = groupedFoldAssignment(
+        examples.map((e) => ({ group: groupOf(e), stratum: e.labels[f] })),
         opts.calibrationFolds,
         17,
       );
