@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
 import { parseAppConfig, type AppConfig } from '../../src/app/config.js';
+import { FIELDS } from '../../src/triage/labels.js';
+import { FIELD_THRESHOLDS } from '../../src/triage/policy.js';
 import { labelHistory, planLabels } from '../../src/app/label-plan.js';
 import { BOT, FakeGitHub } from './support/fake-github.js';
 import { nockGitHub } from './support/nock-github.js';
@@ -8,13 +10,17 @@ import { OWNER, REPO, issueEvent } from './support/payloads.js';
 import { CONFIDENT, deliver, testProbot, triageOf } from './support/probot.js';
 
 const DEFAULTS = (parseAppConfig(null) as { ok: true; config: AppConfig }).config;
+// The shipped thresholds are regenerated with the model (policy.ts; a field may even be never
+// labelled automatically), so tests of the labelling mechanics pin theirs in the repo config.
+const PINNED_YAML = 'labels:\n  threshold: 0.8\n';
+const PINNED = (parseAppConfig({ labels: { threshold: 0.8 } }) as { ok: true; config: AppConfig }).config;
 const NONE = { removedByOthers: new Set<string>(), addedBySelf: new Set<string>() };
 const ISSUE = 11;
 const REPO_PATH = `/repos/${OWNER}/${REPO}`;
 
 describe('label planning (pure)', () => {
   it('applies confident labels with colour and description, nothing else', () => {
-    const plan = planLabels(CONFIDENT, DEFAULTS, ['bug'], NONE);
+    const plan = planLabels(CONFIDENT, PINNED, ['bug'], NONE);
     expect(plan.add.map((l) => l.name)).toEqual([
       'symptom: crash',
       'cause: shape-problem',
@@ -29,7 +35,7 @@ describe('label planning (pure)', () => {
   });
 
   it('leaves uncertain fields to a human with needs-triage', () => {
-    const plan = planLabels(triageOf(['crash', 0.95], ['other', 0.4], ['unknown', 0.3]), DEFAULTS, [], NONE);
+    const plan = planLabels(triageOf(['crash', 0.95], ['other', 0.4], ['unknown', 0.3]), PINNED, [], NONE);
     expect(plan.add.map((l) => l.name)).toEqual(['symptom: crash', 'needs-triage']);
     expect(plan.fields.find((f) => f.field === 'cause')).toMatchObject({
       status: 'uncertain',
@@ -38,7 +44,7 @@ describe('label planning (pure)', () => {
   });
 
   it('does not touch a field someone already labelled, whatever the classifier thinks', () => {
-    const plan = planLabels(CONFIDENT, DEFAULTS, ['symptom: wrong-model', 'Cause: Type-Problem'], NONE);
+    const plan = planLabels(CONFIDENT, PINNED, ['symptom: wrong-model', 'Cause: Type-Problem'], NONE);
     expect(plan.add.map((l) => l.name)).toEqual(['stage: node-conversion']);
   });
 
@@ -59,7 +65,7 @@ describe('label planning (pure)', () => {
       ],
       { appId: BOT.appId },
     );
-    const plan = planLabels(CONFIDENT, DEFAULTS, [], history);
+    const plan = planLabels(CONFIDENT, PINNED, [], history);
     expect(plan.add.map((l) => l.name)).toEqual([
       'cause: shape-problem',
       'stage: node-conversion',
@@ -79,14 +85,28 @@ describe('label planning (pure)', () => {
       ],
       { appId: BOT.appId },
     );
-    expect(planLabels(CONFIDENT, DEFAULTS, ['needs-triage'], ours).remove).toEqual(['needs-triage']);
+    expect(planLabels(CONFIDENT, PINNED, ['needs-triage'], ours).remove).toEqual(['needs-triage']);
     const theirs = labelHistory(
       [{ event: 'labeled', label: { name: 'needs-triage' }, actor: { login: 'maintainer', type: 'User' } }],
       {
         appId: BOT.appId,
       },
     );
-    expect(planLabels(CONFIDENT, DEFAULTS, ['needs-triage'], theirs).remove).toEqual([]);
+    expect(planLabels(CONFIDENT, PINNED, ['needs-triage'], theirs).remove).toEqual([]);
+  });
+
+  it("follows the shipped policy's thresholds by default, including a field never labelled", () => {
+    const sure = triageOf(['crash', 1], ['shape-problem', 1], ['node-conversion', 1]);
+    const plan = planLabels(sure, DEFAULTS, [], NONE);
+    const applied = plan.add.map((l) => l.name);
+    for (const [field, name] of [
+      ['symptom', 'symptom: crash'],
+      ['cause', 'cause: shape-problem'],
+      ['component', 'stage: node-conversion'],
+    ] as const) {
+      expect(applied.includes(name)).toBe(FIELD_THRESHOLDS[field] <= 1);
+    }
+    expect(applied.includes('needs-triage')).toBe(FIELDS.some((f) => FIELD_THRESHOLDS[f] > 1));
   });
 
   it('uses configured names, prefixes and thresholds', () => {
@@ -115,6 +135,7 @@ describe('issue labels over the API (nock)', () => {
     nock.disableNetConnect();
     fake = new FakeGitHub(OWNER, REPO);
     nockGitHub(fake);
+    fake.config = PINNED_YAML;
   });
   afterEach(() => {
     nock.cleanAll();
@@ -138,7 +159,6 @@ describe('issue labels over the API (nock)', () => {
     );
     expect(fake.apiCalls()).toEqual([
       `GET /repos/${OWNER}/${REPO}/contents/.github/convgate.yml`,
-      `GET /repos/${OWNER}/.github/contents/.github/convgate.yml`,
       `GET ${REPO_PATH}/issues/${ISSUE}/events`,
       `GET ${REPO_PATH}/labels/symptom: crash`,
       `GET ${REPO_PATH}/labels/cause: shape-problem`,
@@ -223,7 +243,7 @@ describe('issue labels over the API (nock)', () => {
   });
 
   it('posts the optional comment when enabled, escaping the quoted issue text', async () => {
-    fake.config = 'labels:\n  comment: true\n';
+    fake.config = `${PINNED_YAML}  comment: true\n`;
     const evil = triageOf(['crash', 0.95], ['shape-problem', 0.93], ['node-conversion', 0.9]);
     evil.symptom.evidence = ['traceback: "ping @octocat <img src=x> see #3"'];
     const probot = await testProbot({ classify: () => evil });

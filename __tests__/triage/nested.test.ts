@@ -1,6 +1,7 @@
 // The nested protocol on invented labeled issues (no dependency on data outside the repo).
 import { describe, expect, it } from '@jest/globals';
-import { errorPatterns } from '../../src/triage/eval.js';
+import { existsSync } from 'node:fs';
+import { errorPatterns, parseArgs, withAdded } from '../../src/triage/eval.js';
 import type { FieldLabel, LabeledIssue } from '../../src/triage/labels.js';
 import {
   fitProcedure,
@@ -88,6 +89,34 @@ describe('nested cross-validation', () => {
     expect(leaky.every((leaked) => leaked.length > 0)).toBe(true);
   });
 
+  it('keeps near-duplicate groups on one side of every outer and inner split', () => {
+    const grouped = data.map((e, i) => (i % 3 === 0 ? { ...e, group: `g${i % 9}` } : e));
+    const groupOfId = new Map(grouped.map((e) => [e.id, e.group ?? e.id]));
+    const result = nestedCrossValidate(grouped, {
+      outerFolds: 4,
+      repeats: 2,
+      seed: 5,
+      fit: (train, seed) => {
+        const trainGroups = new Set(train.map((e) => groupOfId.get(e.id)));
+        const testGroups = grouped.filter((e) => !train.includes(e)).map((e) => groupOfId.get(e.id));
+        expect(testGroups.filter((g) => trainGroups.has(g))).toEqual([]);
+        return fitProcedure(train, {
+          train: (ex) => {
+            // Inner folds: the issues left out of this training set share no group with it.
+            const inGroups = new Set(ex.map((e) => groupOfId.get(e.id)));
+            const out = train.filter((e) => !ex.includes(e)).map((e) => groupOfId.get(e.id));
+            if (ex.length < train.length) expect(out.filter((g) => inGroups.has(g))).toEqual([]);
+            return rulesOnlyModel();
+          },
+          innerFolds: 3,
+          seed,
+          precisionTarget: 0.9,
+        });
+      },
+    });
+    expect(result.folds).toHaveLength(8);
+  });
+
   it('scores every issue once per repeat and records the thresholds of its fold', () => {
     const result = nestedCrossValidate(data, {
       outerFolds: 3,
@@ -143,5 +172,42 @@ describe('figures', () => {
       issues: 1,
     });
     expect(top).toHaveLength(2);
+  });
+});
+
+describe('eval:triage options and data handling', () => {
+  it("adds convgate's own labelled files by default, and only then", () => {
+    const args = parseArgs(['dev.jsonl'], {});
+    expect(args.extra.length).toBeGreaterThan(0);
+    for (const f of args.extra) expect(existsSync(f)).toBe(true);
+    expect(parseArgs(['dev.jsonl', '--no-extra'], {}).extra).toEqual([]);
+    expect(parseArgs(['dev.jsonl', '--extra', 'x.jsonl'], {}).extra).toHaveLength(1);
+    expect(() => parseArgs(['--no-extra', '--extra', 'x.jsonl'], {})).toThrow(/exclude each other/);
+  });
+
+  it('checks --train-options names and types', () => {
+    expect(parseArgs(['--train-options', '{"bowScale":0}'], {}).trainOptions).toEqual({ bowScale: 0 });
+    expect(() => parseArgs(['--train-options', '{"bowscale":0}'], {})).toThrow(/unknown option 'bowscale'/);
+    expect(() => parseArgs(['--train-options', '{"bowScale":"0"}'], {})).toThrow(
+      /'bowScale' must be a number/,
+    );
+    expect(() => parseArgs(['--train-options', '[1]'], {})).toThrow(/JSON object/);
+  });
+
+  it('never adds an own issue tied to one of the test issues to their training set', () => {
+    const main = invented(6);
+    const extra: LabeledIssue[] = [
+      { ...main[0], id: 'own-1', group: main[0].id },
+      { ...main[1], id: 'own-2' },
+    ];
+    let given: string[] = [];
+    const fit = withAdded(main, extra, (train) => {
+      given = train.map((e) => e.id);
+      return { model: rulesOnlyModel(), thresholds: { symptom: 1, cause: 1, component: 1 } };
+    });
+    fit(main.slice(1), 0); // main[0] is the test issue
+    expect(given).toEqual([...main.slice(1).map((e) => e.id), 'own-2']);
+    fit(main.slice(0, 5), 0); // main[5] is the test issue
+    expect(given).toEqual([...main.slice(0, 5).map((e) => e.id), 'own-1', 'own-2']);
   });
 });

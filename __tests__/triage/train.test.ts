@@ -12,7 +12,13 @@ import {
 } from '../../src/triage/evaluate.js';
 import type { FieldLabel, LabeledIssue } from '../../src/triage/labels.js';
 import { assertModelShape } from '../../src/triage/model.js';
-import { foldAssignment, rulesOnlyModel, trainModel } from '../../src/triage/train.js';
+import {
+  foldAssignment,
+  groupedFoldAssignment,
+  issueFolds,
+  rulesOnlyModel,
+  trainModel,
+} from '../../src/triage/train.js';
 
 const OPS = ['Einsum', 'GridSample', 'Unique', 'Bucketize', 'RFFT', 'Erfinv', 'Histc', 'Polar'];
 
@@ -123,6 +129,28 @@ describe('foldAssignment', () => {
   });
 });
 
+describe('groupedFoldAssignment', () => {
+  it('deals single-issue groups exactly as foldAssignment deals items', () => {
+    const strata = ['a', 'b', 'a', 'c', 'b', 'a', 'a', 'c', 'b', 'a'];
+    const items = strata.map((stratum, i) => ({ group: `g${i}`, stratum }));
+    expect(groupedFoldAssignment(items, 3, 7)).toEqual(foldAssignment(strata, 3, 7));
+  });
+
+  it('never splits a group of near-duplicate issues across folds', () => {
+    const data = invented(40).map((e, i) => (i % 4 < 2 ? { ...e, group: `pair-${Math.floor(i / 4)}` } : e));
+    for (const seed of [1, 2, 3]) {
+      const fold = issueFolds(data, 5, seed);
+      const foldOfGroup = new Map<string, number>();
+      data.forEach((e, i) => {
+        if (!e.group) return;
+        if (foldOfGroup.has(e.group)) expect(fold[i]).toBe(foldOfGroup.get(e.group));
+        else foldOfGroup.set(e.group, fold[i]);
+      });
+      expect(new Set(fold).size).toBe(5);
+    }
+  });
+});
+
 describe('metrics', () => {
   it('computes accuracy, macro-F1 and the confusion matrix', () => {
     const m = fieldMetrics(
@@ -173,6 +201,25 @@ describe('parseLabeledJsonl', () => {
     const [issue] = parseLabeledJsonl(`${line}\n`, 'mem');
     expect(issue.labels).toEqual({ symptom: 'wrong-model', cause: 'other', component: 'serialization' });
     expect(issue.body).toBe('desc\n');
+  });
+
+  it('reads the group, tags the source and drops the paraphrase marks of own files', () => {
+    const line = JSON.stringify({
+      id: 'pytorch-2',
+      title: 't',
+      body: '[paraphrased] The export fails.\nRuntimeError: boom',
+      symptom: 'crash',
+      cause: 'other',
+      component: 'node-conversion',
+      group: 'pytorch-1',
+      notes: 'ignored',
+    });
+    const [issue] = parseLabeledJsonl(line, 'own.jsonl', 'own');
+    expect(issue).toMatchObject({ id: 'pytorch-2', group: 'pytorch-1', source: 'own' });
+    expect(issue.body).toBe('The export fails.\nRuntimeError: boom');
+    const [plain] = parseLabeledJsonl(line.replace('"group":"pytorch-1",', ''), 'own.jsonl');
+    expect(plain.group).toBeUndefined();
+    expect(plain.source).toBeUndefined();
   });
 
   it('names the line and field of a bad record', () => {

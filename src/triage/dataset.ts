@@ -1,9 +1,13 @@
 // Reading labeled issues (the dev set's JSONL format, or the same with convgate label names).
 
 import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { causeFromSheet, componentFromSheet, symptomFromSheet, type LabeledIssue } from './labels.js';
 import { descriptionOf } from './text.js';
+
+const PARAPHRASE_MARK = /\[paraphrased\] ?/g;
 
 const LabeledRow = z.object({
   id: z.string().min(1),
@@ -45,7 +49,9 @@ export function parseLabeledJsonl(text: string, source: string, tag?: string): L
     out.push({
       id: r.id,
       title: r.title ?? '',
-      body: descriptionOf(r.body ?? ''),
+      // `[paraphrased]` marks condensed prose in convgate's own files (data/README.md); real
+      // issues never contain it, so the classifier must not learn it.
+      body: descriptionOf((r.body ?? '').replace(PARAPHRASE_MARK, '')),
       labels: { symptom, cause, component },
       ...(r.group !== undefined ? { group: r.group } : {}),
       ...(tag !== undefined ? { source: tag } : {}),
@@ -58,3 +64,18 @@ export function parseLabeledJsonl(text: string, source: string, tag?: string): L
 export function readLabeledJsonl(path: string, tag?: string): LabeledIssue[] {
   return parseLabeledJsonl(readFileSync(path, 'utf8'), path, tag);
 }
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * convgate's own labelled converter issues (src/triage/data/, README there): training data
+ * kept apart from the paper's labels. The sealed set (own-sealed.jsonl) is not among them.
+ */
+export const OWN_LABELED_FILES: readonly string[] = [
+  'extra-labeled.jsonl',
+  'sealed-labeled.jsonl',
+  'own-labeled.jsonl',
+].map((f) => resolve(REPO_ROOT, 'src/triage/data', f));
+
+/** Source tag of a labelled file: its name without `.jsonl`. */
+export const sourceTagOf = (path: string): string => basename(path).replace(/\.jsonl$/, '');

@@ -3,7 +3,7 @@
 
 /** Per-field thresholds chosen with the shipped model (null: never applied). */
 export const DEFAULT_THRESHOLDS: Record<'symptom' | 'cause' | 'component', number | null> = {
-  symptom: 0.75,
-  cause: 0.9,
-  component: 0.5,
+  symptom: 0.5,
+  cause: null,
+  component: 0.9,
 };

@@ -9,7 +9,7 @@ import { basename, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { classifyWith } from './classify.js';
-import { readLabeledJsonl } from './dataset.js';
+import { OWN_LABELED_FILES, readLabeledJsonl, sourceTagOf } from './dataset.js';
 import { defaultModel } from './default-model.js';
 import { fieldMetrics, fieldPrediction, majorityLabel, type Prediction } from './evaluate.js';
 import { FIELDS, LABELS_OF, groupOf, type Field, type LabeledIssue } from './labels.js';
@@ -46,7 +46,7 @@ export interface EvalArgs {
   seed: number;
   /**
    * Further labeled sets (not the paper's labels). Default: convgate's own labelled files in
-   * src/triage/data/ (OWN_DATA); `--no-extra` runs on the main file alone.
+   * src/triage/data/ (OWN_LABELED_FILES); `--no-extra` runs on the main file alone.
    */
   extra: string[];
   /** A sealed labeled set, scored once with the final procedure (never used for anything else). */
@@ -57,10 +57,6 @@ export interface EvalArgs {
   trainOptions: Partial<TrainOptions>;
 }
 
-/** convgate's own labelled issues, kept apart from the paper's labels (data/README.md). */
-export const OWN_DATA = ['extra-labeled.jsonl', 'sealed-labeled.jsonl', 'own-labeled.jsonl'].map((f) =>
-  resolve(REPO_ROOT, 'src/triage/data', f),
-);
 /** Source tag of the paper's labeled issues. */
 export const PAPER = 'paper';
 
@@ -96,7 +92,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     else args.path = resolve(a);
   }
   if (noExtra && args.extra.length) throw new Error('--no-extra and --extra exclude each other');
-  if (!noExtra && args.extra.length === 0) args.extra = [...OWN_DATA];
+  if (!noExtra && args.extra.length === 0) args.extra = [...OWN_LABELED_FILES];
   return args;
 }
 
@@ -126,8 +122,6 @@ function load(path: string, what: string, tag: string): LabeledIssue[] {
     );
   return readLabeledJsonl(path, tag);
 }
-
-const sourceTag = (path: string): string => basename(path).replace(/\.jsonl$/, '');
 
 /** The procedure under test: model training plus thresholds from inner folds. */
 function procedure(args: EvalArgs, keep: (e: LabeledIssue) => boolean = () => true) {
@@ -159,7 +153,7 @@ function run(
  * For outer folds over `main` alone: `extra` is added to every outer training set, except the
  * issues tied (same group) to one of the fold's test issues.
  */
-function withAdded(
+export function withAdded(
   main: readonly LabeledIssue[],
   extra: readonly LabeledIssue[],
   fit: (t: LabeledIssue[], s: number) => FittedProcedure,
@@ -329,8 +323,8 @@ interface Loaded {
 
 function loadAll(args: EvalArgs): Loaded {
   const examples = load(args.path, 'labeled data', PAPER);
-  const extra = args.extra.flatMap((p) => load(p, 'extra labeled data', sourceTag(p)));
-  const sealed = args.sealed ? load(args.sealed, 'sealed labeled data', sourceTag(args.sealed)) : [];
+  const extra = args.extra.flatMap((p) => load(p, 'extra labeled data', sourceTagOf(p)));
+  const sealed = args.sealed ? load(args.sealed, 'sealed labeled data', sourceTagOf(args.sealed)) : [];
   if (examples.length < args.outer * args.inner)
     throw new Error(
       `${examples.length} labeled issues are too few for ${args.outer} outer × ${args.inner} inner folds`,

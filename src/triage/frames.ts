@@ -26,7 +26,10 @@ const FRAME_RULES: readonly { stage: FrameStage; path?: RegExp; fn?: RegExp }[] 
   },
   // validation: the ONNX checker and shape inference
   { stage: 'validation', path: /onnx[\\/]checker\.py|onnx[\\/]shape_inference\.py/ },
-  { stage: 'validation', fn: /^(?:check_model|_jit_pass_onnx_graph_shape_type_inference|infer_shapes)$/ },
+  {
+    stage: 'validation',
+    fn: /^(?:check_model|_check_onnx_proto|_jit_pass_onnx_graph_shape_type_inference|infer_shapes|infer_onnx_shape_dtype)$/,
+  },
   // graph optimization: optimizer and rewrite passes
   {
     stage: 'graph-optimization',

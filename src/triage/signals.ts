@@ -155,7 +155,7 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     id: 'opset-support',
     meaning: 'a request for a new opset or domain',
     pattern:
-      /\bopset ?(?:version )?\d+ support\b|\bsupport (?:for )?(?:onnx )?opset ?\d+|\bsupport (?:the )?[\w.]+ domains?\b/i,
+      /\bopset[- ]?(?:version )?\d+ support\b|\bsupports? (?:for )?(?:onnx )?opset[- ]?(?:version )?\d+|\bsupport (?:the )?[\w.]+ domains?\b/i,
     prior: { symptom: { unreported: 1.5 }, cause: { incompatibility: 1.0 }, component: { unknown: 2.0 } },
   },
   {
@@ -173,7 +173,7 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     id: 'performance',
     meaning: 'the model is slow or bloated',
     pattern:
-      /\bslow(?:er|ly|down|s)?\b|\bperformance\b|\blatency\b|\binference time\b|\bthroughput\b|\bspeed ?up\b|\bcostly\b|\bredundant\b|\bunnecessary\b|\bsuperfluous\b|\bduplicat(?:e|ed|es)\b|\btoo many (?:nodes|ops|casts|transposes|reshapes)\b|\bbloat\w*|\bmemory (?:usage|consumption|footprint)\b|\bmodel size\b|很慢|速度慢|变慢|性能|遅い|速度が|느림|lento|медленн/i,
+      /\bslow(?:er|ly|down|s)?\b|\bperformance\b|\blatency\b|\binference time\b|\bthroughput\b|\bspeed ?up\b|\bcostly\b|\bredundant\b|\bunnecessary\b|\bsuperfluous\b|\bduplicat(?:e|ed|es)\b|\btoo many (?:nodes|ops|casts|transposes|reshapes)\b|\btoo many \w+ (?:ops|operations|nodes|operators)\b|\btakes? (?:too|very|so) long\b|\bbloat\w*|\bmemory (?:usage|consumption|footprint)\b|\bmodel size\b|很慢|速度慢|变慢|性能|遅い|速度が|느림|lento|медленн/i,
     prior: {
       symptom: { 'bad-performance': 3.5 },
       cause: { 'algorithmic-error': 1.0 },
@@ -289,7 +289,7 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     id: 'checker',
     meaning: 'the ONNX checker / validation stage reports a problem',
     pattern:
-      /\bValidationError\b|\bchecker\b[^.\n]{0,40}\b(?:fails?|failed|errors?|complains?|rejects?)\b|\bcheck_model\b[^\n]{0,40}\b(?:fails?|failed|errors?)\b|\bmodel is invalid\b|onnx_cpp2py_export\.checker|\bvalidat(?:e|ion|or) (?:fails?|failed|errors?)\b/i,
+      /\bValidationError\b|\bCheckerError\b|\bchecker\b[^.\n]{0,40}\b(?:fails?|failed|errors?|complains?|rejects?)\b|\bcheck_model\b[^\n]{0,40}\b(?:fails?|failed|errors?)\b|\bmodel is invalid\b|onnx_cpp2py_export\.checker|\bvalidat(?:e|ion|or) (?:fails?|failed|errors?)\b/i,
     prior: { component: { validation: 4.5 } },
   },
   {
@@ -353,6 +353,39 @@ export const PATTERN_SIGNALS: readonly PatternSignal[] = [
     pattern:
       /\bplease specify\b|\bmust be (?:a |an )?(?:file path|string|path|tuple|list|dict)\b|\bexpected (?:a |an )?(?:file path|tuple|str|string) (?:but|got)\b|\bmodel\.eval\(\)|\bdid you mean\b/i,
     prior: { cause: { 'api-misuse': 1.0 } },
+  },
+  // ---- broad vocabulary of each stage (issue 15, round 2) ----------------------------------
+  // Written from the taxonomy's definition of each stage and each symptom, as plain vocabulary
+  // rather than phrasings of particular issues; their weights are mostly learned (train.ts).
+  {
+    id: 'capture-words',
+    meaning: 'graph capture by dynamo / torch.export',
+    // TorchScript tracing and scripting are left out: the paper's annotators put those issues in
+    // node conversion (docs/triage-codebook.md, revision 2).
+    pattern:
+      /\bdynamo(?:_export)?\b|\btorch\.export\b|\bexport\.export\b|\bdynamo=True\b|\bgraph breaks?\b|\bFakeTensor\b|\bSymInt\b|\bExportedProgram\b/i,
+    prior: { component: { tracer: 0.5 } },
+  },
+  {
+    id: 'rewrite-words',
+    meaning: 'graph rewriting vocabulary (transposes, folding, fusion, optimizer, redundant nodes)',
+    pattern:
+      /\btransposes\b|\btranspose (?:ops|operations|nodes|operators)\b|\bconst(?:ant)?[ _-]?fold\w*|\bfus(?:e|ed|es|ing|ion)\b|\boptimi[sz](?:er|ers|ation|ations|e|ed|ing)\b|\bredundant\b|\bunnecessary\b|\bsimplif(?:y|ied|ier)\b|\beliminat\w+|\bmerg(?:e|ed|ing) (?:\w+ )?(?:nodes|ops)\b|\binstead of (?:an? |the )?(?:single |fused |native )?(?:onnx )?\w+ (?:op|operator|layer|node)\b/i,
+    prior: { cause: { 'algorithmic-error': 0.3 }, component: { 'graph-optimization': 0.8 } },
+  },
+  {
+    id: 'project-words',
+    meaning: 'the converter project itself (tests, CI, diagnostics, docs, releases, supported-op lists)',
+    pattern:
+      /\bCI\b|\bflak(?:y|e|es|iness)\b|\btest[_/]onnx\b|\btest_\w+\.py\b|\bunit ?tests?\b|\btest suite\b|\brun_test\b|\bdiagnostics?\b|\bdocumentation\b|\bdocs\b|\breleases?\b|\bchangelog\b|\b(?:list|table) of (?:the )?(?:supported )?(?:ops|operators)\b|\bsupported (?:ops|operators) (?:list|table)\b|\bexporter errors\b|\bdeps\b/i,
+    prior: { cause: { other: 0.5 }, component: { unknown: 0.8 } },
+  },
+  {
+    id: 'exported-model-fails',
+    meaning: 'the exported model fails to load, run or pass the checker',
+    pattern:
+      /\b(?:fail(?:s|ed)?|unable|cannot|can't|errors?|issue|problem)\b[^.\n]{0,12}\b(?:to |when |while |on )?(?:run(?:ning)?|load(?:ing)?|infer(?:ence|ring)?|execut(?:e|ing))\b[^.\n]{0,25}\b(?:onnx|exported|converted)\b|\bcheck_model\b|\bonnx\.checker\b|\bInferenceSession\b|\bafter (?:the )?(?:conversion|converting|export(?:ing)?)\b[^.\n]{0,30}\b(?:fail\w*|errors?|crash\w*)\b/i,
+    prior: { symptom: { 'wrong-model': 0.8 } },
   },
   {
     id: 'version-support-request',
@@ -422,8 +455,10 @@ export const DERIVED_SIGNALS: readonly DerivedSignal[] = [
     meaning: 'no error, traceback or failure described',
     when: (fired, textLength) =>
       textLength >= MIN_TEXT_FOR_SILENCE && !FAILURE_SIGNALS.some((s) => fired.has(s)),
-    // Nothing failed loudly: what is reported is more likely a wrong model or a request.
-    prior: { symptom: { crash: -1.0, 'wrong-model': 0.5 } },
+    // Nothing failed loudly: not a crash. (Its former push towards wrong-model was dropped
+    // after the cue audit: on own-labelled issues, which it was not derived from, wrong models
+    // were no more common among silent reports than overall; requests were.)
+    prior: { symptom: { crash: -1.0 } },
   },
 ];
 
