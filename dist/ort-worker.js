@@ -10342,6 +10342,13 @@ function compareTensors(actual, expected, tol) {
  */
 const TIMED_RUNS_MAX = 5;
 const TIMED_RUNS_BUDGET_MS = 250;
+/** How the check creates sessions; localization's probe uses the same (graph optimisations matter). */
+const CHECK_SESSION_OPTIONS = {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+};
 function toOrt(t) {
     return new ort.Tensor(t.dtype, t.data, t.shape);
 }
@@ -10367,12 +10374,7 @@ async function checkModel(req, onStage = () => undefined) {
     let session;
     let t = performance.now();
     try {
-        session = await ort.InferenceSession.create(path.join(req.caseDir, req.model), {
-            executionProviders: ['cpu'],
-            graphOptimizationLevel: 'all',
-            intraOpNumThreads: 1,
-            interOpNumThreads: 1,
-        });
+        session = await ort.InferenceSession.create(path.join(req.caseDir, req.model), CHECK_SESSION_OPTIONS);
     }
     catch (e) {
         return base({
@@ -10489,6 +10491,268 @@ function rank(c) {
 }
 
 /**
+ * probe.json, written by the Python worker's `probe` request (python/convgate_worker/localize/
+ * probe.py): the source model's module tree, the converted graph with the module calls of every
+ * node, and per module call its eager outputs and boundary values. Untrusted: validated here.
+ */
+const TensorFile = object({
+    name: string(),
+    dtype: DType,
+    shape: array(number().int().nonnegative()),
+    file: string(),
+});
+const ProbeNode = object({
+    name: string(),
+    op: string(),
+    inputs: array(string()),
+    outputs: array(string()),
+    /** [module path, call index] of the module calls enclosing the node, outermost first. */
+    scopes: array(tuple([string(), number().int().nonnegative()])).nullable(),
+    source: object({
+        fxNode: string().optional(),
+        classes: array(string()).optional(),
+        stack: array(string()).optional(),
+    })
+        .optional(),
+});
+const ProbeCall = object({
+    path: string(),
+    call: number().int().nonnegative(),
+    type: string(),
+    calls: number().int().nonnegative(),
+    /** Eager outputs of this call (tensor files relative to the probe folder). */
+    outputs: array(TensorFile),
+    /** ONNX values this call's nodes produce for the rest of the graph. */
+    values: array(string()),
+    /**
+     * Eager outputs of the calls right after this one that left no node in the graph (a BatchNorm
+     * folded into the Conv before it): the exported value may be theirs.
+     */
+    alternates: array(object({ path: string(), call: number().int(), type: string(), outputs: array(TensorFile) }))
+        .optional(),
+});
+const ProbeGraph = object({
+    nodes: array(ProbeNode),
+    inputs: array(string()),
+    initializers: array(string()),
+    outputs: array(string()),
+    placed: number().int().nonnegative(),
+});
+const ProbeModule = object({ path: string(), type: string(), calls: number().int() });
+const ProbeSummary = object({
+    set: number().int().nonnegative(),
+    modules: array(ProbeModule),
+    graph: ProbeGraph.nullable(),
+    calls: array(ProbeCall).optional(),
+    probeModel: string().optional(),
+    truncated: boolean().optional(),
+    /** A crash at this node: the probe model holds only what the node depends on. */
+    target: object({ node: string(), index: number().int().nonnegative() }).optional(),
+    /** Refinement inside one module call: the torch functions it runs itself, with eager outputs … */
+    functions: array(object({ name: string(), index: number().int(), outputs: array(TensorFile) }))
+        .optional(),
+    /** … and the ONNX values of its region, exposed. */
+    region: array(string()).optional(),
+    /** Synthetic specs: [min, max] of every node output over all input sets. */
+    ranges: record(string(), tuple([number(), number()])).optional(),
+});
+
+const DEFAULT_LOCATE_OPTIONS = { floor: 1e-5, jump: 10 };
+
+/**
+ * Runs a probe model (the converted model with module-boundary values as extra outputs) in ONNX
+ * Runtime with the check's session options, and compares every exposed value with the eager
+ * output of its module call. Runs inside the ONNX Runtime worker process (ort-worker.ts).
+ */
+/** Largest finite magnitude of a tensor (0 for an empty one). */
+function magnitude(t) {
+    let m = 0;
+    const n = elementCount(t.shape);
+    for (let i = 0; i < n; i++) {
+        const v = Math.abs(numberAt(t, i));
+        if (Number.isFinite(v) && v > m)
+            m = v;
+    }
+    return m;
+}
+/** Relative error of a comparison: max abs error over the reference's magnitude; Infinity when incomparable. */
+function relativeError(c, expected) {
+    if (c.reason || c.maxAbsErr === null)
+        return Infinity;
+    if (c.maxAbsErr === 0)
+        return 0;
+    return c.maxAbsErr / Math.max(magnitude(expected), 1e-12);
+}
+function sameShape(a, b) {
+    return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+/**
+ * Matches the exposed values of one module call with its eager outputs: each value with the
+ * same-shaped output it agrees with best (a dtype change still counts as that output); when one
+ * value and one output are left without a partner, they are compared anyway (a shape change).
+ */
+function matchCall(values, outputs, tol) {
+    const out = [];
+    const used = new Set();
+    const unmatched = [];
+    for (const v of values) {
+        let best = null;
+        outputs.forEach((o, k) => {
+            if (!sameShape(v.tensor.shape, o.shape))
+                return;
+            const c = compareTensors(v.tensor, o, tol);
+            const cand = {
+                value: v.name,
+                output: k,
+                pass: c.pass,
+                maxAbsErr: c.maxAbsErr,
+                relErr: relativeError(c, o),
+                ...(c.reason ? { reason: c.reason } : {}),
+            };
+            const dtypeBonus = (x) => (outputs[x.output].dtype === v.tensor.dtype ? 0 : 1);
+            if (!best ||
+                dtypeBonus(cand) < dtypeBonus(best) ||
+                (dtypeBonus(cand) === dtypeBonus(best) && cand.relErr < best.relErr))
+                best = cand;
+        });
+        if (best) {
+            out.push(best);
+            used.add(best.output);
+        }
+        else
+            unmatched.push(v);
+    }
+    const free = outputs.map((_, k) => k).filter((k) => !used.has(k));
+    if (unmatched.length === 1 && free.length === 1) {
+        const [v] = unmatched;
+        const c = compareTensors(v.tensor, outputs[free[0]], tol);
+        out.push({
+            value: v.name,
+            output: free[0],
+            pass: false,
+            maxAbsErr: c.maxAbsErr,
+            relErr: Infinity,
+            reason: c.reason,
+        });
+    }
+    else {
+        for (const v of unmatched)
+            out.push({ value: v.name, output: -1, pass: true, maxAbsErr: null, relErr: NaN });
+    }
+    return out;
+}
+/** Refinement: each exposed region value against every same-shaped eager function output. */
+async function matchFunctions(summary, got, probeDir, missing) {
+    const eager = await Promise.all((summary.functions ?? []).map(async (f) => ({
+        index: f.index,
+        tensors: await Promise.all(f.outputs.map((o) => readTensor(probeDir, o))),
+    })));
+    const out = [];
+    for (const value of summary.region ?? []) {
+        const actual = got(value);
+        if (!actual) {
+            missing.push(value);
+            continue;
+        }
+        let best = { fn: -1, relErr: Infinity };
+        for (const f of eager)
+            for (const e of f.tensors) {
+                if (!sameShape(actual.shape, e.shape))
+                    continue;
+                const r = relativeError(compareTensors(actual, e, { atol: 0, rtol: 0 }), e);
+                if (r < best.relErr)
+                    best = { fn: f.index, relErr: r };
+            }
+        out.push({ value, ...best, shape: actual.shape });
+    }
+    return out;
+}
+async function probeModel(req) {
+    const summaryFile = path.resolve(req.caseDir, req.summary);
+    const probeDir = path.dirname(summaryFile);
+    const summary = ProbeSummary.parse(JSON.parse(await readFile(summaryFile, 'utf8')));
+    if (!summary.probeModel || !summary.graph)
+        throw new Error('the probe has no model to run (no converted graph)');
+    const manifest = await readManifest(path.join(req.caseDir, req.tensors));
+    const tensorDir = path.dirname(path.join(req.caseDir, req.tensors));
+    const set = manifest.sets[Math.min(summary.set, manifest.sets.length - 1)];
+    let t = performance.now();
+    const session = await ort.InferenceSession.create(path.join(probeDir, summary.probeModel), CHECK_SESSION_OPTIONS);
+    const load = performance.now() - t;
+    try {
+        const feeds = {};
+        for (const name of session.inputNames) {
+            const entry = set.inputs.find((i) => i.name === name);
+            if (!entry)
+                throw new Error(`the probe model expects input ${JSON.stringify(name)}, the case has none`);
+            feeds[name] = toOrt(await readTensor(tensorDir, entry));
+        }
+        t = performance.now();
+        const results = await session.run(feeds);
+        const run = performance.now() - t;
+        t = performance.now();
+        const got = (name) => (results[name] ? fromOrt(results[name]) : null);
+        const outputs = [];
+        // A truncated probe (crash at summary.target) has none of the model's outputs.
+        for (const [i, ref] of (summary.target ? [] : set.outputs).entries()) {
+            const name = summary.graph.outputs[i] ?? ref.name;
+            const actual = got(name);
+            const expected = await readTensor(tensorDir, ref);
+            if (!actual) {
+                outputs.push({ name, pass: false, maxAbsErr: null, relErr: Infinity, reason: 'missing' });
+                continue;
+            }
+            const c = compareTensors(actual, expected, req.tolerance);
+            outputs.push({
+                name,
+                pass: c.pass,
+                maxAbsErr: c.maxAbsErr,
+                relErr: relativeError(c, expected),
+                ...(c.reason ? { reason: c.reason } : {}),
+            });
+        }
+        const values = [];
+        const missing = [];
+        for (const [index, call] of (summary.calls ?? []).entries()) {
+            const present = call.values.flatMap((name) => {
+                const tensor = got(name);
+                if (!tensor)
+                    missing.push(name);
+                return tensor ? [{ name, tensor }] : [];
+            });
+            if (!present.length)
+                continue;
+            const eager = await Promise.all(call.outputs.map((o) => readTensor(probeDir, o)));
+            const matched = matchCall(present, eager, req.tolerance);
+            for (const alt of call.alternates ?? []) {
+                if (matched.every((m) => !(m.relErr > DEFAULT_LOCATE_OPTIONS.floor)))
+                    break;
+                const other = await Promise.all(alt.outputs.map((o) => readTensor(probeDir, o)));
+                const again = matchCall(present, other, req.tolerance);
+                matched.forEach((m, k) => {
+                    const a = again.find((x) => x.value === m.value);
+                    if (a && a.output >= 0 && m.relErr > DEFAULT_LOCATE_OPTIONS.floor && a.relErr < m.relErr)
+                        matched[k] = { ...a, folded: `${alt.path} (${alt.type})` };
+                });
+            }
+            for (const m of matched)
+                values.push({ ...m, call: index });
+        }
+        const functions = summary.functions ? await matchFunctions(summary, got, probeDir, missing) : undefined;
+        return {
+            outputs,
+            values,
+            ...(functions ? { functions } : {}),
+            missing,
+            timingsMs: { load, run, compare: performance.now() - t },
+        };
+    }
+    finally {
+        await session.release();
+    }
+}
+
+/**
  * ONNX Runtime check worker, run as a child process (`fork`): a model that crashes or hangs
  * the runtime takes down this process only. Also keeps ORT out of Jest's VM realm.
  */
@@ -10496,6 +10760,10 @@ function send(reply) {
     process.send?.(reply);
 }
 process.on('message', (msg) => {
+    if (msg?.type === 'probe') {
+        probeModel(msg).then((run) => send({ type: 'probed', id: msg.id, ok: true, run }), (e) => send({ type: 'probed', id: msg.id, ok: false, error: String(e?.message ?? e) }));
+        return;
+    }
     if (msg?.type !== 'check')
         return;
     checkModel(msg, (stage) => send({ type: 'stage', id: msg.id, stage })).then(send, (e) => send({

@@ -167,6 +167,8 @@ def main(argv: list[str]) -> int:
         kind = request.get("type")
         if kind == "convert":
             channel.send(runner.convert(request))
+        elif kind == "probe":
+            channel.send(runner.probe(request))
         elif kind == "shutdown":
             break
         else:

@@ -183,14 +183,23 @@ class CaseRunner:
         os.makedirs(case_dir, exist_ok=True)
         stages = Stages(self.channel, case_id)
         source = references = None
+        source_ops: list[str] | None = None
         log: list[Any] = []
         try:
             with stages("build"):
                 frontend = self.frontend(case)
                 source = frontend.build(case)
+                if case.get("submodule"):
+                    # Localization: one submodule alone, with the arguments it got in the full model.
+                    from .localize import submodule
+
+                    source = submodule.source(source, case["submodule"])
+                source_ops = source_operators(source.model)
             with stages("reference"):
                 references = self.reference(frontend, source, case)
             settings = export_settings(case, len(references[0]), source.extra.get("outputNames"))
+            if source.extra.get("inputNames"):
+                settings["inputNames"] = source.extra["inputNames"]
             tensors.write_sets(case_dir, settings["inputNames"], settings["outputNames"], source.numpy_inputs, references)
             with stages("export", cpu=True):
                 exported, warned = self.export(frontend, source, case_dir, settings, log)
@@ -201,7 +210,10 @@ class CaseRunner:
         except BaseException as exc:  # noqa: BLE001 -- every failure of the case is data
             if isinstance(exc, KeyboardInterrupt):
                 raise
-            return dict(self.failed(case_id, stages, exc), **self.surface(log[0] if log else None))
+            failed = dict(self.failed(case_id, stages, exc), **self.surface(log[0] if log else None))
+            if source_ops is not None:
+                failed["sourceOps"] = source_ops
+            return failed
         finally:
             # Free the case before the next one. No forced gc.collect(): with torch, onnxscript and
             # transformers loaded a full collection costs ~0.2 s CPU per case (14 % of a default
@@ -216,6 +228,7 @@ class CaseRunner:
             "model": "model.onnx",
             "tensors": "tensors/tensors.json",
             **graph,
+            **({"sourceOps": source_ops} if source_ops is not None else {}),
             "opsetBuilt": exported.get("opsetBuilt", graph["opset"]),
             "inputNames": settings["inputNames"],
             "outputNames": settings["outputNames"],
@@ -230,7 +243,45 @@ class CaseRunner:
             step = failure_step(self.converter, exc)
             if step:
                 error["step"] = step
+            node = exporter_node(exc)
+            if node:
+                error["node"] = node
         return {"type": "result", "id": case_id, "ok": False, "error": error, "timingsMs": stages.timings}
+
+    def probe(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Localization: eager values and the ONNX graph's module scopes of a case (localize/probe.py)."""
+        try:
+            from .localize import probe
+
+            return probe.probe(request, self.converter)
+        except BaseException as exc:  # noqa: BLE001 -- a probe that fails is reported, not fatal
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            return {"type": "probed", "id": request["id"], "ok": False, "error": describe("probe", exc)}
+
+
+def exporter_node(exc: BaseException) -> dict[str, Any] | None:
+    """The graph node the TorchScript exporter was converting when it failed (localize/capture.py)."""
+    try:
+        from .localize.capture import exporter_node as locate
+
+        return locate(exc)
+    except Exception:  # noqa: BLE001 -- a locator must not hide the real error
+        return None
+
+
+def source_operators(model: Any) -> list[str] | None:
+    """Kinds of a torch source model's submodules (module classes; a synthetic spec's operator
+    kinds): the source side of the suspicious-operator table. None for other frontends."""
+    named = getattr(model, "named_modules", None)
+    if named is None:
+        return None
+    try:
+        from .localize.capture import module_label
+
+        return sorted({module_label(m) for name, m in named() if name})
+    except Exception:  # noqa: BLE001 -- coverage must never fail a case
+        return None
 
 
 def export_settings(case: dict[str, Any], outputs: int, source_names: list[str] | None = None) -> dict[str, Any]:

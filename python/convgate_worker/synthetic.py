@@ -489,6 +489,28 @@ class _Eval:
 MAX_INPUTS = 8
 
 
+class SpecNode(torch.nn.Module):
+    """One spec node as a child module `n<i>` of the graph. It owns nothing (parameters stay on the
+    graph module, so their seeds and names do not change); being a module gives every ONNX node an
+    exporter scope (`/n3/Transpose`, or `pkg.torch.onnx.name_scopes` with the dynamo exporter) and
+    forward hooks an eager value per spec node, which is how convgate localizes a divergence."""
+
+    def __init__(self, index, kind):
+        super().__init__()
+        self.index = index
+        self.kind = kind
+
+    def forward(self, ctx, args, attrs):
+        return OPS[self.kind](ctx, self.index, args, attrs)
+
+    def extra_repr(self):
+        return self.kind
+
+
+def node_module_name(i):
+    return "n%d" % i
+
+
 class SyntheticModule(torch.nn.Module):
     def __init__(self, spec, seed, tolerance=None):
         super().__init__()
@@ -510,6 +532,7 @@ class SyntheticModule(torch.nn.Module):
         for i, node in enumerate(spec["nodes"]):
             if node["op"] not in OPS:
                 raise ValueError("synthetic spec node %d: unknown operator kind %r" % (i, node["op"]))
+            self.add_module(node_module_name(i), SpecNode(i, node["op"]))
             make = PARAMS.get(node["op"])
             if make is None:
                 continue
@@ -536,7 +559,10 @@ class SyntheticModule(torch.nn.Module):
         env = dict(zip(self.input_names, inputs))
         for i, node in enumerate(self.spec["nodes"]):
             args = [env[n] for n in node["inputs"]]
-            out = OPS[node["op"]](ctx, i, args, node["attrs"])
+            if shadow:  # not through the child module: hooks and scopes see the real evaluation only
+                out = OPS[node["op"]](ctx, i, args, node["attrs"])
+            else:
+                out = self._modules[node_module_name(i)](ctx, args, node["attrs"])
             outs = out if isinstance(out, tuple) else (out,)
             if len(outs) != len(node["outputs"]):
                 raise ValueError("node %d (%s) returned %d outputs, spec says %d" % (i, node["op"], len(outs), len(node["outputs"])))

@@ -37,6 +37,8 @@ export const Inputs = {
   DriftFactor: 'drift-factor',
   DriftFloor: 'drift-floor',
   Force: 'force',
+  Localize: 'localize',
+  LocalizeSeconds: 'localize-seconds',
   ResultsDir: 'results-dir',
   ArtifactName: 'artifact-name',
 } as const;
@@ -84,6 +86,8 @@ export const INPUT_DEFAULTS: Record<(typeof Inputs)[keyof typeof Inputs], string
   'drift-factor': '10',
   'drift-floor': '0.1',
   force: 'false',
+  localize: 'true',
+  'localize-seconds': '600',
   'results-dir': '.convgate',
   'artifact-name': 'convgate',
 };
@@ -125,6 +129,9 @@ export interface ActionConfig {
   driftFactor: number;
   driftFloor: number;
   force: boolean;
+  /** Localize confirmed regressions (docs/localize.md); seconds for all of them. */
+  localize: boolean;
+  localizeSeconds: number;
   resultsDir: string;
   /** null: no artifact upload. */
   artifactName: string | null;
@@ -265,6 +272,8 @@ export function readConfig(read: Get, workspace = process.cwd()): ActionConfig {
     driftFactor: number(get, Inputs.DriftFactor, (n) => n >= 0, 'a number ≥ 0 (0: off)'),
     driftFloor: number(get, Inputs.DriftFloor, (n) => n >= 0, 'a number ≥ 0'),
     force: bool(get, Inputs.Force),
+    localize: bool(get, Inputs.Localize),
+    localizeSeconds: number(get, Inputs.LocalizeSeconds, (n) => n > 0, 'a positive number of seconds'),
     resultsDir,
     artifactName: artifactName === 'none' ? null : artifactName,
   };

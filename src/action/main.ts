@@ -22,6 +22,7 @@ import {
 } from '../gate/gate.js';
 import { mergeShardDirs } from '../gate/merge.js';
 import { renderGateReport } from '../gate/render.js';
+import { DEFAULT_LOCALIZE_BUDGET } from '../localize/localize.js';
 import { writeReproducers } from '../gate/reproduce.js';
 import { formatShard } from '../gate/shard.js';
 import {
@@ -359,6 +360,7 @@ async function gateMode(
       driftFloor: config.driftFloor,
     },
     shas: { baseline: event.baseSha, candidate: event.sha },
+    localize: config.localize ? { ...DEFAULT_LOCALIZE_BUDGET, totalSeconds: config.localizeSeconds } : null,
     synthetic: { syntheticCount: config.syntheticCount, syntheticSeed: config.syntheticSeed },
   };
   const result = await runGate(plan, hooks);

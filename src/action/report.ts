@@ -14,9 +14,13 @@ function describe(c: CaseChange): string {
       ? `max abs error ${formatError(c.maxAbsErrBefore)} → ${formatError(c.maxAbsErrAfter)}${c.output ? ` on ${c.output}` : ''}`
       : '';
   const ops = c.operators?.length ? ` [operators: ${c.operators.join(' ')}]` : '';
+  const d = c.divergingNode;
+  const where = d
+    ? ` Diverges at ${d.op}${d.function ? ` (${d.function})` : ''}${d.node ? ` node ${d.node}` : ''}${d.module ? ` in ${d.module}` : ''}.`
+    : '';
   const note = c.note?.replace(`${c.before} → ${c.after}`, '').replace(/^;\s*/, '').trim();
   const repro = c.reproducer ? ` Reproducer: ${c.reproducer} in the results artifact.` : '';
-  return `${c.id} (${c.family}): ${c.before ?? '—'} → ${c.after ?? '—'}${what ? `. ${what}` : ''}${ops}${note ? ` (${note})` : ''}.${repro}`;
+  return `${c.id} (${c.family}): ${c.before ?? '—'} → ${c.after ?? '—'}${what ? `. ${what}` : ''}${ops}${note ? ` (${note})` : ''}.${where}${repro}`;
 }
 
 /** One error annotation per confirmed regression, a warning per flaky case. */

@@ -6,6 +6,7 @@ import { escapeInline as escapeText, neutralizeLinks } from '../report/escape.js
 import { formatError } from '../report/markdown.js';
 import { gateSurfaceLine } from '../report/surface.js';
 import { clipChars } from '../util/text.js';
+import { commentLocalization } from '../localize/render-comment.js';
 import { encodeMarker, stripMarker, decodeMarker, type CommentState } from './marker.js';
 
 /** GitHub refuses comment bodies over 65,536 characters; keep a margin. */
@@ -354,10 +355,13 @@ function reportBody(report: GateReport, budget: Budget, opts: RenderOptions): st
   // The tables share what is left, less the room of the "did not fit" line.
   const tables = new Budget(Math.max(0, budget.left - OMITTED_RESERVE));
   let omitted = 0;
-  for (const s of sections(report, opts)) {
+  for (const [i, s] of sections(report, opts).entries()) {
     const lines = section(tables, s);
     if (lines) out.push(...lines);
     else omitted++;
+    // Where the regressions start (v2 reports): right after the regressions table.
+    if (i === 0 && report.regressions.length)
+      out.push(...commentLocalization(report, escapeInline, (l) => tables.take([l])));
   }
   const surface = report.surface ? [clipChars(surfaceLine(report.surface), 2000), ''] : [];
   if (surface.length && tables.take(surface)) out.push(...surface);

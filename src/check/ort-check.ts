@@ -18,11 +18,19 @@ const TIMED_RUNS_BUDGET_MS = 250;
 
 type StageListener = (stage: 'load' | 'run' | 'compare') => void;
 
-function toOrt(t: TensorData): ort.Tensor {
+/** How the check creates sessions; localization's probe uses the same (graph optimisations matter). */
+export const CHECK_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  executionProviders: ['cpu'],
+  graphOptimizationLevel: 'all',
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+};
+
+export function toOrt(t: TensorData): ort.Tensor {
   return new ort.Tensor(t.dtype, t.data as never, t.shape);
 }
 
-function fromOrt(t: ort.Tensor): TensorData {
+export function fromOrt(t: ort.Tensor): TensorData {
   const dtype = t.type as DType;
   if (!(DTYPES as readonly string[]).includes(dtype))
     throw new TypeError(`unsupported output type ${t.type}`);
@@ -52,12 +60,7 @@ export async function checkModel(
   let session: ort.InferenceSession;
   let t = performance.now();
   try {
-    session = await ort.InferenceSession.create(path.join(req.caseDir, req.model), {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-    });
+    session = await ort.InferenceSession.create(path.join(req.caseDir, req.model), CHECK_SESSION_OPTIONS);
   } catch (e) {
     return base({
       outcome: 'invalid-model',

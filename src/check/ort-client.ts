@@ -5,16 +5,21 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { killProcessTree } from '../util/proc-tree.js';
 import { TailBuffer } from '../util/tail-buffer.js';
-import type { CheckReply, CheckRequest } from './ort-protocol.js';
+import type { CheckReply, CheckRequest, ProbeRequest } from './ort-protocol.js';
 
 type Checked = Extract<CheckReply, { type: 'checked' }>;
+type Probed = Extract<CheckReply, { type: 'probed' }>;
 
-export type CheckResult =
-  | { kind: 'checked'; reply: Checked }
+/** How a request ended: its reply, or the worker timed out / died / was killed (then it is gone). */
+export type OrtOutcome<R> =
+  | { kind: 'checked'; reply: R }
   | { kind: 'timeout'; stage: string; elapsedMs: number }
   | { kind: 'crashed'; stage: string; exitCode: number | null; signal: string | null; stderr: string }
   /** Killed from outside (the run is being interrupted): no verdict on the case. */
   | { kind: 'killed'; stage: string };
+
+export type CheckResult = OrtOutcome<Checked>;
+export type ProbeResult = OrtOutcome<Probed>;
 
 /** The compiled worker next to this module (build/ or dist/), else build/ when running from src/ in tests. */
 export function ortWorkerScript(): string {
@@ -30,7 +35,12 @@ export function ortWorkerScript(): string {
  * workers it leads its own process group, and it is never reused once a kill has begun.
  */
 export class OrtWorker {
-  private pending: { id: string; stage: string; resolve: (r: CheckResult) => void } | null = null;
+  private pending: {
+    id: string;
+    stage: string;
+    type: 'checked' | 'probed';
+    resolve: (r: OrtOutcome<CheckReply>) => void;
+  } | null = null;
   private state: 'running' | 'dying' | 'exited' = 'running';
   private readonly stderr = new TailBuffer();
   private readonly exited: Promise<void>;
@@ -45,7 +55,7 @@ export class OrtWorker {
       const p = this.pending;
       if (!p) return;
       if (m.type === 'stage' && m.id === p.id) p.stage = m.stage;
-      if (m.type === 'checked' && m.id === p.id) {
+      if ((m.type === 'checked' || m.type === 'probed') && m.type === p.type && m.id === p.id) {
         this.pending = null;
         p.resolve({ kind: 'checked', reply: m });
       }
@@ -98,8 +108,22 @@ export class OrtWorker {
   }
 
   check(req: Omit<CheckRequest, 'type'>, limits: { timeoutMs: number }): Promise<CheckResult> {
-    if (this.state !== 'running') throw new Error(`check() on an ONNX Runtime worker that is ${this.state}`);
-    if (this.pending) throw new Error('check() while another request is in flight');
+    return this.request({ type: 'check', ...req }, 'checked', limits) as Promise<CheckResult>;
+  }
+
+  /** Localization: runs a probe model and compares its exposed values (src/localize/ort-probe.ts). */
+  probe(req: Omit<ProbeRequest, 'type'>, limits: { timeoutMs: number }): Promise<ProbeResult> {
+    return this.request({ type: 'probe', ...req }, 'probed', limits) as Promise<ProbeResult>;
+  }
+
+  private request(
+    req: CheckRequest | ProbeRequest,
+    replyType: 'checked' | 'probed',
+    limits: { timeoutMs: number },
+  ): Promise<OrtOutcome<CheckReply>> {
+    if (this.state !== 'running')
+      throw new Error(`${req.type}() on an ONNX Runtime worker that is ${this.state}`);
+    if (this.pending) throw new Error(`${req.type}() while another request is in flight`);
     const started = Date.now();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -112,12 +136,13 @@ export class OrtWorker {
       this.pending = {
         id: req.id,
         stage: 'load',
+        type: replyType,
         resolve: (r) => {
           clearTimeout(timer);
           resolve(r);
         },
       };
-      this.child.send({ type: 'check', ...req } satisfies CheckRequest);
+      this.child.send(req);
     });
   }
 

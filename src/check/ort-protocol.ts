@@ -1,5 +1,9 @@
 import type { Tolerance } from '../corpus/schema.js';
 import type { CaseError, OutputComparison } from '../results/schema.js';
+import type { ProbeRequest } from '../localize/ort-probe.js';
+import type { ProbeRun } from '../localize/probe-summary.js';
+
+export type { ProbeRequest };
 
 /** Parent → ONNX Runtime worker. Paths are relative to caseDir. */
 export interface CheckRequest {
@@ -26,4 +30,7 @@ export type CheckReply =
       /** CPU time of the fastest timed session run (process.cpuUsage of the worker), ms. */
       cpuMs?: { run: number | null };
       error?: CaseError;
-    };
+    }
+  /** Localization: a probe model's exposed values compared with eager ones (src/localize/ort-probe.ts). */
+  | { type: 'probed'; id: string; ok: true; run: ProbeRun }
+  | { type: 'probed'; id: string; ok: false; error: string };

@@ -4,13 +4,22 @@
  */
 import * as ort from 'onnxruntime-node';
 import { checkModel, errorOf } from './ort-check.js';
-import type { CheckReply, CheckRequest } from './ort-protocol.js';
+import type { CheckReply, CheckRequest, ProbeRequest } from './ort-protocol.js';
+import { probeModel } from '../localize/ort-probe.js';
 
 function send(reply: CheckReply): void {
   process.send?.(reply);
 }
 
-process.on('message', (msg: CheckRequest) => {
+process.on('message', (msg: CheckRequest | ProbeRequest) => {
+  if (msg?.type === 'probe') {
+    probeModel(msg).then(
+      (run) => send({ type: 'probed', id: msg.id, ok: true, run }),
+      (e: unknown) =>
+        send({ type: 'probed', id: msg.id, ok: false, error: String((e as Error)?.message ?? e) }),
+    );
+    return;
+  }
   if (msg?.type !== 'check') return;
   checkModel(msg, (stage) => send({ type: 'stage', id: msg.id, stage })).then(send, (e: unknown) =>
     send({

@@ -23,6 +23,7 @@ import type { CliIo } from './io.js';
 import { resolveStack, StackError } from '../run/stacks.js';
 import { RunInterrupted } from '../run/run-cases.js';
 import { interruptedExitCode, interruptOnSignals } from './interrupt.js';
+import { addLocalizeOptions, localizeBudget } from '../localize/cli-options.js';
 
 /** Commander parser for `--shard i/n` (also meant for `convgate run --shard`). */
 export function shardOption(name = '--shard') {
@@ -63,6 +64,10 @@ interface GateFlags extends DiffFlags {
   candidatePython?: string;
   reruns: number;
   progress: boolean;
+  localize: boolean;
+  localizeTrials: number;
+  localizeSeconds: number;
+  localizeTotal: number;
 }
 
 export function gateCommand(io: CliIo): Command {
@@ -109,7 +114,7 @@ export function gateCommand(io: CliIo): Command {
     .option('--jobs <n>', 'parallel converter / runtime workers', positiveInt('--jobs'), DEFAULT_JOBS)
     .option('--python <path>', 'Python interpreter of both sides unless --baseline-python/--candidate-python')
     .option('--no-progress', 'no per-case progress output');
-  return addDiffOptions(cmd).action(async (flags: GateFlags) => {
+  return addLocalizeOptions(addDiffOptions(cmd), true).action(async (flags: GateFlags) => {
     io.exitCode = await gate(flags, io);
   });
 }
@@ -173,6 +178,7 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       baseline,
       reruns: flags.reruns,
       diff: diffOptions(flags),
+      localize: localizeBudget(flags),
     };
   } catch (e) {
     if (

@@ -9,6 +9,7 @@ import { mergeCommand } from './merge-command.js';
 import { generateCommand } from './generate-command.js';
 import { triageCommand } from './triage-command.js';
 import { appCommand } from './app-command.js';
+import { reproCommand } from './repro-command.js';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('convgate')
@@ -26,6 +27,7 @@ export function buildProgram(io: CliIo): Command {
     generateCommand(io),
     triageCommand(io),
     appCommand(io),
+    reproCommand(io),
   ]) {
     program.addCommand(
       cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) }),

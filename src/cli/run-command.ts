@@ -30,8 +30,11 @@ import type { CliIo } from './io.js';
 import { shardOption } from './gate-command.js';
 import { resolveStack, StackError } from '../run/stacks.js';
 import { formatShard, shardCases, type Shard } from '../gate/shard.js';
+import { addLocalizeOptions, localizeBudget, type LocalizeFlags } from '../localize/cli-options.js';
+import { localizeRunResults } from '../localize/apply.js';
+import { writeResultsDoc } from '../results/writer.js';
 
-interface RunFlags {
+interface RunFlags extends LocalizeFlags {
   corpus: string;
   out: string;
   jobs: number;
@@ -60,7 +63,7 @@ interface RunFlags {
 }
 
 export function runCommand(io: CliIo): Command {
-  return addConversionOptions(new Command('run'))
+  return addLocalizeOptions(addConversionOptions(new Command('run')), false)
     .description('run a corpus through the converter and check every model in ONNX Runtime')
     .option(
       '--corpus <name|file>',
@@ -153,12 +156,22 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     const synthetic = corpus.cases.some((c) => syntheticSpec(c) !== null)
       ? { syntheticCount: flags.count, syntheticSeed: flags.seed }
       : {};
-    const doc = await runCases(corpus, cases, { ...options, signal: interrupt.signal }, progress, {
+    let doc = await runCases(corpus, cases, { ...options, signal: interrupt.signal }, progress, {
       filter: flags.filter ?? null,
       ...(flags.shard ? { shard: formatShard(flags.shard) } : {}),
       ...synthetic,
     });
     progress?.stop();
+    const budget = localizeBudget(flags);
+    if (budget) {
+      doc = await localizeRunResults(doc, options.out, {
+        corpus,
+        run: options,
+        budget,
+        log: (line) => io.stderr(line + '\n'),
+      });
+      await writeResultsDoc(options.out, doc);
+    }
     if (flags.report) io.stdout(renderRunReport(doc) + '\n');
     io.stderr(`results: ${path.join(options.out, 'results.json')}\n`);
     return 0;

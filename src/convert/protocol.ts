@@ -12,6 +12,14 @@ const WorkerError = z.object({
   traceback: z.array(z.string()).optional(),
   /** The converter's own step (adapter.failure_step): capture, translation, symbolic, … */
   step: z.string().max(100).optional(),
+  /** The graph node the exporter was converting when it failed (TorchScript exporter). */
+  node: z
+    .object({
+      op: z.string().max(200),
+      module: z.string().max(500).optional(),
+      moduleType: z.string().max(200).optional(),
+    })
+    .optional(),
 });
 
 /** What the converter build is made of (python/convgate_worker/environment.py). */
@@ -61,6 +69,9 @@ export const StageReply = z.object({ type: z.literal('stage'), id: z.string(), s
 
 const Timings = z.record(z.string(), z.number());
 
+/** Kinds of the source model's submodules (module classes; operator kinds of synthetic specs). */
+const SourceOps = z.array(z.string()).nullable().optional();
+
 export const ConvertedReply = z.object({
   type: z.literal('result'),
   id: z.string(),
@@ -69,6 +80,7 @@ export const ConvertedReply = z.object({
   tensors: z.string(),
   opTypes: z.array(z.string()),
   opPairs: z.array(z.tuple([z.string(), z.string()])).optional(),
+  sourceOps: SourceOps,
   opset: z.number().int().nullable(),
   /** The opset the converter built the graph at, when it converted to `opset` afterwards. */
   opsetBuilt: z.number().int().nullable().optional(),
@@ -89,17 +101,37 @@ export const FailedReply = z.object({
   error: WorkerError,
   timingsMs: Timings,
   surface: WorkerSurface.optional(),
+  sourceOps: SourceOps,
 });
 export type FailedReply = z.infer<typeof FailedReply>;
 
 export const ResultReply = z.discriminatedUnion('ok', [ConvertedReply, FailedReply]);
 export type ResultReply = z.infer<typeof ResultReply>;
 
+/** Reply to a `probe` request (localization: src/localize/probe.ts). */
+export const ProbedReply = z.object({
+  type: z.literal('probed'),
+  id: z.string(),
+  ok: z.boolean(),
+  /** probe.json, relative to the case folder. */
+  summary: z.string().optional(),
+  error: z
+    .object({
+      stage: z.string(),
+      type: z.string(),
+      message: z.string(),
+      traceback: z.array(z.string()).optional(),
+    })
+    .optional(),
+});
+export type ProbedReply = z.infer<typeof ProbedReply>;
+
 export const AnyReply = z.union([
   ReadyReply,
   FatalReply,
   StageReply,
   ResultReply,
+  ProbedReply,
   z.object({ type: z.literal('protocol-error'), message: z.string() }),
 ]);
 export type AnyReply = z.infer<typeof AnyReply>;

@@ -38,9 +38,9 @@ export interface PythonWorkerOptions {
   signal?: AbortSignal;
 }
 
-/** How one convert request ended. Anything but `result` leaves the worker dead. */
-export type ConvertOutcome =
-  | { kind: 'result'; reply: ResultReply }
+/** How one request ended. Anything but `result` leaves the worker dead. */
+export type RequestOutcome<R> =
+  | { kind: 'result'; reply: R }
   | { kind: 'timeout'; stage: string; elapsedMs: number }
   | { kind: 'crashed'; stage: string; exitCode: number | null; signal: string | null; stderr: string }
   | { kind: 'memory'; stage: string; rssMb: number }
@@ -48,6 +48,9 @@ export type ConvertOutcome =
   | { kind: 'protocol'; stage: string; message: string }
   /** The worker was killed from outside (the run is being interrupted): no verdict on the case. */
   | { kind: 'killed'; stage: string };
+
+/** How one convert request ended. */
+export type ConvertOutcome = RequestOutcome<ResultReply>;
 
 export class WorkerStartError extends Error {}
 
@@ -64,7 +67,9 @@ export class MissingDependencyError extends WorkerStartError {
 type Pending = {
   id: string;
   stage: string;
-  resolve: (o: ConvertOutcome) => void;
+  /** The final reply of the request (null: not this one). */
+  accept: (reply: AnyReply) => unknown;
+  resolve: (o: RequestOutcome<unknown>) => void;
 };
 
 const MEMORY_POLL_MS = 200;
@@ -216,9 +221,9 @@ export class PythonWorker {
     const p = this.pending;
     if (!p) return;
     if (reply.type === 'stage' && reply.id === p.id) p.stage = reply.stage;
-    else if (reply.type === 'result' && reply.id === p.id) {
+    else if ('id' in reply && reply.id === p.id && p.accept(reply) !== null) {
       this.pending = null;
-      p.resolve({ kind: 'result', reply });
+      p.resolve({ kind: 'result', reply: p.accept(reply) });
     }
   }
 
@@ -270,22 +275,35 @@ export class PythonWorker {
 
   /** Converts one case. On timeout, memory blow-up or a broken reply the worker is killed; start a new one. */
   convert(request: ConvertRequest, limits: { timeoutMs: number }): Promise<ConvertOutcome> {
-    if (this.state !== 'running') throw new Error(`convert() on a worker that is ${this.state}`);
-    if (this.pending) throw new Error('convert() while another request is in flight');
+    return this.request({ type: 'convert', ...request }, limits, (r) => (r.type === 'result' ? r : null));
+  }
+
+  /**
+   * Sends one request of any type (localization's `probe`) and waits for the reply `accept`
+   * recognises (same id), under the same time and memory limits as a conversion.
+   */
+  request<R>(
+    message: { type: string; id: string; [key: string]: unknown },
+    limits: { timeoutMs: number },
+    accept: (reply: AnyReply) => R | null,
+  ): Promise<RequestOutcome<R>> {
+    if (this.state !== 'running') throw new Error(`${message.type}() on a worker that is ${this.state}`);
+    if (this.pending) throw new Error(`${message.type}() while another request is in flight`);
     const started = Date.now();
-    return new Promise<ConvertOutcome>((resolve) => {
+    return new Promise<RequestOutcome<R>>((resolve) => {
       let memoryPoll: NodeJS.Timeout | undefined;
       const pending: Pending = {
-        id: request.id,
+        id: message.id,
         stage: 'queued',
+        accept,
         resolve: (o) => {
           clearTimeout(watchdog);
           clearInterval(memoryPoll);
-          resolve(o);
+          resolve(o as RequestOutcome<R>);
         },
       };
       this.pending = pending;
-      const killWith = (outcome: ConvertOutcome) => {
+      const killWith = (outcome: RequestOutcome<R>) => {
         if (this.pending !== pending) return;
         this.pending = null;
         this.kill();
@@ -309,7 +327,7 @@ export class PythonWorker {
           });
         }, MEMORY_POLL_MS);
       }
-      (this.child.stdin as Writable).write(JSON.stringify({ type: 'convert', ...request }) + '\n');
+      (this.child.stdin as Writable).write(JSON.stringify(message) + '\n');
     });
   }
 

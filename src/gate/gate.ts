@@ -17,18 +17,15 @@ import type { ResultsDoc } from '../results/schema.js';
 import { runCases, type RunEvents } from '../run/run-cases.js';
 import type { RunOptions } from '../run/settings.js';
 import { confirmRegressions } from './confirm.js';
-import {
-  comparability,
-  diffResults,
-  noBaselineReport,
-  refusal,
-  type DiffOptions,
-} from './diff.js';
+import { comparability, diffResults, noBaselineReport, refusal, type DiffOptions } from './diff.js';
 import { applyEnv, describeEnv, type EnvOverrides } from './env.js';
 import { renderGateReport, type RenderOptions } from './render.js';
 import { writeReproducers } from './reproduce.js';
 import type { CaseChange, GateReport } from './schema.js';
 import { formatShard, shardCases, type Shard } from './shard.js';
+import { localizeGate } from '../localize/apply.js';
+import { DEFAULT_LOCALIZE_BUDGET, type LocalizeBudget } from '../localize/localize.js';
+import { writeResultsDoc } from '../results/writer.js';
 
 /** One side of the gate: the interpreter and environment changes that make its converter build. */
 export interface SideSpec {
@@ -66,6 +63,8 @@ export interface GatePlan {
   shas?: { baseline?: string | null; candidate?: string | null };
   /** How the generated part of the corpus was made (recorded in the results). */
   synthetic?: SyntheticRequest;
+  /** Localize confirmed regressions within this budget (default DEFAULT_LOCALIZE_BUDGET; null: off). */
+  localize?: LocalizeBudget | null;
 }
 
 export interface GateHooks {
@@ -265,6 +264,21 @@ export async function runGate(plan: GatePlan, hooks: GateHooks = {}): Promise<Ga
       ...(plan.shas?.baseline !== undefined ? { sha: plan.shas.baseline } : {}),
     };
   }
+  let candidateDoc = candidate;
+  const budget = plan.localize === undefined ? DEFAULT_LOCALIZE_BUDGET : plan.localize;
+  if (budget && report.regressions.length) {
+    const localized = await group(`convgate: localizing ${report.regressions.length} regression(s)`, () =>
+      localizeGate(report, candidate, dirs.candidate, {
+        corpus: plan.corpus,
+        run: { ...plan.run, python: plan.candidate.python, env: applyEnv(process.env, plan.candidate.env) },
+        budget,
+        log,
+      }),
+    );
+    report = localized.report;
+    candidateDoc = localized.candidate;
+    await writeResultsDoc(dirs.candidate, candidateDoc);
+  }
   if (plan.shas?.candidate !== undefined) report.candidate.sha = plan.shas.candidate;
   report.selection = {
     filter: plan.selection.filter,
@@ -289,7 +303,7 @@ export async function runGate(plan: GatePlan, hooks: GateHooks = {}): Promise<Ga
     link(list);
 
   await writeReport(dirs, report, {});
-  return { report, candidate, baseline, paths: dirs };
+  return { report, candidate: candidateDoc, baseline, paths: dirs };
 }
 
 export async function writeReport(

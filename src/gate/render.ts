@@ -3,6 +3,7 @@ import { formatError } from '../report/markdown.js';
 import { renderGateSurface } from '../report/surface.js';
 import { OUTCOMES } from '../results/outcome.js';
 import type { CaseChange, GateReport } from './schema.js';
+import { gateLocalization } from '../localize/render-gate.js';
 
 export interface RenderOptions {
   /** Rows per table before the rest is summarised (job summaries have a 1 MiB limit). */
@@ -154,6 +155,7 @@ export function renderGateReport(r: GateReport, opts: RenderOptions = {}): strin
   if (r.regressions.length) {
     L.push(`### Regressions (${r.regressions.length})`, '');
     L.push(...changeTable(r.regressions, max, r.confirmation !== undefined), '');
+    L.push(...gateLocalization(r, max));
   }
   if (r.missing.length) {
     L.push(

@@ -1,8 +1,24 @@
 import { z } from 'zod';
 import { OUTCOMES } from '../results/outcome.js';
 import { GateSurface } from '../surface/schema.js';
+import {
+  DivergingNode,
+  Finding,
+  Fingerprint,
+  Minimal,
+  Submodule,
+  SuspiciousRow,
+} from '../localize/schema.js';
 
-export const GATE_SCHEMA_VERSION = 1;
+/**
+ * 2: regressions may carry localization (divergingNode, minimal, submodule, fingerprint, repro)
+ * and the report `suspicious` operators and `findings`. Version 1 reports (older gate artifacts)
+ * are read as well and come out as version 2: nothing else differs.
+ */
+export const GATE_SCHEMA_VERSION = 2;
+const GateSchemaVersion = z
+  .union([z.literal(1), z.literal(GATE_SCHEMA_VERSION)])
+  .transform(() => GATE_SCHEMA_VERSION);
 
 const Outcome = z.enum(OUTCOMES);
 
@@ -30,6 +46,16 @@ export const CaseChange = z.object({
   artifacts: z.string().optional(),
   /** Standalone reproducer script (artifacts/reproduce.py), relative to the candidate results dir. */
   reproducer: z.string().optional(),
+  /** Localization (v2): where the failure starts … */
+  divergingNode: DivergingNode.optional(),
+  /** … the minimised synthetic reproducer (operator kinds before → after) … */
+  minimal: Minimal.optional(),
+  /** … the smallest submodule that alone reproduces it … */
+  submodule: Submodule.optional(),
+  /** … the normalised failure … */
+  fingerprint: Fingerprint.optional(),
+  /** … and the reproducer bundle (repro.py, repro.mjs), relative to the candidate results dir. */
+  repro: z.string().optional(),
 });
 export type CaseChange = z.infer<typeof CaseChange>;
 
@@ -50,7 +76,7 @@ export type Verdict = z.infer<typeof Verdict>;
 
 /** The gate's verdict document: what the Action summarises and the App renders on a PR. */
 export const GateReport = z.object({
-  schemaVersion: z.literal(GATE_SCHEMA_VERSION),
+  schemaVersion: GateSchemaVersion,
   verdict: Verdict,
   /** Why the verdict is what it is, in one sentence. */
   reason: z.string(),
@@ -127,5 +153,14 @@ export const GateReport = z.object({
     .optional(),
   /** Differences between the two runs that do not block the comparison but may explain changes. */
   notes: z.array(z.string()).optional(),
+  /** Operators that go with the regressions (Ochiai over all cases' graphs), most suspicious first (v2). */
+  suspicious: z.array(SuspiciousRow).optional(),
+  /** Regressions grouped by failure fingerprint, largest group first (v2). */
+  findings: z.array(Finding).optional(),
+  /** What localizing the regressions spent (v2). */
+  localization: z
+    .object({ cases: z.number().int().nonnegative(), elapsedMs: z.number().nonnegative() })
+    .passthrough()
+    .optional(),
 });
 export type GateReport = z.infer<typeof GateReport>;

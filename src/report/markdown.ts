@@ -4,6 +4,7 @@ import { escapeInline, firstLine } from './escape.js';
 import { runCoverage, type CoverageSummary, type RunCoverage } from './coverage.js';
 import { renderSurfaceSection } from './surface.js';
 import { surfaceStatus } from '../surface/summary.js';
+import { runLocalization } from '../localize/render-run.js';
 
 export function countOutcomes(cases: CaseResult[]): Record<Outcome, number> {
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
@@ -102,6 +103,7 @@ export function renderRunReport(doc: ResultsDoc): string {
     lines.push('All cases ok.', '');
   }
   lines.push(...renderOpsetDrift(doc.cases));
+  lines.push(...runLocalization(doc));
   lines.push(...renderCoverage(doc));
   if (doc.surface) lines.push(...renderSurfaceSection(surfaceStatus(doc)));
   return lines.join('\n');

@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { OUTCOMES } from './outcome.js';
 import { CaseSurface, RunSurface } from '../surface/schema.js';
+import { Localization } from '../localize/schema.js';
 
-export const SCHEMA_VERSION = 1;
+/**
+ * 2: cases may carry `sourceOps` and `localization`. Version 1 documents (baselines cached before)
+ * are read as well and come out as version 2 (nothing else differs).
+ */
+export const SCHEMA_VERSION = 2;
+const SchemaVersion = z.union([z.literal(1), z.literal(SCHEMA_VERSION)]).transform(() => SCHEMA_VERSION);
 
 const Stage = z.enum([
   'build',
@@ -24,6 +30,10 @@ export const CaseError = z.object({
   traceback: z.array(z.string()).optional(),
   /** The converter's own step for export failures (capture, decomposition, translation, symbolic, …). */
   step: z.string().optional(),
+  /** The graph node the exporter was converting when it failed: aten op and module (TorchScript exporter). */
+  node: z
+    .object({ op: z.string(), module: z.string().optional(), moduleType: z.string().optional() })
+    .optional(),
 });
 export type CaseError = z.infer<typeof CaseError>;
 
@@ -89,6 +99,10 @@ export const CaseResult = z.object({
   opsetBuilt: z.number().int().nullable().optional(),
   /** Why an `unsupported` case did not run: the requirements the build does not meet. */
   unmet: z.array(z.string()).optional(),
+  /** Kinds of the source model's submodules: module classes, or a synthetic spec's operator kinds. */
+  sourceOps: z.array(z.string()).optional(),
+  /** Where the failure starts, its minimal reproducer and fingerprint (failing cases, when localized). */
+  localization: Localization.optional(),
   /** Folder (relative to the results dir) holding the model and tensors, kept for failing cases. */
   artifacts: z.string().optional(),
   /** The spec of a synthetic case, so it re-runs alone. */
@@ -99,7 +113,7 @@ export const CaseResult = z.object({
 export type CaseResult = z.infer<typeof CaseResult>;
 
 const ResultsFields = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
+  schemaVersion: SchemaVersion,
   tool: z.object({ name: z.string(), version: z.string() }),
   converter: z.object({ name: z.string(), version: z.string() }).passthrough(),
   environment: z.record(z.string(), z.unknown()),
@@ -135,6 +149,11 @@ const ResultsFields = z.object({
   coverage: z.record(z.string(), z.unknown()).optional(),
   /** The converter's registry: the denominator of surface coverage (docs/coverage.md). */
   surface: RunSurface.optional(),
+  /** Localization of failing cases (`run --localize`): what it spent. */
+  localization: z
+    .object({ cases: z.number().int().nonnegative(), elapsedMs: z.number().nonnegative() })
+    .passthrough()
+    .optional(),
   cases: z.array(CaseResult),
 });
 

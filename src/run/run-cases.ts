@@ -346,7 +346,10 @@ async function runAll(ctx: RunContext): Promise<void> {
       const v = classifyConversion(outcome, rc.settings.timeoutS);
       if (v.done)
         await record(rc, {
-          ...failedConversion(v),
+          ...failedConversion(
+            v,
+            outcome.kind === 'result' && !outcome.reply.ok ? outcome.reply.sourceOps : null,
+          ),
           ...(outcome.kind === 'result' ? state.surface!.take(outcome.reply.surface) : {}),
         });
       else if (outcome.kind === 'result' && outcome.reply.ok)
@@ -363,8 +366,12 @@ async function runAll(ctx: RunContext): Promise<void> {
 
 type PartialResult = Omit<CaseResult, 'id' | 'kind' | 'family' | 'settings'>;
 
-function failedConversion(v: Extract<ReturnType<typeof classifyConversion>, { done: true }>): PartialResult {
+function failedConversion(
+  v: Extract<ReturnType<typeof classifyConversion>, { done: true }>,
+  sourceOps?: string[] | null,
+): PartialResult {
   return {
+    ...(sourceOps ? { sourceOps } : {}),
     outcome: v.outcome,
     outputs: [],
     timingsMs: {
@@ -397,6 +404,7 @@ function checkedResult(
     ...(v.error ? { error: v.error } : {}),
     opTypes: reply.opTypes,
     ...(reply.opPairs ? { opPairs: reply.opPairs } : {}),
+    ...(reply.sourceOps ? { sourceOps: reply.sourceOps } : {}),
     ...(reply.warnings.length ? { warnings: reply.warnings } : {}),
     opset: reply.opset,
     ...(reply.opsetBuilt !== undefined ? { opsetBuilt: reply.opsetBuilt } : {}),

@@ -1,0 +1,183 @@
+/**
+ * locateDivergence / refineDivergence on hand-made probes: a chain of module calls whose values
+ * are compared with PyTorch; the divergence is where an error is introduced, not where it shows.
+ */
+import { describe, expect, it } from '@jest/globals';
+import {
+  DEFAULT_LOCATE_OPTIONS,
+  locateDivergence,
+  refineDivergence,
+  regionValues,
+} from '../../src/localize/locate.js';
+import type { ProbeRun, ProbeSummary, ValueComparison } from '../../src/localize/probe-summary.js';
+
+/** x → n0 (Linear: Gemm) → n1 (act: Mul, Tanh, Mul) → n2 (Add) → n3 (Softmax) → y */
+function chain(): ProbeSummary {
+  const node = (name: string, op: string, inputs: string[], outputs: string[], call: string) => ({
+    name,
+    op,
+    inputs,
+    outputs,
+    scopes: [[call, 0]] as [string, number][],
+  });
+  return {
+    set: 0,
+    modules: ['n0', 'n1', 'n2', 'n3'].map((p, i) => ({
+      path: p,
+      type: ['Linear', 'GELU', 'Add', 'Softmax'][i],
+      calls: 1,
+    })),
+    graph: {
+      nodes: [
+        node('/n0/Gemm', 'Gemm', ['x', 'w'], ['a'], 'n0'),
+        node('/n1/Mul', 'Mul', ['a', 'c'], ['b1'], 'n1'),
+        node('/n1/Tanh', 'Tanh', ['b1'], ['b2'], 'n1'),
+        node('/n1/Mul_1', 'Mul', ['b2', 'a'], ['b'], 'n1'),
+        node('/n2/Add', 'Add', ['b', 'a'], ['c2'], 'n2'),
+        node('/n3/Softmax', 'Softmax', ['c2'], ['y'], 'n3'),
+      ],
+      inputs: ['x'],
+      initializers: ['w', 'c'],
+      outputs: ['y'],
+      placed: 6,
+    },
+    calls: [
+      { path: 'n0', call: 0, type: 'Linear', calls: 1, outputs: [], values: ['a'] },
+      { path: 'n1', call: 0, type: 'GELU', calls: 1, outputs: [], values: ['b'] },
+      { path: 'n2', call: 0, type: 'Add', calls: 1, outputs: [], values: ['c2'] },
+      { path: 'n3', call: 0, type: 'Softmax', calls: 1, outputs: [], values: ['y'] },
+    ],
+    probeModel: 'probe.onnx',
+  };
+}
+
+function run(errors: Record<string, number>, outputPass = false): ProbeRun {
+  const values: ValueComparison[] = Object.entries(errors).map(([value, relErr], call) => ({
+    value,
+    call,
+    output: 0,
+    pass: relErr < 1e-3,
+    maxAbsErr: relErr,
+    relErr,
+  }));
+  return {
+    outputs: [{ name: 'y', pass: outputPass, maxAbsErr: errors.y ?? 0, relErr: errors.y ?? 0 }],
+    values,
+    missing: [],
+    timingsMs: { load: 0, run: 0, compare: 0 },
+  };
+}
+
+describe('locateDivergence', () => {
+  it('names the node where the error is introduced, even when it is below tolerance there', () => {
+    // n1 adds 4e-4 (within atol 1e-3); n2/n3 carry and grow it until the output fails.
+    const r = locateDivergence(chain(), run({ a: 1e-7, b: 4e-4, c2: 6e-4, y: 2e-2 }));
+    expect(r.found).toBe(true);
+    if (!r.found) return;
+    expect(r.node).toMatchObject({
+      node: '/n1/Mul_1',
+      op: 'Mul',
+      module: 'n1',
+      moduleType: 'GELU',
+      via: 'values',
+    });
+    // The region: the act call's nodes between the agreeing value `a` and the diverging one.
+    expect(r.node.ops).toEqual(['Mul', 'Tanh']);
+    expect(r.region).toEqual([1, 2, 3]);
+    expect(r.call).toEqual({ path: 'n1', call: 0 });
+  });
+
+  it('ignores float noise below the floor and errors that only carry an upstream one', () => {
+    const noisy = locateDivergence(chain(), run({ a: 3e-6, b: 5e-6, c2: 2e-2, y: 2e-2 }));
+    expect(noisy.found && noisy.node.node).toBe('/n2/Add');
+    // n2 makes n1's error a little larger (< jump×): still n1's.
+    const carried = locateDivergence(chain(), run({ a: 0, b: 1e-3, c2: 5e-3, y: 6e-3 }));
+    expect(carried.found && carried.node.node).toBe('/n1/Mul_1');
+  });
+
+  it('says so when every output agrees, and falls back to the output node when nothing is comparable', () => {
+    const ok = locateDivergence(chain(), run({ a: 0, b: 0, c2: 0, y: 0 }, true));
+    expect(ok).toMatchObject({ found: false, reason: expect.stringContaining('agrees') });
+    const s = chain();
+    s.calls = [];
+    const blind = locateDivergence(s, run({ y: 0.5 }));
+    expect(blind.found).toBe(false);
+    expect(blind).toMatchObject({ node: { node: '/n3/Softmax', op: 'Softmax' } });
+  });
+
+  it('a crash target: explains the failing node from what it depends on', () => {
+    const s = { ...chain(), target: { node: '/n3/Softmax', index: 5 } };
+    const r = locateDivergence(s, { ...run({ a: 0, b: Infinity }), outputs: [] });
+    expect(r.found && r.node).toMatchObject({ node: '/n1/Mul_1', op: 'Mul', module: 'n1' });
+    const clean = locateDivergence(s, { ...run({ a: 0, b: 0, c2: 0 }), outputs: [] });
+    expect(clean).toMatchObject({ found: false, node: { node: '/n3/Softmax', via: 'error' } });
+  });
+
+  it('uses the default floor and jump', () => {
+    expect(DEFAULT_LOCATE_OPTIONS).toEqual({ floor: 1e-5, jump: 10 });
+  });
+});
+
+describe('refineDivergence', () => {
+  it('picks the first node no torch function reproduces, and the function it belongs to', () => {
+    // Inside an attention call: MatMul and Mul agree with eager matmul/mul, Softmax does not.
+    const summary: ProbeSummary = {
+      ...chain(),
+      graph: {
+        ...chain().graph!,
+        nodes: [
+          { name: '/attn/MatMul', op: 'MatMul', inputs: ['q', 'k'], outputs: ['s'], scopes: [['attn', 0]] },
+          { name: '/attn/Mul', op: 'Mul', inputs: ['s', 'c'], outputs: ['s2'], scopes: [['attn', 0]] },
+          { name: '/attn/Shape', op: 'Shape', inputs: ['s2'], outputs: ['shp'], scopes: [['attn', 0]] },
+          { name: '/attn/Softmax', op: 'Softmax', inputs: ['s2'], outputs: ['p'], scopes: [['attn', 0]] },
+          { name: '/attn/MatMul_1', op: 'MatMul', inputs: ['p', 'v'], outputs: ['o'], scopes: [['attn', 0]] },
+        ],
+      },
+      functions: [
+        {
+          name: 'matmul',
+          index: 0,
+          outputs: [{ name: 'm', dtype: 'float32', shape: [2, 3, 3], file: 'f0' }],
+        },
+        { name: 'mul', index: 1, outputs: [{ name: 'm', dtype: 'float32', shape: [2, 3, 3], file: 'f1' }] },
+        {
+          name: 'softmax',
+          index: 2,
+          outputs: [{ name: 'm', dtype: 'float32', shape: [2, 3, 3], file: 'f2' }],
+        },
+        {
+          name: 'matmul',
+          index: 3,
+          outputs: [{ name: 'm', dtype: 'float32', shape: [2, 3, 4], file: 'f3' }],
+        },
+      ],
+      region: ['s', 's2', 'shp', 'p', 'o'],
+      target: { node: '/attn/MatMul_1', index: 4 },
+    };
+    const r: ProbeRun = {
+      outputs: [],
+      values: [],
+      functions: [
+        { value: 's', fn: 0, relErr: 0, shape: [2, 3, 3] },
+        { value: 's2', fn: 1, relErr: 1e-8, shape: [2, 3, 3] },
+        { value: 'shp', fn: -1, relErr: Infinity, shape: [3] },
+        { value: 'p', fn: 2, relErr: 0.6, shape: [2, 3, 3] },
+        { value: 'o', fn: 3, relErr: 0.4, shape: [2, 3, 4] },
+      ],
+      missing: [],
+      timingsMs: { load: 0, run: 0, compare: 0 },
+    };
+    const base = { node: '/attn/MatMul_1', op: 'MatMul', module: 'attn', via: 'values' as const };
+    expect(refineDivergence(summary, r, base)).toMatchObject({
+      node: '/attn/Softmax',
+      op: 'Softmax',
+      function: 'softmax',
+      module: 'attn',
+    });
+    // Shape arithmetic is never exposed for refinement.
+    expect(regionValues(summary, [0, 1, 2, 3, 4])).toEqual(['s', 's2', 'p', 'o']);
+    // Everything reproduced: nothing to refine.
+    const same = { ...r, functions: r.functions!.map((f) => ({ ...f, relErr: 0 })) };
+    expect(refineDivergence(summary, same, base)).toBe(base);
+  });
+});

@@ -1,0 +1,284 @@
+/**
+ * The first diverging ONNX node of a wrong (or drifting) output, from a probe: module-boundary
+ * values compared with PyTorch's eager values of the same module calls (probe-summary.ts).
+ *
+ * A value that differs from PyTorch may only carry an error from upstream. So among the compared
+ * values the output depends on, the divergence starts at the first one (in topological order)
+ * whose error is above float noise (`floor`, relative to its magnitude) and at least `jump` times
+ * the error of the compared values it is computed from: there the error is *introduced*. This
+ * also finds errors that stay below the tolerance where they start and only fail (or drift) after
+ * later layers amplify them. The diverging node is that value's producer; `ops` lists the nodes of
+ * the same module call between the agreeing values and it (where the introduced error can come
+ * from, e.g. all nodes a GELU was exported to).
+ */
+import type { DivergingNode } from './schema.js';
+import type { ProbeNode, ProbeRun, ProbeSummary, ValueComparison } from './probe-summary.js';
+
+export interface LocateOptions {
+  /** Relative error below which a value counts as agreeing (float32 noise). */
+  floor: number;
+  /** How much larger than its inputs' error an error must be to count as introduced there. */
+  jump: number;
+}
+
+export const DEFAULT_LOCATE_OPTIONS: LocateOptions = { floor: 1e-5, jump: 10 };
+
+export type Located =
+  | {
+      found: true;
+      node: DivergingNode;
+      /** The module call the divergence is in, and its nodes between agreeing values and it. */
+      call: { path: string; call: number } | null;
+      region: number[];
+    }
+  | { found: false; reason: string; node?: DivergingNode };
+
+interface Graph {
+  producer: Map<string, number>;
+  summary: ProbeSummary & { graph: NonNullable<ProbeSummary['graph']> };
+}
+
+/** Mapped values that `from` is computed from, nearest first: the walk stops at mapped values. */
+function nearestMapped(
+  g: Graph,
+  from: number,
+  mapped: Map<string, unknown>,
+): { values: string[]; nodes: number[] } {
+  const nodes = g.summary.graph.nodes;
+  const seen = new Set<number>([from]);
+  const stack = [from];
+  const values = new Set<string>();
+  const visited: number[] = [];
+  while (stack.length) {
+    const i = stack.pop()!;
+    visited.push(i);
+    for (const input of nodes[i].inputs) {
+      if (!input) continue;
+      if (mapped.has(input)) {
+        values.add(input);
+        continue;
+      }
+      const p = g.producer.get(input);
+      if (p !== undefined && !seen.has(p)) {
+        seen.add(p);
+        stack.push(p);
+      }
+    }
+  }
+  return { values: [...values], nodes: visited.sort((a, b) => a - b) };
+}
+
+/** All nodes `to` depends on (itself included). */
+function ancestors(g: Graph, to: number): Set<number> {
+  const nodes = g.summary.graph.nodes;
+  const seen = new Set<number>([to]);
+  const stack = [to];
+  while (stack.length) {
+    const i = stack.pop()!;
+    for (const input of nodes[i].inputs) {
+      const p = g.producer.get(input);
+      if (p !== undefined && !seen.has(p)) {
+        seen.add(p);
+        stack.push(p);
+      }
+    }
+  }
+  return seen;
+}
+
+const isError = (relErr: number) => !Number.isNaN(relErr) && relErr > 0;
+
+function describeNode(
+  g: Graph,
+  index: number,
+  opts: { call?: ProbeSummary['calls'] extends (infer C)[] | undefined ? C : never; ops?: string[] },
+): DivergingNode {
+  const n = g.summary.graph.nodes[index];
+  const innermost = n.scopes?.length ? n.scopes[n.scopes.length - 1] : null;
+  const module = opts.call?.path ?? innermost?.[0] ?? null;
+  const moduleType =
+    opts.call?.type ?? (module !== null ? g.summary.modules.find((m) => m.path === module)?.type : undefined);
+  return {
+    node: n.name,
+    op: n.op,
+    module,
+    ...(moduleType ? { moduleType } : {}),
+    ...(opts.ops ? { ops: opts.ops } : {}),
+    via: 'values',
+    ...(n.source && Object.keys(n.source).length ? { source: n.source } : {}),
+  };
+}
+
+/**
+ * Locates the divergence of the worst output of a probe run. Pure: `summary` is probe.json,
+ * `run` what ONNX Runtime returned.
+ */
+export function locateDivergence(
+  summary: ProbeSummary,
+  run: ProbeRun,
+  options: Partial<LocateOptions> = {},
+): Located {
+  const o = { ...DEFAULT_LOCATE_OPTIONS, ...options };
+  if (!summary.graph || !summary.calls) return { found: false, reason: 'no converted graph to probe' };
+  const g: Graph = { producer: new Map(), summary: summary as Graph['summary'] };
+  summary.graph.nodes.forEach((n, i) => n.outputs.forEach((v) => v && g.producer.set(v, i)));
+
+  // What to explain: the node a crash names, else the worst output (failing or drifting).
+  let target: number | undefined = summary.target?.index;
+  if (target === undefined) {
+    const worst = [...run.outputs]
+      .filter((x) => isError(x.relErr) || !x.pass)
+      .sort((a, b) => Number(a.pass) - Number(b.pass) || b.relErr - a.relErr)[0];
+    if (!worst) return { found: false, reason: 'the probe model agrees with PyTorch on every output' };
+    target = g.producer.get(worst.name);
+    if (target === undefined)
+      return { found: false, reason: `output ${worst.name} is not produced by a node` };
+  }
+
+  // A value can leave several nested calls: keep its comparison with the innermost one.
+  const depth = (v: ValueComparison) => summary.calls![v.call]?.path.split('.').length ?? 0;
+  const mapped = new Map<string, ValueComparison>();
+  for (const v of run.values) {
+    if (v.output < 0 || Number.isNaN(v.relErr) || !summary.calls[v.call]) continue;
+    const seen = mapped.get(v.value);
+    if (!seen || depth(v) > depth(seen)) mapped.set(v.value, v);
+  }
+  const within = ancestors(g, target);
+  const candidates = [...mapped.values()]
+    .map((v) => ({ v, at: g.producer.get(v.value)! }))
+    .filter((x) => x.at !== undefined && within.has(x.at))
+    .sort((a, b) => a.at - b.at);
+
+  const end = target;
+  for (const { v, at } of candidates) {
+    if (summary.target && at === end) continue;
+    if (!(v.relErr > o.floor)) continue;
+    const upstream = nearestMapped(g, at, mapped);
+    const inputErr = Math.max(0, ...upstream.values.map((u) => mapped.get(u)!.relErr));
+    if (!(v.relErr > o.jump * inputErr)) continue;
+    const call = summary.calls[v.call];
+    const ops = regionOps(g, upstream.nodes, call);
+    return {
+      found: true,
+      call: call ? { path: call.path, call: call.call } : null,
+      region: upstream.nodes.filter((i) => inCall(g.summary.graph.nodes[i], call)),
+      node: {
+        ...describeNode(g, at, { call, ops }),
+        maxAbsErr: v.maxAbsErr,
+        relErr: Number.isFinite(v.relErr) ? v.relErr : null,
+        ...(v.reason || v.folded
+          ? {
+              note: [v.reason, v.folded ? `compared with ${v.folded}, folded into it` : '']
+                .filter(Boolean)
+                .join('; '),
+            }
+          : {}),
+      },
+    };
+  }
+  if (summary.target) {
+    const upstream = nearestMapped(g, target, mapped);
+    const n = summary.graph.nodes[target];
+    const call = n.scopes?.length ? n.scopes[n.scopes.length - 1] : null;
+    const ops = regionOps(g, upstream.nodes, call ? { path: call[0], call: call[1] } : undefined);
+    return {
+      found: false,
+      reason: 'every compared value before the failing node agrees with PyTorch',
+      node: { ...describeNode(g, target, { ops }), via: 'error' },
+    };
+  }
+  const fallback = describeNode(g, target, {});
+  return {
+    found: false,
+    reason: candidates.length
+      ? 'no compared value introduces the error (it is spread below the noise floor)'
+      : 'no value the output depends on could be compared with PyTorch',
+    node: { ...fallback, note: 'the output node; no intermediate value pins the divergence down' },
+  };
+}
+
+function inCall(n: ProbeNode, call: { path: string; call: number } | undefined): boolean {
+  return !call || (n.scopes ?? []).some(([p, c]) => p === call.path && c === call.call);
+}
+
+/** Op types, in graph order, of the region's nodes that belong to the call (constants left out). */
+function regionOps(g: Graph, nodes: number[], call: { path: string; call: number } | undefined): string[] {
+  const out: string[] = [];
+  for (const i of nodes) {
+    const n = g.summary.graph.nodes[i];
+    if (n.op === 'Constant') continue;
+    if (inCall(n, call) && !out.includes(n.op)) out.push(n.op);
+  }
+  return out;
+}
+
+const SHAPE_OPS = new Set(['Shape', 'Size', 'Constant', 'ConstantOfShape', 'Range']);
+
+/** Values worth exposing in a refinement: outputs of the region's nodes, shape arithmetic left out. */
+export function regionValues(summary: ProbeSummary, region: number[]): string[] {
+  const nodes = summary.graph?.nodes ?? [];
+  const derived = new Set<string>();
+  for (const n of nodes)
+    if (SHAPE_OPS.has(n.op) || (n.inputs.length && n.inputs.every((v) => !v || derived.has(v))))
+      n.outputs.forEach((v) => derived.add(v));
+  return region.flatMap((i) => nodes[i].outputs.filter((v) => v && !derived.has(v)));
+}
+
+/**
+ * Refines a divergence inside its module call with the torch functions the call runs itself
+ * (second probe): the diverging node is the first region node whose value no eager function
+ * reproduces while every region value it reads does; the function is the first eager one not
+ * reproduced by any region value (preferring one of that node's output shape).
+ */
+export function refineDivergence(
+  summary: ProbeSummary,
+  run: ProbeRun,
+  base: DivergingNode,
+  options: Partial<LocateOptions> = {},
+): DivergingNode {
+  const o = { ...DEFAULT_LOCATE_OPTIONS, ...options };
+  const nodes = summary.graph?.nodes ?? [];
+  const matches = new Map((run.functions ?? []).map((m) => [m.value, m]));
+  const agrees = (v: string) => (matches.get(v)?.relErr ?? Infinity) <= o.floor;
+  const regionSet = new Set(summary.region ?? []);
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => n.outputs.forEach((v) => producer.set(v, i)));
+  // Nodes on a path of values no eager function reproduces, back from the diverging value.
+  const bad = new Set<number>();
+  const end = summary.target?.index;
+  const stack = end !== undefined && !nodes[end].outputs.every(agrees) ? [end] : [];
+  while (stack.length) {
+    const i = stack.pop()!;
+    if (bad.has(i)) continue;
+    bad.add(i);
+    for (const v of nodes[i].inputs) {
+      const p = producer.get(v);
+      if (p !== undefined && regionSet.has(v) && !agrees(v)) stack.push(p);
+    }
+  }
+  let first: number | null = null;
+  for (const i of [...bad].sort((a, b) => a - b)) {
+    if (nodes[i].inputs.every((v) => !regionSet.has(v) || agrees(v))) {
+      first = i;
+      break;
+    }
+  }
+  if (first === null) return base;
+  const n = nodes[first];
+  const reproduced = new Set(
+    [...matches.values()].filter((m) => m.relErr <= o.floor && m.fn >= 0).map((m) => m.fn),
+  );
+  const unmatched = (summary.functions ?? []).filter((f) => !reproduced.has(f.index));
+  const shape = matches.get(n.outputs.find((v) => regionSet.has(v)) ?? '')?.shape;
+  const sameShape = (f: (typeof unmatched)[number]) =>
+    shape !== undefined &&
+    f.outputs.some((t) => t.shape.length === shape.length && t.shape.every((d, k) => d === shape[k]));
+  const fn = unmatched.find(sameShape) ?? unmatched[0];
+  return {
+    ...base,
+    node: n.name,
+    op: n.op,
+    ...(fn ? { function: fn.name } : {}),
+    ...(n.source && Object.keys(n.source).length ? { source: n.source } : {}),
+  };
+}
