@@ -24,6 +24,10 @@ from convgate_worker.frontends import torch_models  # noqa: E402
 from convgate_worker.localize import capture, probe, repro, scopes, submodule  # noqa: E402
 
 import localize_models  # noqa: E402
+from convgate_worker import factories  # noqa: E402
+
+# As the worker does at start-up: the fixture's own modules are what its cases may name.
+factories.configure(factories.Scope.from_paths([FIXTURE]))
 
 
 def fake_node(name, props=None):

@@ -36,6 +36,7 @@ async function localize(
     targets,
     defs: new Map(stage.corpus.cases.map((c) => [c.id, c])),
     corpusPaths: stage.corpus.pythonPaths,
+    modelLibraries: stage.corpus.modelLibraries,
     run: stage.run,
     budget: stage.budget,
     ...(stage.log ? { log: stage.log } : {}),

@@ -57,7 +57,7 @@ function corpusPaths(paths: string[]): [string, string][] {
  */
 export async function writeBundle(
   session: LocalizeSession,
-  plan: Pick<LocalizePlan, 'outDir' | 'run' | 'corpusPaths' | 'doc'>,
+  plan: Pick<LocalizePlan, 'outDir' | 'run' | 'corpusPaths' | 'modelLibraries' | 'doc'>,
   result: CaseResult,
   loc: Localization,
   source: BundleSource,
@@ -83,6 +83,7 @@ export async function writeBundle(
     adapter: plan.run.adapter,
     tolerance: { atol: result.settings.atol, rtol: result.settings.rtol },
     corpusPaths: corpusPaths(plan.corpusPaths),
+    modelLibraries: plan.modelLibraries,
     convgateHome: PACKAGE_ROOT,
     original: {
       outcome: result.outcome,

@@ -41,6 +41,8 @@ export interface LocalizePlan {
   targets: LocalizeTarget[];
   defs: Map<string, CaseDef>;
   corpusPaths: string[];
+  /** Libraries corpus factories may call besides the corpus' own modules. */
+  modelLibraries: string[];
   run: SessionRun;
   budget: LocalizeBudget;
   /** Write cases/<id>/repro/ (default true). */
@@ -268,7 +270,7 @@ function reductionOrder(states: CaseState[]): CaseState[] {
 export async function localizeCases(plan: LocalizePlan): Promise<Map<string, Localization>> {
   const started = Date.now();
   const left = () => plan.budget.totalSeconds * 1000 - (Date.now() - started);
-  const session = new LocalizeSession(plan.run, plan.corpusPaths);
+  const session = new LocalizeSession(plan.run, plan.corpusPaths, plan.modelLibraries);
   const states: CaseState[] = [];
   try {
     for (const t of plan.targets) {

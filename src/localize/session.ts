@@ -37,6 +37,7 @@ export class LocalizeSession {
   constructor(
     private readonly run: SessionRun,
     private readonly corpusPaths: string[],
+    private readonly modelLibraries: string[] = [],
   ) {}
 
   private async pythonWorker(): Promise<PythonWorker> {
@@ -45,6 +46,7 @@ export class LocalizeSession {
         python: this.run.python,
         adapter: this.run.adapter,
         corpusPaths: this.corpusPaths,
+        modelLibraries: this.modelLibraries,
         env: this.run.env ?? process.env,
         threads: this.run.threads ?? 1,
         memoryLimitMb: this.run.memoryLimitMb,

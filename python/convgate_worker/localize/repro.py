@@ -120,10 +120,16 @@ def _setup_paths(bundle_dir, bundle):
     # The bundle's copy of convgate's worker modules; appended so a converter on PYTHONPATH wins.
     sys.path.append(bundle_dir)
     home = os.environ.get("CONVGATE_HOME") or bundle.get("convgateHome") or ""
+    paths = []
     for absolute, relative in bundle.get("corpusPaths", []):
         if not os.path.isdir(absolute) and relative and home:
             absolute = os.path.join(home, relative)
         sys.path.append(absolute)
+        paths.append(absolute)
+    # A corpus names only its own modules and the model libraries it declares (factories.py).
+    from convgate_worker import factories
+
+    factories.configure(factories.Scope.from_paths(paths, bundle.get("modelLibraries", [])))
 
 
 def build(case):
