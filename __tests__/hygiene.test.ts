@@ -5,6 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './helpers.js';
@@ -109,5 +110,15 @@ describe('the repository stands alone', () => {
     expect(read('third_party/onnxruntime/LICENSE')).toMatch(
       /^MIT License\s+Copyright \(c\) Microsoft Corporation/,
     );
+  });
+});
+
+describe('test temp files', () => {
+  it('go under the run’s temp root (removed by the global teardown), also for workers the tests start', () => {
+    const root = process.env.CONVGATE_JEST_TMP;
+    expect(root).toBeTruthy();
+    expect(os.tmpdir()).toBe(root);
+    expect(process.env.TMPDIR).toBe(root);
+    expect(path.dirname(root!)).toBe(process.env.CONVGATE_JEST_TMP_PARENT);
   });
 });
