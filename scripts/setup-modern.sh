@@ -1,74 +1,8 @@
 #!/usr/bin/env bash
-# The modern stack: .venv/modern from python/stacks/modern.txt, constrained by modern.lock.txt.
-# Idempotent (a stamp of both files, written last), offline when pip's
-# configuration names local wheel indexes. CONVGATE_MODERN_BASE_PYTHON picks the interpreter
-# (default: python3.11, else python3 on PATH; torch 2.13's wheels are for CPython 3.10-3.13).
+# The modern stack: .venv/modern from python/stacks/modern.txt, constrained by modern.lock.txt
+# (torch 2.13 CPU, onnx, onnxscript, onnxruntime, transformers, timm, keras -- checked on its torch
+# backend: without TensorFlow, Keras cannot import on its default one). See setup-venv.sh;
+# CONVGATE_MODERN_BASE_PYTHON picks the interpreter (torch 2.13's wheels are for CPython 3.10-3.13).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-venv=.venv/modern
-req=python/stacks/modern.txt
-lock=python/stacks/modern.lock.txt
-want=$(cat "$req" "$lock" | sha256sum | cut -d' ' -f1)
-if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.convgate-stamp" 2>/dev/null)" = "$want" ]; then
-  exit 0
-fi
-
-base="${CONVGATE_MODERN_BASE_PYTHON:-}"
-if [ -z "$base" ]; then
-  for candidate in python3.11 python3; do
-    if command -v "$candidate" >/dev/null 2>&1; then base=$(command -v "$candidate"); break; fi
-  done
-fi
-[ -n "$base" ] || { echo "setup: no python3 on PATH for the modern stack" >&2; exit 1; }
-
-# Where wheels come from: the local indexes pip's configuration names (file:// URLs or folders),
-# passed explicitly so pip never waits on the default index; none → the default index.
-pip_sources=()
-config=$("$base" -m pip config list 2>/dev/null || true)
-locals=()
-links=()
-while IFS= read -r line; do
-  key=${line%%=*}
-  value=${line#*=}
-  value=${value//\'/}
-  for item in $value; do
-    case "$key" in
-      *index-url)
-        path=${item#file://}
-        if [ "$path" != "$item" ] && [ -d "$path" ]; then locals+=("$item"); fi ;;
-      *find-links)
-        path=${item#file://}
-        if [ -d "$path" ] && [[ " ${links[*]} " != *" $path "* ]]; then links+=("$path"); fi ;;
-    esac
-  done
-done <<< "$config"
-if [ "${CONVGATE_PIP_DEFAULT_INDEX:-0}" != 1 ] && { [ ${#locals[@]} -gt 0 ] || [ ${#links[@]} -gt 0 ]; }; then
-  if [ ${#locals[@]} -gt 0 ]; then
-    pip_sources+=(--index-url "${locals[0]}")
-    for extra in "${locals[@]:1}"; do pip_sources+=(--extra-index-url "$extra"); done
-  else
-    pip_sources+=(--no-index)
-  fi
-  for l in "${links[@]}"; do pip_sources+=(--find-links "$l"); done
-  where="local wheels (${locals[*]} ${links[*]})"
-else
-  # torch's CPU build lives on PyTorch's own index; everything else on the default one.
-  pip_sources+=(--extra-index-url https://download.pytorch.org/whl/cpu)
-  where="the default index"
-fi
-if [ "${CONVGATE_SETUP_DRY_RUN:-0}" = 1 ]; then
-  echo "pip install ${pip_sources[*]} -r $req -c $lock"
-  exit 0
-fi
-
-echo "setup: making the modern stack in $venv from $where ($("$base" --version 2>&1))…" >&2
-# Built in place; the stamp is written last, and convgate only uses a venv that has it.
-rm -rf "$venv"
-"$base" -m venv "$venv"
-# (pip warns about every package one local index lacks: noise, filtered)
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${pip_sources[@]}" -r "$req" -c "$lock" \
-  2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
-"$venv/bin/python" -c 'import torch, onnx, onnxscript, onnxruntime, transformers'
-echo "$want" > "$venv/.convgate-stamp"
-echo "setup: modern stack ready: $("$venv/bin/python" -c 'import torch, onnxscript; print("torch", torch.__version__, "onnxscript", onnxscript.__version__)')" >&2
+KERAS_BACKEND=torch bash scripts/setup-venv.sh modern "torch, onnx, onnxscript, onnxruntime, transformers, keras"

@@ -34,6 +34,6 @@ describe('stacks', () => {
     });
     expect(resolveStack({ python: '/x', stack: 'modern' }).defaultAdapter).toBe('torch.onnx.dynamo');
     expect(() => resolveStack({ stack: 'nightly' })).toThrow(StackError);
-    expect(() => resolveStack({ stack: 'nightly' })).toThrow(/--stack must be one of modern, debian/);
+    expect(() => resolveStack({ stack: 'nightly' })).toThrow(/--stack must be one of modern, debian, tf/);
   });
 });
