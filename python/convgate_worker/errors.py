@@ -15,6 +15,12 @@ class StageError(Exception):
 
 
 def describe(stage, exc):
+    record = getattr(exc, "record", None)
+    if isinstance(record, dict):  # a command-line converter's own error, read from its stderr
+        message = str(record.get("message", ""))
+        if len(message) > MAX_MESSAGE:
+            message = message[:MAX_MESSAGE] + " …[truncated %d chars]" % (len(message) - MAX_MESSAGE)
+        return {"stage": stage, "type": str(record.get("type")), "message": message, "traceback": list(record.get("traceback") or [])}
     tb = traceback.extract_tb(exc.__traceback__)
     frames = ["%s:%d in %s" % (f.filename, f.lineno, f.name) for f in tb[-MAX_FRAMES:]]
     message = str(exc)

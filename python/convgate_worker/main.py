@@ -25,11 +25,13 @@ class MissingDependency(Exception):
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="convgate-worker")
     parser.add_argument("--converter", "--adapter", dest="converter", default="torch.onnx")
+    parser.add_argument("--convert-cmd", default=None, help="the command line of the `command` converter")
     parser.add_argument("--frontend", action="append", default=[], help="frontends of the run's cases (default: torch)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--surface", choices=("on", "off"), default="on", help="record converter surface coverage")
     parser.add_argument("--corpus-path", action="append", default=[], help="appended to sys.path")
     parser.add_argument("--model-library", action="append", default=[], help="a library corpus factories may call")
+    parser.add_argument("--list", action="store_true", help="print what this interpreter has of each plugin (JSON) and exit")
     return parser.parse_args(argv)
 
 
@@ -45,6 +47,9 @@ def load_plugins(args: argparse.Namespace) -> tuple[ModuleType, dict[str, Any], 
 
     entry = plugins.converter(args.converter)
     names = args.frontend or ["torch"]
+    # Settings the converter needs before anything is imported (KERAS_BACKEND); the user's win.
+    for key, value in entry.get("env", {}).items():
+        os.environ.setdefault(key, value)
     for name in names:
         require(plugins.frontend(name)["needs"], "the %s frontend" % name)
     require(entry["needs"], "the %s converter" % args.converter)
@@ -55,10 +60,25 @@ def load_plugins(args: argparse.Namespace) -> tuple[ModuleType, dict[str, Any], 
 
         # Before anything (corpus modules, transformers, timm) imports torchvision.
         compat.prepare_torchvision()
+    converter = converters.load(args.converter)
+    configure = getattr(converter, "configure", None)
+    if configure is not None:
+        if args.convert_cmd is None:
+            raise ValueError("the %s converter needs --convert-cmd" % args.converter)
+        configure(args.convert_cmd)
+    # What the converter needs can depend on the set-up (Keras' export: on its backend).
+    extra = getattr(converter, "requires", None)
+    if extra is not None:
+        require(extra(), "the %s converter (%s)" % (args.converter, describe_setup(converter)))
     loaded = {name: frontends.load(name) for name in names}
     for frontend in loaded.values():
         frontend.prepare(args.threads)
-    return converters.load(args.converter), entry, loaded
+    return converter, entry, loaded
+
+
+def describe_setup(converter: ModuleType) -> str:
+    backend = getattr(converter, "backend", None)
+    return "Keras backend %s" % backend() if backend is not None else "this set-up"
 
 
 def ready_message(
@@ -128,6 +148,8 @@ def start(channel: Channel, args: argparse.Namespace) -> tuple[ModuleType, dict[
 
 def fatal(channel: Channel, exc: BaseException) -> None:
     message: dict[str, Any] = {"type": "fatal", "error": "%s: %s" % (type(exc).__name__, exc), "python": sys.executable}
+    if isinstance(exc, ModuleNotFoundError) and exc.name:  # a package a plugin imports without declaring it
+        exc = MissingDependency(exc.name.split(".")[0], "the worker (converter %s)" % _converter_name)
     if isinstance(exc, MissingDependency):
         message["missing"] = {"package": exc.package, "neededBy": exc.needed_by, "install": plugins.install_hint(exc.package)}
     channel.send(message)
@@ -150,9 +172,21 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
+_converter_name = "?"
+
+
 def main(argv: list[str]) -> int:
-    die_with_parent()
+    global _converter_name
     args = parse_args(argv)
+    _converter_name = args.converter
+    if args.list:
+        import json
+
+        from .listing import listing
+
+        print(json.dumps(listing()))
+        return 0
+    die_with_parent()
     channel = Channel()
     try:
         converter, entry, recorder = start(channel, args)

@@ -109,6 +109,7 @@ class CaseRunner:
         self.accepts = accepts
         self.recorder = recorder
         self._registered_sent = False
+        self.wants_file = bool(getattr(converter, "WANTS_SOURCE_FILE", False))
 
     def surface(self, log: Any) -> dict[str, Any]:
         """The `surface` field of a reply: the export's translation calls (docs/coverage.md);
@@ -142,12 +143,9 @@ class CaseRunner:
             check_finite(references)
         return references
 
-    def export(
-        self, frontend: ModuleType, source: frontends.Source, case_dir: str, settings: dict[str, Any], log: list[Any]
-    ) -> tuple[dict[str, Any], list[str]]:
+    def export(self, source: frontends.Source, case_dir: str, settings: dict[str, Any], log: list[Any]) -> tuple[dict[str, Any], list[str]]:
         """Runs the converter (with the surface recorder around it: `log` receives its calls)."""
         path = os.path.join(case_dir, "model.onnx")
-        settings = dict(settings, source=lambda directory: frontend.save(source, directory))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if self.recorder is not None:
@@ -195,14 +193,17 @@ class CaseRunner:
 
                     source = submodule.source(source, case["submodule"])
                 source_ops = source_operators(source.model)
+                # A command-line converter reads the source from disk: saving it is the frontend's
+                # job (a failure here is the source's problem, not the converter's).
+                saved = frontend.save(source, os.path.join(case_dir, "source")) if self.wants_file else None
             with stages("reference"):
                 references = self.reference(frontend, source, case)
-            settings = export_settings(case, len(references[0]), source.extra.get("outputNames"))
+            settings = dict(export_settings(case, len(references[0]), source.extra.get("outputNames")), sourcePath=saved)
             if source.extra.get("inputNames"):
                 settings["inputNames"] = source.extra["inputNames"]
             tensors.write_sets(case_dir, settings["inputNames"], settings["outputNames"], source.numpy_inputs, references)
             with stages("export", cpu=True):
-                exported, warned = self.export(frontend, source, case_dir, settings, log)
+                exported, warned = self.export(source, case_dir, settings, log)
             with stages("serialize"):
                 proto, graph = self.serialize(case_dir)
             with stages("validate", timed=False):

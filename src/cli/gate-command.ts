@@ -49,6 +49,7 @@ interface GateFlags extends DiffFlags {
   converter?: string;
   adapter?: string;
   sourceOpset: number;
+  convertCmd?: string;
   timeout: number;
   memoryLimit: number;
   recycle: number;
@@ -79,7 +80,7 @@ export function gateCommand(io: CliIo): Command {
     .requiredOption('--out <dir>', 'folder for baseline/, candidate/, confirm-<k>/, gate.json and gate.md')
     .option(
       '--corpus <name|file>',
-      'real | synthetic | default (real + synthetic) | path to a cases.json',
+      'real | synthetic | default (real + synthetic) | onnx | keras | tensorflow | path to a cases.json',
       'real',
     )
     .option(
@@ -163,6 +164,7 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
         jobs: flags.jobs,
         adapter: converterOf(flags, stack.defaultAdapter),
         sourceOpset: flags.sourceOpset,
+        ...(flags.convertCmd !== undefined ? { convertCommand: flags.convertCmd } : {}),
         stack: stack.name,
         timeoutS: flags.timeout,
         memoryLimitMb: flags.memoryLimit,

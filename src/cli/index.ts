@@ -10,6 +10,7 @@ import { generateCommand } from './generate-command.js';
 import { triageCommand } from './triage-command.js';
 import { appCommand } from './app-command.js';
 import { reproCommand } from './repro-command.js';
+import { convertersCommand } from './converters-command.js';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('convgate')
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIo): Command {
     triageCommand(io),
     appCommand(io),
     reproCommand(io),
+    convertersCommand(io),
   ]) {
     program.addCommand(
       cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) }),

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { converterNames } from '../convert/plugins.js';
-import { DEFAULT_SOURCE_OPSET } from '../run/pairing.js';
+import { DEFAULT_SOURCE_OPSET, PairingError } from '../run/pairing.js';
 import { DEFAULT_TOLERANCE } from '../check/compare.js';
 import { DEFAULT_RECYCLE_MB } from '../run/run-cases.js';
 
@@ -68,6 +68,10 @@ export function addConversionOptions(cmd: Command): Command {
     )
     .addOption(new Option('--adapter <name>', 'old name of --converter').choices(converterNames()).hideHelp())
     .option(
+      '--convert-cmd <command>',
+      'a command-line converter (converter `command`): "… {source} … {onnx} … {opset}", also {inputs} {outputs} {case} {python}',
+    )
+    .option(
       '--source-opset <n>',
       'opset torch cases are exported at when the converter takes ONNX models (onnx-version-converter)',
       positiveInt('--source-opset'),
@@ -110,9 +114,23 @@ export interface ConverterFlags {
   converter?: string;
   adapter?: string;
   sourceOpset?: number;
+  convertCmd?: string;
 }
 
-/** The converter a run names (--converter, or its old name --adapter), else the stack's default. */
+/**
+ * The converter a run names (--converter, or its old name --adapter; --convert-cmd means
+ * `command`), else the stack's default. --convert-cmd with another converter is refused.
+ */
 export function converterOf(flags: ConverterFlags, stackDefault: string): string {
-  return flags.converter ?? flags.adapter ?? stackDefault;
+  const named = flags.converter ?? flags.adapter;
+  if (flags.convertCmd !== undefined) {
+    if (named !== undefined && named !== 'command')
+      throw new PairingError(
+        `--convert-cmd runs the command converter; it cannot be combined with --converter ${named}`,
+      );
+    return 'command';
+  }
+  if (named === 'command')
+    throw new PairingError('--converter command needs --convert-cmd "… {source} … {onnx} …"');
+  return named ?? stackDefault;
 }

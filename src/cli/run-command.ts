@@ -47,6 +47,7 @@ interface RunFlags extends LocalizeFlags {
   converter?: string;
   adapter?: string;
   sourceOpset: number;
+  convertCmd?: string;
   timeout: number;
   memoryLimit: number;
   recycle: number;
@@ -67,7 +68,7 @@ export function runCommand(io: CliIo): Command {
     .description('run a corpus through the converter and check every model in ONNX Runtime')
     .option(
       '--corpus <name|file>',
-      'real | synthetic | default (real + synthetic) | path to a cases.json',
+      'real | synthetic | default (real + synthetic) | onnx | keras | tensorflow | path to a cases.json',
       'real',
     )
     .option(
@@ -131,7 +132,8 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     python: stack.python,
     stack: stack.name,
     adapter: converterOf(flags, stack.defaultAdapter),
-        sourceOpset: flags.sourceOpset,
+    sourceOpset: flags.sourceOpset,
+    ...(flags.convertCmd !== undefined ? { convertCommand: flags.convertCmd } : {}),
     timeoutS: flags.timeout,
     memoryLimitMb: flags.memoryLimit,
     recycleMb: flags.recycle,

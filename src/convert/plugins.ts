@@ -18,6 +18,8 @@ const Converter = z.object({
   module: z.string(),
   frontends: z.array(z.string()).min(1),
   needs: z.array(z.string()),
+  /** Environment the worker sets (unless already set) before importing anything: KERAS_BACKEND. */
+  env: z.record(z.string(), z.string()).optional(),
   converter: z.string(),
 });
 export const PluginTable = z.object({

@@ -50,7 +50,9 @@ export const ReadyReply = z.object({
   converter: z.object({ name: z.string(), version: z.string() }).passthrough(),
   opsets: z.tuple([z.number().int(), z.number().int()]),
   /** The run's source frontends (python/convgate_worker/frontends): name → {name, version, …}. */
-  frontends: z.record(z.string(), z.object({ name: z.string(), version: z.string() }).passthrough()).optional(),
+  frontends: z
+    .record(z.string(), z.object({ name: z.string(), version: z.string() }).passthrough())
+    .optional(),
   environment: WorkerEnvironment.optional(),
   /** The converter's surface recorder (docs/coverage.md); null: not measured. */
   surface: SurfaceRecorder.nullable().optional(),

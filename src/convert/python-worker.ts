@@ -23,6 +23,8 @@ export interface PythonWorkerOptions {
   modelLibraries?: string[];
   /** Frontends of the cases this worker will convert (default: torch); checked at start-up. */
   frontends?: string[];
+  /** The command line of the `command` converter (--convert-cmd). */
+  convertCommand?: string;
   /** Environment of the converter build (PYTHONPATH etc.); passed through untouched. */
   env?: NodeJS.ProcessEnv;
   /** torch intra-op threads per worker (parallelism comes from several workers). */
@@ -129,6 +131,7 @@ export class PythonWorker {
     for (const p of options.corpusPaths ?? []) args.push('--corpus-path', p);
     for (const m of options.modelLibraries ?? []) args.push('--model-library', m);
     for (const f of options.frontends ?? []) args.push('--frontend', f);
+    if (options.convertCommand !== undefined) args.push('--convert-cmd', options.convertCommand);
     if (options.signal?.aborted)
       throw new WorkerStartError('the run was interrupted before the worker started');
     const child = spawn(options.python, args, {

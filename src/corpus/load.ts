@@ -24,9 +24,12 @@ export class CorpusError extends Error {}
 
 /**
  * Corpora by name: `real` (corpus/real/cases.json), `synthetic` (generated, count and seed from
- * the request) and `default` (both). Anything else is read as a path to a cases.json file.
+ * the request), `default` (both), and the corpora of the other frontends: `onnx` (the onnx
+ * version converter's: real models at source opsets and ONNX node tests), `keras` and
+ * `tensorflow` (corpus/<name>/cases.json). Anything else is read as a path to a cases.json file.
  */
-export const BUNDLED_CORPORA = ['real', 'synthetic', 'default'] as const;
+export const BUNDLED_CORPORA = ['real', 'synthetic', 'default', 'onnx', 'keras', 'tensorflow'] as const;
+const CORPUS_FILES = ['real', 'onnx', 'keras', 'tensorflow'];
 
 export interface SyntheticRequest {
   /** Generated cases for `synthetic` / `default`. */
@@ -38,7 +41,7 @@ export const DEFAULT_SYNTHETIC_COUNT = 200;
 export const DEFAULT_SYNTHETIC_SEED = 1;
 
 export function bundledCorpusFile(name: string): string | null {
-  return name === 'real' ? path.join(CORPUS_DIR, name, 'cases.json') : null;
+  return CORPUS_FILES.includes(name) ? path.join(CORPUS_DIR, name, 'cases.json') : null;
 }
 
 export async function loadCorpusFile(file: string, seen: string[] = []): Promise<Corpus> {
@@ -166,7 +169,8 @@ function checkCases(file: string, raw: unknown, cases: CaseDef[], scope: string[
         `corpus ${file}: ${at('frontend')}: unknown frontend ${JSON.stringify(frontend)} (known: ${frontends.join(', ')})`,
       );
     const kind = modelKind(c);
-    const fits = frontend === 'onnx' ? kind === 'onnx' : frontend === 'torch' ? kind !== 'onnx' : kind === 'factory';
+    const fits =
+      frontend === 'onnx' ? kind === 'onnx' : frontend === 'torch' ? kind !== 'onnx' : kind === 'factory';
     if (!fits)
       throw new CorpusError(
         `corpus ${file}: ${at('model')}: a ${frontend} case needs ${MODEL_FOR[frontend] ?? MODEL_FOR.other}`,
@@ -196,7 +200,13 @@ export async function syntheticCorpus(count: number, seed: number): Promise<Corp
   // The interpreter gives specs their meaning: a change to it changes the corpus.
   const interpreter = await readFile(path.join(PACKAGE_ROOT, 'python', 'convgate_worker', 'synthetic.py'));
   const h = createHash('sha256').update(JSON.stringify(cases)).update(interpreter);
-  return { name: 'synthetic', hash: h.digest('hex').slice(0, 16), pythonPaths: [], modelLibraries: [], cases };
+  return {
+    name: 'synthetic',
+    hash: h.digest('hex').slice(0, 16),
+    pythonPaths: [],
+    modelLibraries: [],
+    cases,
+  };
 }
 
 /** Loads a corpus by name (real, synthetic, default) or a cases.json by path. */

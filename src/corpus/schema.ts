@@ -75,7 +75,10 @@ export type OnnxModel = z.infer<typeof OnnxModel>;
 
 const CaseFields = z.strictObject({
   /** The source frontend that builds the model and its references (default: torch). */
-  frontend: z.string().regex(/^[a-z][a-z0-9.-]*$/, 'a frontend name').optional(),
+  frontend: z
+    .string()
+    .regex(/^[a-z][a-z0-9.-]*$/, 'a frontend name')
+    .optional(),
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (used as a folder name)'),
   family: z.string().min(1),
   description: z.string().optional(),

@@ -11,7 +11,9 @@ export class PairingError extends Error {}
 /** Converters that take cases of `frontend` (directly, or torch cases as exported ONNX models). */
 export function convertersFor(frontend: string): string[] {
   return Object.entries(pluginTable().converters)
-    .filter(([, c]) => c.frontends.includes(frontend) || (frontend === 'torch' && c.frontends.includes('onnx')))
+    .filter(
+      ([, c]) => c.frontends.includes(frontend) || (frontend === 'torch' && c.frontends.includes('onnx')),
+    )
     .map(([name]) => name);
 }
 

@@ -23,6 +23,8 @@ export interface RunOptions {
   opset: number | null;
   /** Opset torch cases are exported at for a converter that takes ONNX models (default 11). */
   sourceOpset?: number;
+  /** The command line of the `command` converter (--convert-cmd), with {source} {onnx} {opset}… */
+  convertCommand?: string;
   tolerance: Tolerance;
   /** Keep model and tensors of passing cases too (default: failing cases only). */
   keepAll: boolean;

@@ -14,6 +14,11 @@ A converter module exposes
     def failure_step(exc) -> str | None
         the converter's own step an export exception came from (e.g. "capture", "translation"),
         so gate reports and triage labels can say which component broke; None when unknown.
+        Converters write it as steps(Failure) -> str | None over the exception's type name,
+        message and (file, function) frames, so a command-line converter's parsed stderr is
+        classified by the same rules (converters/command.py).
+    def requires() -> list[str]                             # optional
+        packages needed beyond plugins.json's `needs`, decided at start-up (Keras' backend).
     def warm_up() -> None                                   # optional
         called once before the worker reports ready (e.g. one tiny export), so first-call
         imports and caches are paid at start-up and frozen with the rest of the worker's heap.
@@ -26,6 +31,7 @@ Which frontends a converter takes and what it needs are in plugins.json.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from types import ModuleType
 
 from .. import plugins
@@ -33,6 +39,28 @@ from .. import plugins
 
 def load(name: str) -> ModuleType:
     return importlib.import_module(plugins.converter(name)["module"])
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What a step classifier sees of a failed export: the exception's type name (unqualified),
+    its message, and the (filename, function) of every frame, innermost last."""
+
+    type_name: str
+    message: str
+    frames: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, exc: BaseException) -> "Failure":
+        return cls(type(exc).__name__, str(exc), tuple(frames(exc)))
+
+    @property
+    def functions(self) -> list[str]:
+        return [fn for _, fn in self.frames]
+
+    @property
+    def files(self) -> list[str]:
+        return [f for f, _ in self.frames]
 
 
 def frames(exc: BaseException | None) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from typing import Any
 import onnx
 import onnx.version_converter
 
-from . import frames
+from . import Failure
 
 NAME = "onnx-version-converter"
 EXPORTER = "onnx.version_converter"
@@ -37,10 +37,13 @@ def export(model: Any, args: Any, path: str, settings: dict[str, Any]) -> dict[s
 # which Python cannot observe -- its surface is "not measured" (docs/coverage.md).
 
 
-def failure_step(exc: BaseException) -> str | None:
-    functions = [fn for _, fn in frames(exc)]
-    if "convert_version" in functions:
+def steps(f: Failure) -> str | None:
+    if "convert_version" in f.functions:
         return "version-conversion"
-    if "save" in functions or "save_model" in functions:
+    if "save" in f.functions or "save_model" in f.functions:
         return "serialization"
     return None
+
+
+def failure_step(exc: BaseException) -> str | None:
+    return steps(Failure.of(exc))

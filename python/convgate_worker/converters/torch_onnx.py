@@ -6,7 +6,7 @@ import inspect
 
 import torch
 
-from . import frames
+from . import Failure
 
 NAME = "torch.onnx"
 EXPORTER = "torchscript"
@@ -92,17 +92,20 @@ _STEPS = (
 )
 
 
-def failure_step(exc):
-    name = type(exc).__name__
-    if name in ("UnsupportedOperatorError", "SymbolicValueError"):
+def steps(f: Failure) -> str | None:
+    if f.type_name in ("UnsupportedOperatorError", "SymbolicValueError"):
         return "symbolic"
     step = None
-    for filename, function in frames(exc):
+    for filename, function in f.frames:
         for fn, s in _STEPS:
             if function == fn:
                 step = s
         if "/torch/jit/" in filename and step is None:
             step = "trace"
-    if step is None and "/torch/onnx/" in "".join(f for f, _ in frames(exc)):
+    if step is None and any("/torch/onnx/" in name for name in f.files):
         step = "export"
     return step
+
+
+def failure_step(exc: BaseException) -> str | None:
+    return steps(Failure.of(exc))

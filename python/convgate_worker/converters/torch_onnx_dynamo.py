@@ -10,7 +10,7 @@ import inspect
 
 import torch
 
-from . import frames
+from . import Failure
 
 NAME = "torch.onnx.dynamo"
 EXPORTER = "dynamo"
@@ -141,9 +141,8 @@ def coverage():
     return DispatchRecorder()
 
 
-def _core_step(exc):
+def _core_step(text: str) -> str | None:
     """The exporter's ConversionError says which of its steps failed in its message."""
-    text = str(exc)
     if "This is step 1/3" in text or "Failed to export the model with torch.export" in text:
         return "capture"
     if "This is step 2/3" in text or "Failed to decompose" in text:
@@ -153,28 +152,29 @@ def _core_step(exc):
     return None
 
 
-def failure_step(exc):
-    name = type(exc).__name__
-    if name == "TorchExportError":
+def steps(f: Failure) -> str | None:
+    if f.type_name == "TorchExportError":
         return "capture"
-    step = _core_step(exc) if name in ("ConversionError", "DispatchError", "GraphConstructionError") else None
+    step = _core_step(f.message) if f.type_name in ("ConversionError", "DispatchError", "GraphConstructionError") else None
     if step:
         return step
-    found = frames(exc)
-    functions = [fn for _, fn in found]
-    files = [f for f, _ in found]
-    if any(fn == "save" and "/_onnx_program.py" in f for f, fn in found) or "save_model_with_external_data" in functions:
+    functions, files = f.functions, f.files
+    if any(fn == "save" and "/_onnx_program.py" in name for name, fn in f.frames) or "save_model_with_external_data" in functions:
         return "serialization"
     if "convert_version" in functions:
         return "version-conversion"
-    if "optimize" in functions or any("/onnxscript/optimizer/" in f or "/onnxscript/rewriter/" in f for f in files):
+    if "optimize" in functions or any("/onnxscript/optimizer/" in name or "/onnxscript/rewriter/" in name for name in files):
         return "optimization"
-    if "_exported_program_to_onnx_program" in functions or any("/onnxscript/function_libs/" in f for f in files):
+    if "_exported_program_to_onnx_program" in functions or any("/onnxscript/function_libs/" in name for name in files):
         return "translation"
     if "_prepare_exported_program_for_export" in functions or "run_decompositions" in functions:
         return "decomposition"
-    if any("/torch/export/" in f or "/torch/_dynamo/" in f for f in files):
+    if any("/torch/export/" in name or "/torch/_dynamo/" in name for name in files):
         return "capture"
     if "from_dynamic_axes_to_dynamic_shapes" in functions:
         return "capture"
     return None
+
+
+def failure_step(exc: BaseException) -> str | None:
+    return steps(Failure.of(exc))
