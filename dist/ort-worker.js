@@ -10033,7 +10033,9 @@ const OnnxModel = union([
 ]);
 const CaseFields = strictObject({
     /** The source frontend that builds the model and its references (default: torch). */
-    frontend: string().regex(/^[a-z][a-z0-9.-]*$/, 'a frontend name').optional(),
+    frontend: string()
+        .regex(/^[a-z][a-z0-9.-]*$/, 'a frontend name')
+        .optional(),
     id: string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (used as a folder name)'),
     family: string().min(1),
     description: string().optional(),

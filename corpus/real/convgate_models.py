@@ -399,9 +399,9 @@ class EmbeddingBagClassifier(nn.Module):
 
     def forward(self, tokens):
         if self.use_offsets:
-            b, l = tokens.shape
+            b, length = tokens.shape
             flat = tokens.reshape(-1)
-            offsets = torch.arange(0, b * l, l, dtype=torch.long)
+            offsets = torch.arange(0, b * length, length, dtype=torch.long)
             return self.fc(self.bag(flat, offsets))
         return self.fc(self.bag(tokens))
 

@@ -1,5 +1,8 @@
 """Turning exceptions into the error record of a case (stage, type, message, trimmed traceback)."""
+from __future__ import annotations
+
 import traceback
+from typing import Any
 
 MAX_MESSAGE = 2000
 MAX_FRAMES = 12
@@ -8,13 +11,13 @@ MAX_FRAMES = 12
 class StageError(Exception):
     """An exception raised while a case was in a given stage."""
 
-    def __init__(self, stage, exc):
+    def __init__(self, stage: str, exc: BaseException):
         super().__init__(str(exc))
         self.stage = stage
         self.exc = exc
 
 
-def describe(stage, exc):
+def describe(stage: str, exc: BaseException) -> dict[str, Any]:
     record = getattr(exc, "record", None)
     if isinstance(record, dict):  # a command-line converter's own error, read from its stderr
         message = str(record.get("message", ""))
@@ -22,7 +25,7 @@ def describe(stage, exc):
             message = message[:MAX_MESSAGE] + " …[truncated %d chars]" % (len(message) - MAX_MESSAGE)
         return {"stage": stage, "type": str(record.get("type")), "message": message, "traceback": list(record.get("traceback") or [])}
     tb = traceback.extract_tb(exc.__traceback__)
-    frames = ["%s:%d in %s" % (f.filename, f.lineno, f.name) for f in tb[-MAX_FRAMES:]]
+    frames = ["%s:%d in %s" % (f.filename, f.lineno or 0, f.name) for f in tb[-MAX_FRAMES:]]
     message = str(exc)
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + " …[truncated %d chars]" % (len(message) - MAX_MESSAGE)

@@ -10,6 +10,7 @@ converter against it would blame the converter for the generator's problem, so t
 stage fails instead (outcome `reference-error`, with the reason).
 """
 import math
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -56,7 +57,7 @@ def _scalar(attrs):
 # ctx.param(i, name) returns node i's parameter (float64 in the shadow evaluation).
 # Every operator is registered through op(): as a decorator, or op("kind")(fn) for one-liners.
 
-OPS = {}
+OPS: dict[str, Callable[..., Any]] = {}
 
 
 def op(*kinds):

@@ -15,6 +15,8 @@ export const Inputs = {
   Filter: 'filter',
   Python: 'python',
   Adapter: 'adapter',
+  ConvertCmd: 'convert-cmd',
+  SourceOpset: 'source-opset',
   Opset: 'opset',
   Atol: 'atol',
   Rtol: 'rtol',
@@ -64,6 +66,8 @@ export const INPUT_DEFAULTS: Record<(typeof Inputs)[keyof typeof Inputs], string
   filter: '',
   python: 'python3',
   adapter: 'torch.onnx',
+  'convert-cmd': '',
+  'source-opset': '11',
   opset: '',
   atol: String(DEFAULT_TOLERANCE.atol),
   rtol: String(DEFAULT_TOLERANCE.rtol),
@@ -105,6 +109,10 @@ export interface ActionConfig {
   filter: string | null;
   python: string;
   adapter: string;
+  /** The command line of the `command` converter (input convert-cmd); null: none. */
+  convertCommand: string | null;
+  /** Opset torch cases are exported at for a converter that takes ONNX models. */
+  sourceOpset: number;
   opset: number | null;
   atol: number;
   rtol: number;
@@ -141,6 +149,21 @@ export interface ActionConfig {
 export class InputError extends Error {}
 
 type Get = (name: string) => string;
+
+/** The converter (input adapter) and, for the `command` converter, its command line (convert-cmd). */
+function converterInputs(get: Get): Pick<ActionConfig, 'adapter' | 'convertCommand' | 'sourceOpset'> {
+  const command = get(Inputs.ConvertCmd).trim();
+  const adapter = command && get(Inputs.Adapter) === INPUT_DEFAULTS.adapter ? 'command' : get(Inputs.Adapter);
+  if (!converterNames().includes(adapter))
+    throw new InputError(
+      `input ${Inputs.Adapter} must be one of ${converterNames().join(', ')}; got ${JSON.stringify(adapter)}`,
+    );
+  if (adapter === 'command' && !command)
+    throw new InputError(`input ${Inputs.Adapter} command needs input ${Inputs.ConvertCmd} (the converter's command line)`);
+  if (command && adapter !== 'command')
+    throw new InputError(`input ${Inputs.ConvertCmd} runs the command converter; it cannot be combined with ${Inputs.Adapter} ${adapter}`);
+  return { adapter, convertCommand: command || null, sourceOpset: positiveInt(get, Inputs.SourceOpset) };
+}
 
 function oneOf<T extends readonly string[]>(get: Get, name: string, allowed: T): T[number] {
   const v = get(name);
@@ -248,7 +271,7 @@ export function readConfig(read: Get, workspace = process.cwd()): ActionConfig {
     syntheticSeed,
     filter,
     python: get(Inputs.Python),
-    adapter: oneOf(get, Inputs.Adapter, converterNames()),
+    ...converterInputs(get),
     opset: optional(get, Inputs.Opset, positiveInt),
     atol: number(get, Inputs.Atol, (n) => n >= 0, 'a number ≥ 0'),
     rtol: number(get, Inputs.Rtol, (n) => n >= 0, 'a number ≥ 0'),

@@ -3,7 +3,8 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import { GATE_ARTIFACT } from '../app/artifact-layout.js';
 import { progressReporter } from '../cli/progress.js';
-import type { Corpus } from '../corpus/load.js';
+import { caseFrontends, type Corpus } from '../corpus/load.js';
+import { casesForConverter, PairingError } from '../run/pairing.js';
 import { renderRunReport } from '../report/markdown.js';
 import { readResultsDoc, writeResultsDoc } from '../results/writer.js';
 import type { ResultsDoc } from '../results/schema.js';
@@ -112,6 +113,12 @@ async function main(deps: ActionDeps, signal: AbortSignal): Promise<void> {
     throw new InputError(
       `the selection (filter ${JSON.stringify(config.filter)}${config.shard ? `, shard ${formatShard(config.shard)}` : ''}) matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}`,
     );
+  try {
+    casesForConverter(cases, config.adapter, config.sourceOpset); // refused before any run
+  } catch (e) {
+    if (e instanceof PairingError) throw new InputError(e.message);
+    throw e;
+  }
   core.info(
     `convgate ${config.mode}: corpus ${corpus.name}@${corpus.hash}, ${cases.length} case(s); ${event.description}`,
   );
@@ -133,6 +140,8 @@ function runOptions(config: ActionConfig, signal: AbortSignal) {
     signal,
     jobs: config.jobs,
     adapter: config.adapter,
+    sourceOpset: config.sourceOpset,
+    ...(config.convertCommand !== null ? { convertCommand: config.convertCommand } : {}),
     timeoutS: config.timeoutS,
     memoryLimitMb: config.memoryLimitMb,
     opset: config.opset,
@@ -228,11 +237,15 @@ async function identity(
  */
 async function probeEnvironment(
   side: { python: string; env: EnvOverrides },
-  adapter: string,
+  config: ActionConfig,
+  corpus: Corpus,
 ): Promise<EnvironmentKey> {
   const worker = await PythonWorker.start({
     python: side.python,
-    adapter,
+    adapter: config.adapter,
+    // The frontends the run will start with (torch cases become onnx ones for an ONNX converter).
+    frontends: caseFrontends(casesForConverter(corpus.cases, config.adapter, config.sourceOpset)),
+    ...(config.convertCommand !== null ? { convertCommand: config.convertCommand } : {}),
     env: applyEnv(process.env, side.env),
   });
   try {
@@ -241,6 +254,8 @@ async function probeEnvironment(
       python: r.python,
       exporter: r.environment?.exporter ?? r.converter.exporter ?? null,
       packages: r.environment?.packages ?? {},
+      converter: r.converter,
+      frontends: r.frontends ?? {},
     });
   } finally {
     await worker.stop();
@@ -311,7 +326,7 @@ async function gateMode(
     let miss: string;
     if (event.baseSha) {
       // The base commit's baseline was made by the build the baseline side describes.
-      const id = await identity(config, corpus, await probeEnvironment(baselineSide, config.adapter));
+      const id = await identity(config, corpus, await probeEnvironment(baselineSide, config, corpus));
       lookedUp = baselineKey(id, event.baseSha);
       const dir = path.join(out, 'baseline');
       hit = await hooks.group!(`convgate: restore baseline of ${event.baseSha.slice(0, 12)}`, async () => {
@@ -376,7 +391,7 @@ async function gateMode(
       core.notice('baseline not saved: this gate ran one shard only; save from the merge job');
     else if (!result.candidate.complete) core.warning('baseline not saved: the candidate run is incomplete');
     else {
-      const id = await identity(config, corpus, environmentKey(result.candidate.environment));
+      const id = await identity(config, corpus, environmentKey({ ...result.candidate.environment, converter: result.candidate.converter }));
       const key = baselineKey(id, event.sha);
       const dir = path.join(out, 'baseline-save');
       await mkdir(dir, { recursive: true });

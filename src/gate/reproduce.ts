@@ -28,6 +28,7 @@ export function rerunCommand(doc: ResultsDoc, corpus: Corpus, c: CaseResult, cas
   const s = doc.settings as Record<string, unknown>;
   // Always named: the default adapter depends on the stack the re-run happens to use.
   if (typeof s.adapter === 'string') parts.push('--adapter', s.adapter);
+  if (typeof s.convertCommand === 'string') parts.push('--convert-cmd', s.convertCommand);
   if (doc.settings.opset !== null) parts.push('--opset', String(doc.settings.opset));
   parts.push('--atol', String(doc.settings.atol), '--rtol', String(doc.settings.rtol));
   parts.push('--timeout', String(doc.settings.timeoutS), '--keep-all');
@@ -126,6 +127,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONVGATE_HOME = os.environ.get("CONVGATE_HOME") or ${py(PACKAGE_ROOT)}
 CORPUS_PATHS = ${py(corpusPaths)}
 ADAPTER = ${py(adapter)}
+CONVERT_CMD = ${typeof doc.settings.convertCommand === 'string' ? py(doc.settings.convertCommand) : 'None'}
 MODEL_LIBRARIES = ${py(corpus.modelLibraries)}
 ATOL = ${py(c.settings.atol)}
 RTOL = ${py(c.settings.rtol)}
@@ -168,7 +170,10 @@ def compare(name, ref, out):
 
 def main():
     setup()
-    from convgate_worker import converters, factories, frontends
+    from convgate_worker import converters, factories, frontends, plugins
+
+    for key, value in plugins.converter(ADAPTER).get("env", {}).items():
+        os.environ.setdefault(key, value)  # e.g. KERAS_BACKEND, before any frontend imports Keras
 
     with open(os.path.join(HERE, "case.json")) as fh:
         case = json.load(fh)
@@ -183,9 +188,14 @@ def main():
     output_names = settings.get("outputNames") or ["output_%d" % i for i in range(len(references[0]))]
     path = os.path.join(HERE, "reproduced.onnx")
     adapter = converters.load(ADAPTER)
+    if hasattr(adapter, "configure"):
+        adapter.configure(CONVERT_CMD)
+    settings = dict(settings, inputNames=input_names, outputNames=output_names)
+    if getattr(adapter, "WANTS_SOURCE_FILE", False):
+        settings["sourcePath"] = frontend.save(source, os.path.join(HERE, "source"))
     print("exporting with %s %s (%s %s) to %s" % (ADAPTER, adapter.describe().get("version"), frontend.NAME, frontend.describe().get("version"), path))
     try:
-        adapter.export(source.model, source.input_sets[0], path, dict(settings, inputNames=input_names, outputNames=output_names))
+        adapter.export(source.model, source.input_sets[0], path, settings)
         import onnx
 
         onnx.checker.check_model(onnx.load(path))

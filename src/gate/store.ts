@@ -41,26 +41,53 @@ export interface BaselineIdentity {
   environment?: EnvironmentKey;
 }
 
-/** What identifies a converter build in a baseline key: Python, exporter and package versions. */
+/**
+ * What identifies a converter build in a baseline key: Python, exporter and package versions,
+ * the converter (name and version: for a command-line converter, a hash of its command) and the
+ * source frontends with their versions.
+ */
 export interface EnvironmentKey {
   python: string | null;
   exporter: string | null;
   packages: Record<string, string | null>;
+  converter?: { name: string; version: string } | null;
+  frontends?: Record<string, string>;
 }
 
-/** The key part of a results document's `environment` (or of a worker's ready message, same shape). */
+/**
+ * The key part of a results document's `environment` plus its `converter` (environmentKey({
+ * ...doc.environment, converter: doc.converter })), or of a worker's ready message (same shape).
+ */
 export function environmentKey(env: Record<string, unknown>): EnvironmentKey {
   const python = env.python as { version?: unknown } | undefined;
   const packages = (env.packages ?? {}) as Record<string, unknown>;
+  const converter = env.converter as { name?: unknown; version?: unknown } | undefined;
+  const frontends = (env.frontends ?? {}) as Record<string, { version?: unknown }>;
   return {
     python: typeof python?.version === 'string' ? python.version : null,
     exporter: typeof env.exporter === 'string' ? env.exporter : null,
-    packages: Object.fromEntries(
-      Object.keys(packages)
-        .sort()
-        .map((k) => [k, typeof packages[k] === 'string' ? (packages[k] as string) : null]),
-    ),
+    packages: sortedStrings(packages),
+    ...(typeof converter?.name === 'string'
+      ? { converter: { name: converter.name, version: String(converter.version ?? 'unknown') } }
+      : {}),
+    ...(Object.keys(frontends).length
+      ? {
+          frontends: Object.fromEntries(
+            Object.keys(frontends)
+              .sort()
+              .map((k) => [k, String(frontends[k]?.version ?? 'unknown')]),
+          ),
+        }
+      : {}),
   };
+}
+
+function sortedStrings(record: Record<string, unknown>): Record<string, string | null> {
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((k) => [k, typeof record[k] === 'string' ? (record[k] as string) : null]),
+  );
 }
 
 /**

@@ -134,7 +134,7 @@ def export(model: Any, args: Any, path: str, settings: dict[str, Any]) -> dict[s
     for line in warning_lines(done.stderr):
         import warnings
 
-        warnings.warn(line, RuntimeWarning)
+        warnings.warn(line, RuntimeWarning, stacklevel=2)
     if done.returncode != 0:
         raise failure(done.returncode, done.stderr, done.stdout)
     if not os.path.isfile(path):

@@ -110,7 +110,8 @@ def export(model: Any, args: Any, path: str, settings: dict[str, Any]) -> dict[s
     for entry in seen[:-1]:
         if entry.get("error"):
             warnings.warn(
-                "keras.onnx: the dynamo exporter failed (%s); Keras fell back to the TorchScript exporter" % entry["error"]
+                "keras.onnx: the dynamo exporter failed (%s); Keras fell back to the TorchScript exporter" % entry["error"],
+                stacklevel=2,
             )
     return {"exporter": used}
 

@@ -16,7 +16,14 @@ EXPORTER = "onnx.version_converter"
 
 
 def describe() -> dict[str, Any]:
-    return {"name": NAME, "version": onnx.__version__, "exporter": EXPORTER, "module": onnx.__file__}
+    return {
+        "name": NAME,
+        "version": onnx.__version__,
+        "exporter": EXPORTER,
+        "module": onnx.__file__,
+        # A case without a target opset goes to the newest opset this onnx knows.
+        "defaultOpset": onnx.defs.onnx_opset_version(),
+    }
 
 
 def supported_opsets() -> tuple[int, int]:

@@ -2,7 +2,10 @@
 exporter before). Steps: trace (torch.jit tracing of the model), graph-passes (ONNX-preparation
 JIT passes), symbolic (node-by-node conversion to ONNX), optimization (constant folding and
 cleanup passes) and serialization (the protobuf)."""
+from __future__ import annotations
+
 import inspect
+from typing import Any
 
 import torch
 
@@ -12,20 +15,20 @@ NAME = "torch.onnx"
 EXPORTER = "torchscript"
 
 
-def _constants():
+def _constants() -> Any:
     from torch.onnx import _constants
 
     return _constants
 
 
-def _has_dynamo_flag():
+def _has_dynamo_flag() -> bool:
     try:
         return "dynamo" in inspect.signature(torch.onnx.export).parameters
     except (TypeError, ValueError):
         return False
 
 
-def describe():
+def describe() -> dict[str, Any]:
     c = _constants()
     return {
         "name": NAME,
@@ -36,13 +39,13 @@ def describe():
     }
 
 
-def supported_opsets():
+def supported_opsets() -> tuple[int, int]:
     c = _constants()
     top = getattr(c, "ONNX_TORCHSCRIPT_EXPORTER_MAX_OPSET", None) or getattr(c, "ONNX_MAX_OPSET", 17)
-    return (getattr(c, "ONNX_MIN_OPSET", 7), top)
+    return (int(getattr(c, "ONNX_MIN_OPSET", 7)), int(top or 17))
 
 
-def dynamic_axes(settings):
+def dynamic_axes(settings: dict[str, Any]) -> dict[str, Any] | None:
     """JSON object keys are strings; torch wants {input_name: {axis_int: axis_name}}."""
     axes = settings.get("dynamicAxes") or None
     if not axes:
@@ -51,10 +54,10 @@ def dynamic_axes(settings):
             for name, dims in axes.items()}
 
 
-def export(model, args, path, settings):
+def export(model: Any, args: Any, path: str, settings: dict[str, Any]) -> None:
     # Called the way users call it: no torch.no_grad() around it (under no_grad, eval-mode
     # nn.MultiheadAttention takes a fused kernel the TorchScript exporter cannot convert).
-    extra = {"dynamo": False} if _has_dynamo_flag() else {}
+    extra: dict[str, Any] = {"dynamo": False} if _has_dynamo_flag() else {}
     torch.onnx.export(
         model,
         tuple(args),
@@ -69,7 +72,7 @@ def export(model, args, path, settings):
     return None
 
 
-def coverage():
+def coverage() -> Any:
     """Records which symbolic functions of the registry each export ran (docs/coverage.md)."""
     from ..surface.torchscript import SymbolicRecorder
 

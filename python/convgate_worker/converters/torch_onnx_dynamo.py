@@ -5,8 +5,11 @@ Steps, in the exporter's own order: capture (torch.export), decomposition (run_d
 type promotion), translation (node conversion by torchlib), version-conversion (the exporter
 builds at its own opset -- torchlib's, 18 -- and converts down to a lower requested opset),
 optimization (onnxscript's optimizer) and serialization (saving the protobuf)."""
+from __future__ import annotations
+
 import copy
 import inspect
+from typing import Any
 
 import torch
 
@@ -16,7 +19,7 @@ NAME = "torch.onnx.dynamo"
 EXPORTER = "dynamo"
 
 
-def _onnxscript_version():
+def _onnxscript_version() -> str | None:
     try:
         import onnxscript
 
@@ -25,7 +28,7 @@ def _onnxscript_version():
         return None
 
 
-def _torchlib_opset():
+def _torchlib_opset() -> int | None:
     try:
         from torch.onnx._internal.exporter import _constants
 
@@ -34,7 +37,7 @@ def _torchlib_opset():
         return None
 
 
-def _check_available():
+def _check_available() -> None:
     if "dynamo" not in inspect.signature(torch.onnx.export).parameters:
         raise RuntimeError(
             "torch %s has no dynamo exporter (torch.onnx.export(dynamo=True) needs torch >= 2.5)" % torch.__version__
@@ -43,11 +46,11 @@ def _check_available():
         raise RuntimeError("the dynamo exporter needs onnxscript, which is not installed")
 
 
-_REGISTRIES = {}
+_REGISTRIES: dict[Any, Any] = {}
 _CACHING = False
 
 
-def _cache_registry():
+def _cache_registry() -> bool:
     """torch.onnx.export(dynamo=True) rebuilds onnxscript's torchlib registry on every call
     (ONNXRegistry.from_torchlib: 0.4 s CPU, more than half of a small model's export). The
     registry depends only on the opset and on the torchlib code loaded in this process, so the
@@ -64,7 +67,7 @@ def _cache_registry():
     if build is None or not hasattr(cls(), "functions"):
         return False
 
-    def from_torchlib(klass, *args, **kwargs):
+    def from_torchlib(klass: Any, *args: Any, **kwargs: Any) -> Any:
         key = (klass, args, tuple(sorted(kwargs.items())))
         if key not in _REGISTRIES:
             _REGISTRIES[key] = build(klass, *args, **kwargs)
@@ -78,7 +81,7 @@ def _cache_registry():
     return True
 
 
-def describe():
+def describe() -> dict[str, Any]:
     _check_available()
     if not _CACHING:
         _cache_registry()
@@ -96,13 +99,13 @@ def describe():
     }
 
 
-def supported_opsets():
+def supported_opsets() -> tuple[int, int]:
     from torch.onnx import _constants
 
     return (getattr(_constants, "ONNX_MIN_OPSET", 7), getattr(_constants, "ONNX_MAX_OPSET", 23))
 
 
-def export(model, args, path, settings):
+def export(model: Any, args: Any, path: str, settings: dict[str, Any]) -> dict[str, Any]:
     from .torch_onnx import dynamic_axes
 
     opset = settings["opset"]
@@ -121,7 +124,7 @@ def export(model, args, path, settings):
     return {"opsetBuilt": built if built is not None and opset is not None and opset < built else opset}
 
 
-def warm_up():
+def warm_up() -> None:
     """One tiny export, so the exporter's first-call imports and caches exist before the first case."""
     import os
     import tempfile
@@ -134,7 +137,7 @@ def warm_up():
                {"opset": None, "inputNames": ["x"], "outputNames": ["y"]})
 
 
-def coverage():
+def coverage() -> Any:
     """Records which torchlib functions the ONNX registry dispatched each export to (docs/coverage.md)."""
     from ..surface.dynamo import DispatchRecorder
 

@@ -41,7 +41,7 @@ def _arg_token(arg):
         val = meta.get("val")
         dtype = getattr(val, "dtype", None)
         if dtype is not None and hasattr(val, "shape"):
-            shape = []
+            shape: list[int | None] = []
             for d in val.shape:
                 try:
                     shape.append(int(d))
@@ -88,7 +88,7 @@ class DispatchRecorder:
                     pass
             return result
 
-        dispatch.__wrapped__ = original
+        setattr(dispatch, "__wrapped__", original)  # noqa: B010 -- a plain attribute for mypy
         self._original = original
         _dispatching.dispatch = dispatch
         self._installed = True

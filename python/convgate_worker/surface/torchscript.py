@@ -19,12 +19,12 @@ UNIT = "symbolic function"
 def _modules():
     """(registration module, utils module, package holding symbolic_opset*.py) for this torch."""
     try:  # torch >= 2.6 keeps the TorchScript exporter under _internal
-        from torch.onnx._internal.torchscript_exporter import registration, utils
         import torch.onnx._internal.torchscript_exporter as package
+        from torch.onnx._internal.torchscript_exporter import registration, utils
     except ImportError:  # torch 1.13 - 2.5
-        from torch.onnx._internal import registration
-        from torch.onnx import utils
         import torch.onnx as package
+        from torch.onnx import utils
+        from torch.onnx._internal import registration
     return registration, utils, package
 
 
@@ -77,7 +77,7 @@ class SymbolicRecorder:
                     pass
             return original(graph, block, node, inputs, env, *rest, **kwargs)
 
-        run_symbolic_function.__wrapped__ = original
+        setattr(run_symbolic_function, "__wrapped__", original)  # noqa: B010 -- a plain attribute for mypy
         self._restore = [(utils, original)]
         utils._run_symbolic_function = run_symbolic_function
         # torch 1.13's C++ side looks the function up on `torch.onnx`, newer ones on utils.
