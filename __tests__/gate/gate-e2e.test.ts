@@ -237,7 +237,7 @@ describe('convgate gate / diff / merge', () => {
       const r = await cli('gate', '--out', '/tmp/convgate-x', '--corpus', 'nope');
       expect(r.code).toBe(2);
       expect(oneLine(r.err)).toBe(
-        'convgate gate: unknown corpus "nope": not a bundled corpus (real, synthetic, default) and no such file',
+        'convgate gate: unknown corpus "nope": not a bundled corpus (real, synthetic, default, onnx, keras, tensorflow) and no such file',
       );
     });
 

@@ -1,6 +1,9 @@
 """The command converter without running a converter: template checks, argv, reading exit
 status and stderr into the error record and step a native converter would give."""
+import os
 import signal
+import subprocess
+import sys
 import unittest
 
 from convgate_worker.converters import Failure, command, tf2onnx
@@ -88,6 +91,22 @@ class StderrTest(unittest.TestCase):
 
     def test_warning_lines(self):
         self.assertEqual(command.warning_lines(TRACEBACK), ["UserWarning: a deprecated flag"])
+
+
+class WithoutTorchTest(unittest.TestCase):
+    def test_the_step_rules_of_every_converter_load_without_torch(self):
+        # The tf stack has no torch: a command's traceback is still classified (tf2onnx's rules and
+        # the torch exporters' rules alike), so no converter module may import torch at load time.
+        code = (
+            "import sys; sys.modules['torch'] = None\n"
+            "from convgate_worker.converters import Failure, command\n"
+            "f = Failure('ValueError', 'x', (('/s/tf2onnx/onnx_opset/nn.py', 'version_11'),))\n"
+            "g = Failure('X', '', (('/s/torch/onnx/utils.py', '_run_symbolic_function'),))\n"
+            "print(command.steps(f), command.steps(g))\n"
+        )
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        done = subprocess.run([sys.executable, "-c", code], cwd=here, capture_output=True, text=True, timeout=120)
+        self.assertEqual((done.returncode, done.stdout.strip()), (0, "op-conversion symbolic"), done.stderr)
 
 
 class Tf2onnxStepsTest(unittest.TestCase):

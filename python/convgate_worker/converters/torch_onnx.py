@@ -7,8 +7,6 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-import torch
-
 from . import Failure
 
 NAME = "torch.onnx"
@@ -22,6 +20,7 @@ def _constants() -> Any:
 
 
 def _has_dynamo_flag() -> bool:
+    import torch  # imported where used: the step rules (steps) work without torch
     try:
         return "dynamo" in inspect.signature(torch.onnx.export).parameters
     except (TypeError, ValueError):
@@ -29,6 +28,7 @@ def _has_dynamo_flag() -> bool:
 
 
 def describe() -> dict[str, Any]:
+    import torch  # imported where used: the step rules (steps) work without torch
     c = _constants()
     return {
         "name": NAME,
@@ -55,6 +55,7 @@ def dynamic_axes(settings: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def export(model: Any, args: Any, path: str, settings: dict[str, Any]) -> None:
+    import torch  # imported where used: the step rules (steps) work without torch
     # Called the way users call it: no torch.no_grad() around it (under no_grad, eval-mode
     # nn.MultiheadAttention takes a fused kernel the TorchScript exporter cannot convert).
     extra: dict[str, Any] = {"dynamo": False} if _has_dynamo_flag() else {}

@@ -11,8 +11,6 @@ import copy
 import inspect
 from typing import Any
 
-import torch
-
 from . import Failure
 
 NAME = "torch.onnx.dynamo"
@@ -38,6 +36,7 @@ def _torchlib_opset() -> int | None:
 
 
 def _check_available() -> None:
+    import torch  # imported where used: the step rules (steps) work without torch
     if "dynamo" not in inspect.signature(torch.onnx.export).parameters:
         raise RuntimeError(
             "torch %s has no dynamo exporter (torch.onnx.export(dynamo=True) needs torch >= 2.5)" % torch.__version__
@@ -82,6 +81,7 @@ def _cache_registry() -> bool:
 
 
 def describe() -> dict[str, Any]:
+    import torch  # imported where used: the step rules (steps) work without torch
     _check_available()
     if not _CACHING:
         _cache_registry()
@@ -106,6 +106,8 @@ def supported_opsets() -> tuple[int, int]:
 
 
 def export(model: Any, args: Any, path: str, settings: dict[str, Any]) -> dict[str, Any]:
+    import torch  # imported where used: the step rules (steps) work without torch
+
     from .torch_onnx import dynamic_axes
 
     opset = settings["opset"]
@@ -129,6 +131,8 @@ def warm_up() -> None:
     import os
     import tempfile
     import warnings
+
+    import torch  # imported where used: the step rules (steps) work without torch
 
     model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.ReLU())
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
