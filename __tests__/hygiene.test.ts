@@ -74,17 +74,6 @@ describe('install', () => {
 });
 
 describe('the repository stands alone', () => {
-  // src/triage reads its labelled evaluation data from outside the repository by default; that
-  // part belongs to the triage work (issue 15) and is named here so that nothing else is added.
-  const KNOWN = new Set([
-    'src/triage/eval.ts',
-    'src/triage/train-default.ts',
-    'src/triage/labels.ts',
-    'src/triage/README.md',
-    'src/triage/data/README.md',
-    '__tests__/triage/train.test.ts',
-  ]);
-
   it('cites no file outside the repository (../shared, DESIGN.md) in src, python, docs, README or tests', () => {
     const files = [
       ...filesUnder('src', /\.(ts|md)$/),
@@ -93,9 +82,7 @@ describe('the repository stands alone', () => {
       ...filesUnder('__tests__', /\.(ts|py|json)$/).filter((f) => !f.endsWith('hygiene.test.ts')),
       'README.md',
     ];
-    const citing = files.filter(
-      (f) => !KNOWN.has(f) && /\.\.\/shared\b|\bshared\/DESIGN\.md|\bDESIGN\.md\b/.test(read(f)),
-    );
+    const citing = files.filter((f) => /\.\.\/shared\b|\bshared\/DESIGN\.md|\bDESIGN\.md\b/.test(read(f)));
     expect(citing).toEqual([]);
   });
 

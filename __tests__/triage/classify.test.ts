@@ -12,6 +12,7 @@ import {
 import { classifyWith } from '../../src/triage/classify.js';
 import type { Field } from '../../src/triage/labels.js';
 import { rulesOnlyModel } from '../../src/triage/train.js';
+import { BODY_HEAD_CHARS, BODY_TAIL_CHARS, MAX_TITLE_CHARS, prepareText } from '../../src/triage/text.js';
 
 const fence = (s: string): string => `\`\`\`\n${s}\n\`\`\``;
 
@@ -355,20 +356,19 @@ describe('classifyIssue: empty and very long bodies', () => {
     expect(classifyIssue({ title: 'Opset 17 support', body: '' }).symptom.label).toBe('unreported');
   });
 
-  it('truncates a multi-megabyte body quickly and still sees the final exception', () => {
+  // Speed (ms per issue, linear time on hostile input) is measured by `npm run bench:triage`,
+  // never asserted here: wall times on a loaded machine say nothing about the code.
+  it('cuts a multi-megabyte body to its head and tail and still sees the final exception', () => {
     const log = 'I0101 12:00:00.000 converter.cc:42] processing node conv_block/weights\n'.repeat(70_000);
     const body = `${log}Traceback (most recent call last):\n  File "convert.py", line 3, in <module>\nValueError: tensorflow op Bucketize is not supported`;
     expect(body.length).toBeGreaterThan(4_000_000);
-    const start = performance.now();
     const t = classifyIssue({ title: 'conversion error', body });
-    const ms = performance.now() - start;
-    expect(ms).toBeLessThan(100);
     expect(t.symptom.label).toBe('crash');
     expect(t.cause.label).toBe('incompatibility');
     expect(t.symptom.evidence.join('\n')).toContain('truncated');
   });
 
-  it('stays fast on pathological input (no regex backtracking)', () => {
+  it('scans at most the head and tail of pathological input, whatever its length', () => {
     const inputs = [
       'a'.repeat(200_000),
       ' '.repeat(200_000),
@@ -377,21 +377,17 @@ describe('classifyIssue: empty and very long bodies', () => {
       '"'.repeat(100_000),
     ];
     for (const body of inputs) {
-      const start = performance.now();
-      classifyIssue({ title: 'x'.repeat(5_000), body });
-      expect(performance.now() - start).toBeLessThan(100);
+      const p = prepareText('x'.repeat(5_000), body);
+      expect(p.truncated).toBe(true);
+      expect(p.body.length).toBeLessThanOrEqual(BODY_HEAD_CHARS + BODY_TAIL_CHARS + 10);
+      expect(p.title.length).toBe(MAX_TITLE_CHARS);
+      // Classifying it gives a well-formed verdict for every field (a runaway pattern would
+      // exceed the test timeout; timings are the bench's job).
+      const t = classifyIssue({ title: 'x'.repeat(5_000), body });
+      for (const f of ['symptom', 'cause', 'component'] as const) {
+        expect(t[f].confidence).toBeGreaterThan(0);
+        expect(t[f].confidence).toBeLessThanOrEqual(1);
+      }
     }
-  });
-
-  it('takes well under 5 ms per ordinary issue', () => {
-    const issues = Object.values(cases)
-      .flat()
-      .map((c) => c[1]);
-    for (const issue of issues) classifyIssue(issue); // warm up
-    const rounds = 20;
-    const start = performance.now();
-    for (let r = 0; r < rounds; r++) for (const issue of issues) classifyIssue(issue);
-    const perIssue = (performance.now() - start) / (rounds * issues.length);
-    expect(perIssue).toBeLessThan(5);
   });
 });

@@ -1,4 +1,4 @@
-// Training and evaluation on small invented labeled sets (no dependency on ../shared).
+// Training and evaluation on small invented labeled sets (no dependency on data outside the repository).
 import { describe, expect, it } from '@jest/globals';
 import { classifyWith } from '../../src/triage/classify.js';
 import { parseLabeledJsonl } from '../../src/triage/dataset.js';

@@ -1,13 +1,14 @@
 // `npm run eval:triage`: the triage classifier under nested cross-validation (see nested.ts).
 // Usage: node build/triage/eval.js [labeled.jsonl] [--outer K] [--inner J] [--repeats R] [--seed S]
 //        [--extra labeled.jsonl] [--rules]
-// The labeled file: the first argument, else $CONVGATE_TRIAGE_DATA, else the developers' dev
-// split (../shared/data/triage/dev.jsonl next to the repository), which users do not have.
+// The labeled file of the paper's dev split: the first argument, else $CONVGATE_TRIAGE_DATA. It is
+// not in the repository (the developers keep it apart); convgate's own labelled files are
+// (src/triage/data/). Protocol and figures: docs/triage.md.
 
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { classifyWith } from './classify.js';
 import { OWN_LABELED_FILES, readLabeledJsonl, sourceTagOf } from './dataset.js';
 import { defaultModel } from './default-model.js';
@@ -25,9 +26,6 @@ import {
 } from './nested.js';
 import { FIELD_THRESHOLDS } from './policy.js';
 import { DEFAULT_TRAIN_OPTIONS, rulesOnlyModel, trainModel, type TrainOptions } from './train.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DEFAULT_DATA = resolve(REPO_ROOT, '../shared/data/triage/dev.jsonl');
 
 const pct = (x: number): string => (Number.isNaN(x) ? '–' : `${(100 * x).toFixed(1)}%`);
 const pad = (s: string, n: number): string => s.padEnd(n);
@@ -62,7 +60,7 @@ export const PAPER = 'paper';
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): EvalArgs {
   const args: EvalArgs = {
-    path: env.CONVGATE_TRIAGE_DATA ? resolve(env.CONVGATE_TRIAGE_DATA) : DEFAULT_DATA,
+    path: env.CONVGATE_TRIAGE_DATA ? resolve(env.CONVGATE_TRIAGE_DATA) : '',
     outer: 5,
     inner: 4,
     repeats: 5,
@@ -322,6 +320,10 @@ interface Loaded {
 }
 
 function loadAll(args: EvalArgs): Loaded {
+  if (!args.path)
+    throw new Error(
+      "no labeled data: give the paper's labeled JSONL (e.g. its dev split) as the first argument or in CONVGATE_TRIAGE_DATA",
+    );
   const examples = load(args.path, 'labeled data', PAPER);
   const extra = args.extra.flatMap((p) => load(p, 'extra labeled data', sourceTagOf(p)));
   const sealed = args.sealed ? load(args.sealed, 'sealed labeled data', sourceTagOf(args.sealed)) : [];

@@ -1,4 +1,4 @@
-// The three label fields of the triage taxonomy (DESIGN.md, "Issue taxonomy"),
+// The three label fields of the triage taxonomy (docs/taxonomy.md, "Issue taxonomy"),
 // after the seed paper (Jajal et al., ISSTA 2024).
 
 export const SYMPTOMS = [

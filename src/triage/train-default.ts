@@ -2,8 +2,7 @@
 // issues, with the same procedure the nested evaluation checks (nested.ts, `fitProcedure`).
 // Usage: npm run build && node build/triage/train-default.js [labeled.jsonl] [--no-extra]
 //        && npx prettier --write src/triage/*.generated.ts
-// The paper's labeled file: the argument, else $CONVGATE_TRIAGE_DATA, else the developers' dev
-// split next to the repository; plus convgate's own labelled files (OWN_LABELED_FILES) unless
+// The paper's labeled file (not in the repository): the argument, else $CONVGATE_TRIAGE_DATA; plus convgate's own labelled files (OWN_LABELED_FILES) unless
 // --no-extra. Only weights, word features (single words that at least 3 training issues
 // contain) and thresholds are written, never issue text.
 
@@ -17,7 +16,6 @@ import { PRECISION_TARGET, fitProcedure } from './nested.js';
 import { trainModel } from './train.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DEFAULT_DEV = resolve(REPO_ROOT, '../shared/data/triage/dev.jsonl');
 const OUTPUT = resolve(REPO_ROOT, 'src/triage/default-model.generated.ts');
 const THRESHOLDS_OUTPUT = resolve(REPO_ROOT, 'src/triage/default-thresholds.generated.ts');
 
@@ -64,11 +62,14 @@ export function renderThresholdsModule(thresholds: Record<Field, number>): strin
 function main(argv: string[]): number {
   const noExtra = argv.includes('--no-extra');
   const file = argv.find((a) => !a.startsWith('--'));
-  const path = file
-    ? resolve(file)
-    : process.env.CONVGATE_TRIAGE_DATA
-      ? resolve(process.env.CONVGATE_TRIAGE_DATA)
-      : DEFAULT_DEV;
+  const given = file ?? process.env.CONVGATE_TRIAGE_DATA;
+  if (!given) {
+    console.error(
+      "train-default: give the paper's labeled JSONL (its dev split) as the argument or in CONVGATE_TRIAGE_DATA",
+    );
+    return 2;
+  }
+  const path = resolve(given);
   if (!existsSync(path)) {
     console.error(`train-default: labeled data not found at ${path}`);
     return 2;
