@@ -1,6 +1,6 @@
 // `npm run eval:triage`: the triage classifier under nested cross-validation (see nested.ts).
 // Usage: node build/triage/eval.js [labeled.jsonl] [--outer K] [--inner J] [--repeats R] [--seed S]
-//        [--extra labeled.jsonl] [--rules]
+//        [--extra labeled.jsonl] [--no-extra] [--sealed labeled.jsonl] [--rules] [--parts A,B,C,D,S]
 // The labeled file of the paper's dev split: the first argument, else $CONVGATE_TRIAGE_DATA. It is
 // not in the repository (the developers keep it apart); convgate's own labelled files are
 // (src/triage/data/). Protocol and figures: docs/triage.md.
@@ -53,6 +53,25 @@ export interface EvalArgs {
   rules: boolean;
   /** Training options of the procedure (experiments; default: DEFAULT_TRAIN_OPTIONS). */
   trainOptions: Partial<TrainOptions>;
+  /**
+   * Which parts of the report to compute (default: all): A/B paper's labels trained without/with
+   * own labels, C/D pooled folds without/with, S the sealed set (with --sealed). Separate
+   * processes can compute parts side by side; each part's figures do not depend on the others.
+   */
+  parts: ReadonlySet<Part>;
+}
+
+export const PARTS = ['A', 'B', 'C', 'D', 'S'] as const;
+export type Part = (typeof PARTS)[number];
+
+function parseParts(value: string | undefined): Set<Part> {
+  const parts = (value ?? '').split(',').filter(Boolean);
+  const bad = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (parts.length === 0 || bad.length)
+    throw new Error(
+      `--parts must be a comma-separated subset of ${PARTS.join(',')}${bad.length ? ` (got '${bad.join(',')}')` : ''}`,
+    );
+  return new Set(parts as Part[]);
 }
 
 /** Source tag of the paper's labeled issues. */
@@ -68,6 +87,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     extra: [],
     rules: false,
     trainOptions: {},
+    parts: new Set(PARTS),
   };
   let noExtra = false;
   const int = (flag: string, v: string | undefined, min: number): number => {
@@ -86,6 +106,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     else if (a === '--sealed') args.sealed = resolve(argv[++i] ?? '');
     else if (a === '--rules') args.rules = true;
     else if (a === '--train-options') args.trainOptions = parseTrainOptions(argv[++i]);
+    else if (a === '--parts') args.parts = parseParts(argv[++i]);
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else args.path = resolve(a);
   }
@@ -360,6 +381,7 @@ function printProtocol(args: EvalArgs, loaded: Loaded): void {
   console.log(
     '  Figures: mean ± standard deviation over the repeats, in % (macro-F1 as a fraction). A 100-issue sample adds ±4–5 points of its own (binomial).',
   );
+  if (args.parts.size < PARTS.length) console.log(`  Parts computed: ${[...args.parts].join(', ')}.`);
   console.log(
     `  Model: ${args.rules ? 'hand-written rules alone (nothing fitted)' : `trainModel (signals + fitted weights)${Object.keys(args.trainOptions).length ? `, options ${JSON.stringify(args.trainOptions)}` : ''}`}.`,
   );
@@ -367,11 +389,13 @@ function printProtocol(args: EvalArgs, loaded: Loaded): void {
 
 /** Nested CV on the paper's labels alone, trained without and with convgate's own labels. */
 function evaluatePaperFolds(args: EvalArgs, { examples, extra }: Loaded): void {
-  const without = run(examples, args, procedure(args));
-  printSummary("A. Paper's labels (dev), trained on the paper's labels only", examples, without);
-  printConfusions(examples, without);
-  printErrorPatterns(examples, without);
-  if (!extra.length) return;
+  if (args.parts.has('A')) {
+    const without = run(examples, args, procedure(args));
+    printSummary("A. Paper's labels (dev), trained on the paper's labels only", examples, without);
+    printConfusions(examples, without);
+    printErrorPatterns(examples, without);
+  }
+  if (!extra.length || !args.parts.has('B')) return;
   const withOwn = run(examples, args, withAdded(examples, extra, procedure(args)));
   printSummary(
     `B. Paper's labels (dev), the ${extra.length} own-labelled issues added to every outer training set (same test folds)`,
@@ -401,12 +425,15 @@ function evaluatePooled(args: EvalArgs, { examples, extra }: Loaded): void {
       subset(result, ownIdx),
     );
   };
-  const without = run(
-    pooled,
-    args,
-    procedure(args, (e) => e.source === PAPER),
-  );
-  report("C. Pooled folds, trained on the paper's labels only", without);
+  if (args.parts.has('C')) {
+    const without = run(
+      pooled,
+      args,
+      procedure(args, (e) => e.source === PAPER),
+    );
+    report("C. Pooled folds, trained on the paper's labels only", without);
+  }
+  if (!args.parts.has('D')) return;
   const withOwn = run(pooled, args, procedure(args));
   report('D. Pooled folds, trained on all labels of the training folds', withOwn);
   printConfusions(pooled, withOwn);
@@ -415,7 +442,7 @@ function evaluatePooled(args: EvalArgs, { examples, extra }: Loaded): void {
 
 /** The sealed set: the final procedure fitted once on everything else, scored once. */
 function evaluateSealed(args: EvalArgs, { examples, extra, sealed }: Loaded): void {
-  if (!sealed.length) return;
+  if (!sealed.length || !args.parts.has('S')) return;
   const trainGroups = new Set([...examples, ...extra].map(groupOf));
   const fresh = sealed.flatMap((e, i) => (trainGroups.has(groupOf(e)) ? [] : [i]));
   const report = (name: string, result: NestedResult): void => {
