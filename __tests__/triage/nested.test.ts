@@ -1,7 +1,7 @@
-// The nested protocol on invented labeled issues (no dependency on data outside the repo).
+import { describe, expect, it, jest } from '@jest/globals';
 import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { errorPatterns, parseArgs, withAdded } from '../../src/triage/eval.js';
+import { errorPatterns, main, parseArgs, withAdded } from '../../src/triage/eval.js';
 import type { FieldLabel, LabeledIssue } from '../../src/triage/labels.js';
 import {
   fitProcedure,
@@ -183,6 +183,30 @@ describe('eval:triage options and data handling', () => {
     expect(parseArgs(['dev.jsonl', '--no-extra'], {}).extra).toEqual([]);
     expect(parseArgs(['dev.jsonl', '--extra', 'x.jsonl'], {}).extra).toHaveLength(1);
     expect(() => parseArgs(['--no-extra', '--extra', 'x.jsonl'], {})).toThrow(/exclude each other/);
+  });
+
+  it('computes the parts asked for, and names the valid ones otherwise', () => {
+    expect([...parseArgs(['dev.jsonl'], {}).parts]).toEqual(['A', 'B', 'C', 'D', 'S']);
+    expect([...parseArgs(['dev.jsonl', '--parts', 'D,S'], {}).parts]).toEqual(['D', 'S']);
+    expect(() => parseArgs(['--parts', 'A,E'], {})).toThrow(/subset of A,B,C,D,S \(got 'E'\)/);
+    expect(() => parseArgs(['--parts'], {})).toThrow(/--parts/);
+  });
+
+  it('reads no data from outside the repository unless told where it is', () => {
+    expect(parseArgs([], {}).path).toBe('');
+    const errors: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((m: unknown) => void errors.push(String(m)));
+    const saved = process.env.CONVGATE_TRIAGE_DATA;
+    delete process.env.CONVGATE_TRIAGE_DATA;
+    try {
+      expect(main([])).toBe(2);
+    } finally {
+      spy.mockRestore();
+      if (saved !== undefined) process.env.CONVGATE_TRIAGE_DATA = saved;
+    }
+    expect(errors.join('\n')).toMatch(
+      /no labeled data: give the paper's labeled JSONL .* CONVGATE_TRIAGE_DATA/,
+    );
   });
 
   it('checks --train-options names and types', () => {
