@@ -134,6 +134,8 @@ const naiveConvert = await measure(python, pyArgs);
 const converted = naiveConvert.stdout
   .trim()
   .split('\n')
+  // the converter prints on stdout too (the dynamo exporter's "[torch.onnx] …" progress lines)
+  .filter((l) => l.startsWith('{'))
   .map((l) => JSON.parse(l) as { id: string; ok: boolean; model: string; tensors: string })
   .filter((c) => c.ok)
   .map((c) => JSON.stringify({ ...c, caseDir: path.join(naiveOut, 'cases', c.id) }));
