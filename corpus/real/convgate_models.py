@@ -148,6 +148,40 @@ class Segmenter(nn.Module):
         return self.model(x)["out"]
 
 
+def mobilenet_v3_large_blocks(blocks, dilated=False, **kwargs):
+    """torchvision MobileNetV3 with mobilenet_v3_large's own bottleneck settings, keeping the
+    bottlenecks at indices `blocks` of its 15 (CI size: the dynamo exporter's time grows with the
+    graph). Skipping only blocks whose input and output widths are equal keeps every kept block's
+    settings, stem and head exactly as torchvision builds them."""
+    from torchvision.models import mobilenetv3
+
+    setting, last_channel = mobilenetv3._mobilenet_v3_conf("mobilenet_v3_large", dilated=dilated)
+    kept = [setting[i] for i in blocks]
+    for before, after in zip(kept, kept[1:]):
+        if before.out_channels != after.input_channels:
+            raise ValueError("mobilenet_v3_large blocks %s: a block of width %d follows one of width %d"
+                             % (list(blocks), after.input_channels, before.out_channels))
+    return mobilenetv3.MobileNetV3(kept, last_channel, **kwargs)
+
+
+def mobilenet_v3_large_segmenter(head, blocks, num_classes, aux_loss=False, weights=None, weights_backbone=None):
+    """torchvision's deeplabv3_mobilenet_v3_large / lraspp_mobilenet_v3_large (`head`), built by
+    torchvision's own head builders on a dilated mobilenet_v3_large backbone with only `blocks`
+    of its bottlenecks (see mobilenet_v3_large_blocks). For Segmenter."""
+    if weights is not None or weights_backbone is not None:
+        raise ValueError("weights are never downloaded: pass weights=None")
+    backbone = mobilenet_v3_large_blocks(blocks, dilated=True)
+    if head == "deeplabv3":
+        from torchvision.models.segmentation import deeplabv3
+
+        return deeplabv3._deeplabv3_mobilenetv3(backbone, num_classes, aux_loss)
+    if head == "lraspp":
+        from torchvision.models.segmentation import lraspp
+
+        return lraspp._lraspp_mobilenetv3(backbone, num_classes)
+    raise ValueError("head must be 'deeplabv3' or 'lraspp', got %r" % (head,))
+
+
 def vgg_features(cfg="A", batch_norm=True, num_classes=10):
     """torchvision's VGG trunk (vgg.make_layers: Conv2d(bias=True) -> BatchNorm2d -> ReLU, max
     pools; cfg "A" = vgg11) with a global-pool linear head. The stock VGG classifier

@@ -174,6 +174,49 @@ def die_with_parent() -> None:
 
 _converter_name = "?"
 
+_LIBC: Any = None
+# Resident memory (MiB) a worker may gain over its start-up size before it cleans up after a case.
+CLEANUP_GROWTH_MB = 128
+
+
+def resident_mb() -> float:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _malloc_trim() -> None:
+    global _LIBC
+    if _LIBC is None:
+        try:
+            import ctypes
+
+            _LIBC = ctypes.CDLL("libc.so.6")
+            _LIBC.malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError):
+            _LIBC = False
+    if _LIBC:
+        _LIBC.malloc_trim(0)
+
+
+def release_memory(baseline_mb: float) -> bool:
+    """After a case, when the worker has grown CLEANUP_GROWTH_MB past its start-up size: collects
+    the cycles a finished case leaves (exported programs and FX graphs are cyclic, so only the
+    collector frees them, and its oldest generation runs rarely) and hands the freed pages back
+    to the system (glibc malloc_trim; nothing on another libc). Without it a worker's memory
+    holds the garbage of earlier cases on top of the next case's peak (docs/performance.md). A
+    full collection costs ~0.1 s with everything loaded, so it runs only when the growth is
+    there, not after every case."""
+    if resident_mb() - baseline_mb <= CLEANUP_GROWTH_MB:
+        return False
+    import gc
+
+    gc.collect()
+    _malloc_trim()
+    return True
+
 
 def main(argv: list[str]) -> int:
     global _converter_name
@@ -197,10 +240,13 @@ def main(argv: list[str]) -> int:
     from .runner import CaseRunner
 
     runner = CaseRunner(channel, converter, args.converter, entry["frontends"], recorder)
+    baseline = resident_mb()
     for request in channel.requests():
         kind = request.get("type")
         if kind == "convert":
-            channel.send(runner.convert(request))
+            reply = runner.convert(request)
+            release_memory(baseline)
+            channel.send(reply)
         elif kind == "probe":
             channel.send(runner.probe(request))
         elif kind == "shutdown":

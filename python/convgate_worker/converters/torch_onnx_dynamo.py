@@ -82,9 +82,13 @@ def _cache_registry() -> bool:
 
 def describe() -> dict[str, Any]:
     import torch  # imported where used: the step rules (steps) work without torch
+
+    from . import dynamo_cache
+
     _check_available()
     if not _CACHING:
         _cache_registry()
+    caches = dynamo_cache.install()
     from torch.onnx import _constants
 
     return {
@@ -96,6 +100,7 @@ def describe() -> dict[str, Any]:
         "defaultOpset": getattr(_constants, "ONNX_DEFAULT_OPSET", None),
         "buildOpset": _torchlib_opset(),
         "registryCache": _CACHING,
+        "exportCaches": caches,
     }
 
 
@@ -134,6 +139,7 @@ def warm_up() -> None:
 
     import torch  # imported where used: the step rules (steps) work without torch
 
+    describe()  # installs the registry and export caches, so that this export fills them
     model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.ReLU())
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
