@@ -15,9 +15,13 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-from .dtypes import torch_dtype
+from .dtypes import NAMES, torch_dtype
 
 SPEC_VERSION = 1
+
+# The dtypes a synthetic graph may hold: convgate's tensor dtypes plus bfloat16, which is only ever
+# an intermediate (a graph casts to it and back; no input or output of a case carries it).
+DTYPES = {**{name: torch_dtype(name) for name in NAMES}, "bfloat16": torch.bfloat16}
 
 # The float64 shadow evaluation must agree to this fraction of the comparison tolerance.
 CHECK_FRACTION = 0.1
@@ -184,7 +188,7 @@ def _clamp(ctx, i, args, a):
 
 @op("cast")
 def _cast(ctx, i, args, a):
-    out = args[0].to(torch_dtype(a["dtype"]))
+    out = args[0].to(DTYPES[a["dtype"]])
     # In the float64 shadow a cast to float32 keeps its rounding (both implementations round the
     # same way), then computation continues in float64.
     return out.double() if ctx.shadow and out.dtype == torch.float32 else out
@@ -615,3 +619,7 @@ def build(case):
     model = SyntheticModule(spec, int(case.get("seed") or 0), case.get("tolerance"))
     model.eval()
     return model
+
+
+# The extended library registers its operators into OPS / PARAMS (after everything above exists).
+from . import synthetic_ext  # noqa: E402,F401

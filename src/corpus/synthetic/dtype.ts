@@ -3,22 +3,43 @@ import type { SynDType } from './types.js';
 
 export const FLOAT_DTYPES: readonly SynDType[] = ['float16', 'float32', 'float64'];
 export const INT_DTYPES: readonly SynDType[] = ['int32', 'int64'];
+export const SMALL_INT_DTYPES: readonly SynDType[] = ['uint8', 'int8', 'int16'];
 
 export function isFloat(d: SynDType): boolean {
   return d === 'float16' || d === 'float32' || d === 'float64';
 }
 export function isInt(d: SynDType): boolean {
-  return d === 'int32' || d === 'int64';
+  return d === 'int32' || d === 'int64' || d === 'uint8' || d === 'int8' || d === 'int16';
 }
 
-const ORDER: Record<SynDType, number> = { bool: 0, int32: 1, int64: 2, float16: 3, float32: 4, float64: 5 };
+/** Inclusive value range of an integer dtype. */
+export const INT_LIMITS: Partial<Record<SynDType, [number, number]>> = {
+  uint8: [0, 255],
+  int8: [-128, 127],
+  int16: [-32768, 32767],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int64: [-(2 ** 63), 2 ** 63 - 1],
+};
+
+const ORDER: Record<SynDType, number> = {
+  bool: 0,
+  uint8: 1,
+  int8: 1,
+  int16: 2,
+  int32: 3,
+  int64: 4,
+  float16: 5,
+  float32: 6,
+  float64: 7,
+};
 
 function category(d: SynDType): number {
   return d === 'bool' ? 0 : isInt(d) ? 1 : 2;
 }
 
-/** torch.promote_types for the dtypes we use. */
+/** torch.promote_types for the dtypes we use (uint8 with int8 meet in int16, as in PyTorch). */
 export function promoteTypes(a: SynDType, b: SynDType): SynDType {
+  if ((a === 'uint8' && b === 'int8') || (a === 'int8' && b === 'uint8')) return 'int16';
   return ORDER[a] >= ORDER[b] ? a : b;
 }
 

@@ -4,7 +4,7 @@
  * type- and shape-valid by construction (checked by the operator's own rule, at the export sizes
  * and at the dynamic sizes) and its values stay finite and unambiguous (value facts).
  */
-import { isFloat, isInt } from './dtype.js';
+import { INT_LIMITS, isFloat, isInt } from './dtype.js';
 import {
   DEFAULT_KNOWN_ISSUE_POLICY,
   NO_HISTORY,
@@ -39,8 +39,13 @@ export interface GeneratorOptions {
   maxInputs?: number;
   /** Opsets to draw from (default 11–17); ops whose minimum opset is higher are skipped. */
   opsets?: readonly number[];
-  /** Only these operator kinds (default: all). */
+  /** Only these operator kinds (default: every kind of `library`). */
   ops?: readonly string[];
+  /**
+   * Operator library to draw from when `ops` is not given: 'core' (default: the kinds the
+   * default corpus has always used, so its cases stay stable) or 'full' (core + extended).
+   */
+  library?: 'core' | 'full';
   /** Never these operator kinds. */
   excludeOps?: readonly string[];
   /** Probability that a case exports with dynamic axes (default 0.3); true/false forces it. */
@@ -80,7 +85,11 @@ interface Resolved {
 function resolve(o: GeneratorOptions = {}): Resolved {
   const prob = (v: number | boolean | undefined, d: number) =>
     v === undefined ? d : typeof v === 'boolean' ? (v ? 1 : 0) : v;
-  let ops: readonly OpDef[] = o.ops ? o.ops.map(getOperator) : OPERATORS;
+  let ops: readonly OpDef[] = o.ops
+    ? o.ops.map(getOperator)
+    : o.library === 'full'
+      ? OPERATORS
+      : OPERATORS.filter((op) => op.library !== 'extended');
   if (o.excludeOps) ops = ops.filter((op) => !o.excludeOps!.includes(op.kind));
   if (ops.length === 0) throw new Error('generator: no operator kinds left');
   const minNodes = o.minNodes ?? 1;
@@ -111,6 +120,9 @@ const DTYPE_WEIGHTS: Record<SynDType, number> = {
   int32: 0.8,
   bool: 0.8,
   float16: 0.6,
+  uint8: 0.7,
+  int8: 0.6,
+  int16: 0.5,
 };
 const RANK_WEIGHTS = [0.05, 0.14, 0.25, 0.26, 0.22, 0.08];
 const MAX_DIM_BY_RANK = [1, 12, 8, 6, 5, 4];
@@ -282,6 +294,12 @@ class Builder implements Ctx {
   }
 
   private defaultRange(dtype: SynDType): [number, number] {
+    if (dtype === 'uint8')
+      return this.rng.pick<[number, number]>([
+        [0, 10],
+        [0, 50],
+        [1, 5],
+      ]);
     if (isFloat(dtype))
       return this.rng.pick<[number, number]>([
         [-1, 1],
@@ -471,7 +489,10 @@ class Builder implements Ctx {
     if (!Number.isFinite(f.lo) || !Number.isFinite(f.hi) || f.lo > f.hi) return false;
     const m = Math.max(Math.abs(f.lo), Math.abs(f.hi));
     if (isFloat(dtype)) return m <= this.opts.magnitudeCap;
-    if (isInt(dtype)) return m <= INT_CAP[dtype]!;
+    if (isInt(dtype)) {
+      const [lo, hi] = INT_LIMITS[dtype]!;
+      return m <= (INT_CAP[dtype] ?? Infinity) && f.lo >= lo && f.hi <= hi;
+    }
     return true;
   }
 }

@@ -4,6 +4,9 @@ import './ops/elementwise.js';
 import './ops/nn.js';
 import './ops/reduce.js';
 import './ops/movement.js';
+import './ops/ext-elementwise.js';
+import './ops/ext-linalg.js';
+import './ops/ext-movement.js';
 import type { OpDef } from './types.js';
 
 /** All operator kinds, in registration order. */

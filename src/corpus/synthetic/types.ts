@@ -1,8 +1,11 @@
 /** Core types of the synthetic generator: tensor types, value facts, operator definitions. */
 import type { Rng } from './rng.js';
 
-/** The dtypes the generator uses (a subset of the case schema's DTYPES). */
-export const SYN_DTYPES = ['float16', 'float32', 'float64', 'int32', 'int64', 'bool'] as const;
+/**
+ * The dtypes the generator uses (a subset of the case schema's DTYPES). The small integer types
+ * (uint8, int8, int16) only appear around operators of the extended library that accept them.
+ */
+export const SYN_DTYPES = ['float16', 'float32', 'float64', 'int32', 'int64', 'bool', 'uint8', 'int8', 'int16'] as const;
 export type SynDType = (typeof SYN_DTYPES)[number];
 
 export type Shape = number[];
@@ -119,6 +122,13 @@ export interface Ctx {
 
 export interface OpDef {
   kind: string;
+  /**
+   * 'extended': part of the extended library (coverage-guided generation, corpus/synthetic-extra);
+   * default generation draws only from the core library, so the default corpus stays stable.
+   */
+  library?: 'extended';
+  /** Package requirements of a case using this operator (semver ranges, like CaseDef.requires). */
+  requires?: Record<string, string>;
   group: OpGroup;
   /** Smallest ONNX opset at which torch.onnx (1.13) exports this operator. */
   minOpset: number;

@@ -20,7 +20,7 @@ import { ALL, F32_64, NUMERIC, mag, r3, register, withHalf } from './common.js';
 // ---------------------------------------------------------------------------------------------
 // Unary
 
-interface UnarySpec {
+export interface UnarySpec {
   kind: string;
   doc: string;
   minOpset?: number;
@@ -44,7 +44,7 @@ interface UnarySpec {
   attrs?: (ctx: Ctx) => Attrs;
 }
 
-function unary(s: UnarySpec): OpDef {
+export function unary(s: UnarySpec): OpDef {
   const outDtype = (d: SynDType): SynDType =>
     s.out === 'bool' ? 'bool' : s.out === 'float' ? floatResult(d) : d;
   return {
@@ -79,7 +79,7 @@ function unary(s: UnarySpec): OpDef {
 
 const ACTIVATIONS: Record<string, true> = {};
 
-function erf(x: number): number {
+export function erf(x: number): number {
   // Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7): only used to bound values.
   const t = 1 / (1 + 0.3275911 * Math.abs(x));
   const y =
@@ -89,8 +89,8 @@ function erf(x: number): number {
       Math.exp(-x * x);
   return x >= 0 ? y : -y;
 }
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
+export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+export const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
 
 const pos = (min: number) => (t: Tensor) => t.lo >= min;
 const bounded = (m: number) => (t: Tensor) => mag(t) <= m;
@@ -293,7 +293,7 @@ register(
   }),
 );
 
-function act(s: Omit<UnarySpec, 'dtypes' | 'out'> & { dtypes?: readonly SynDType[] }): OpDef {
+export function act(s: Omit<UnarySpec, 'dtypes' | 'out'> & { dtypes?: readonly SynDType[] }): OpDef {
   ACTIVATIONS[s.kind] = true;
   return unary({ dtypes: F32_64, out: 'same', fresh: [-3, 3], ...s });
 }
@@ -419,16 +419,16 @@ register({
 // ---------------------------------------------------------------------------------------------
 // Binary arithmetic (broadcasting, type promotion, Python-scalar operands)
 
-type ScalarType = 'int' | 'float' | 'bool';
+export type ScalarType = 'int' | 'float' | 'bool';
 
 /** The operand list for type promotion: tensor inputs plus an optional Python scalar. */
-function operands(inputs: readonly TType[], a: Attrs): Operand[] {
+export function operands(inputs: readonly TType[], a: Attrs): Operand[] {
   const ops: Operand[] = inputs.map((t) => ({ dtype: t.dtype, rank: t.shape.length }));
   if (a.scalar !== undefined) ops.push({ scalar: a.scalarType as ScalarType });
   return ops;
 }
 
-function scalarOf(a: Attrs): Interval {
+export function scalarOf(a: Attrs): Interval {
   const v = a.scalarType === 'bool' ? Number(a.scalar) : (a.scalar as number);
   return [v, v];
 }
@@ -440,7 +440,7 @@ function sides(inputs: readonly Tensor[], a: Attrs): [Interval, Interval] {
   return a.scalarFirst ? [s, iv(inputs[0]!)] : [iv(inputs[0]!), s];
 }
 
-interface BinarySpec {
+export interface BinarySpec {
   kind: string;
   doc: string;
   minOpset?: number;
@@ -475,14 +475,14 @@ function binaryOutDtype(s: BinarySpec, inputs: readonly TType[], a: Attrs): SynD
   return d;
 }
 
-function defaultScalar(ctx: Ctx, x: Tensor): { v: number | boolean; type: ScalarType } {
+export function defaultScalar(ctx: Ctx, x: Tensor): { v: number | boolean; type: ScalarType } {
   if (x.dtype === 'bool' && ctx.rng.chance(0.3)) return { v: ctx.rng.chance(0.5), type: 'bool' };
   if (ctx.rng.chance(isFloat(x.dtype) ? 0.7 : 0.4))
     return { v: ctx.rng.pick([0.5, 1.5, -0.75, 2.0, 0.25, 3.0]), type: 'float' };
   return { v: ctx.rng.pick([1, 2, 3, -1, -2]), type: 'int' };
 }
 
-function binary(s: BinarySpec): OpDef {
+export function binary(s: BinarySpec): OpDef {
   return {
     kind: s.kind,
     group: s.result === 'bool' ? 'comparison' : 'binary',
@@ -544,11 +544,11 @@ function binary(s: BinarySpec): OpDef {
   };
 }
 
-const awayFrom0 =
+export const awayFrom0 =
   (m: number) =>
   (r: Interval): boolean =>
     !contains0(r, m);
-const nonzeroFresh = (d: SynDType): [number, number] => (isFloat(d) ? [0.5, 2] : [1, 5]);
+export const nonzeroFresh = (d: SynDType): [number, number] => (isFloat(d) ? [0.5, 2] : [1, 5]);
 
 register(
   binary({
