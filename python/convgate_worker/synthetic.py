@@ -62,6 +62,8 @@ def _scalar(attrs):
 # Every operator is registered through op(): as a decorator, or op("kind")(fn) for one-liners.
 
 OPS: dict[str, Callable[..., Any]] = {}
+# Operators backed by a torch.nn.Module built at init: kind -> factory(attrs) -> module.
+MODULES: dict[str, Callable[..., Any]] = {}
 
 
 def op(*kinds):
@@ -483,6 +485,18 @@ class _Eval:
         self.module = module
         self.shadow = shadow
 
+    def submodule(self, i):
+        """Node i's module (recurrent layers, attention), a float64 copy in the shadow evaluation."""
+        m = self.module._modules[node_module_name(i)].inner
+        if not self.shadow:
+            return m
+        cache = self.module._shadow_modules
+        if i not in cache:
+            import copy
+
+            cache[i] = copy.deepcopy(m).double()
+        return cache[i]
+
     def param(self, i, name):
         key = "n%d_%s" % (i, name)
         if key not in self.module._param_keys:
@@ -495,8 +509,9 @@ MAX_INPUTS = 8
 
 
 class SpecNode(torch.nn.Module):
-    """One spec node as a child module `n<i>` of the graph. It owns nothing (parameters stay on the
-    graph module, so their seeds and names do not change); being a module gives every ONNX node an
+    """One spec node as a child module `n<i>` of the graph. It owns nothing but the torch.nn module
+    of a module operator (`inner`: recurrent layers, attention); its other parameters stay on the
+    graph module, so their seeds and names do not change. Being a module gives every ONNX node an
     exporter scope (`/n3/Transpose`, or `pkg.torch.onnx.name_scopes` with the dynamo exporter) and
     forward hooks an eager value per spec node, which is how convgate localizes a divergence."""
 
@@ -534,10 +549,25 @@ class SyntheticModule(torch.nn.Module):
             for o in node["outputs"]:
                 dtypes[o["name"]] = o["dtype"]
         self._param_keys = set()
+        self._shadow_modules = {}
         for i, node in enumerate(spec["nodes"]):
             if node["op"] not in OPS:
                 raise ValueError("synthetic spec node %d: unknown operator kind %r" % (i, node["op"]))
-            self.add_module(node_module_name(i), SpecNode(i, node["op"]))
+            node_module = SpecNode(i, node["op"])
+            self.add_module(node_module_name(i), node_module)
+            module = MODULES.get(node["op"])
+            if module is not None:
+                # Seeded per node, like parameters: every weight redrawn from the node's generator.
+                generator = torch.Generator().manual_seed((int(seed) * 1000003 + i * 7919) % (2**63 - 1))
+                m = module(node["attrs"])
+                with torch.no_grad():
+                    for p in m.parameters():
+                        b = 1.0 / math.sqrt(max(p.shape[-1] if p.dim() > 1 else p.shape[0], 1))
+                        p.copy_(torch.rand(p.shape, generator=generator, dtype=torch.float64) * 2 * b - b)
+                # Weights keep requires_grad as users' modules have it (all-frozen weights switch
+                # nn.MultiheadAttention to its fused inference kernel, which exporters may lack).
+                m.eval()
+                node_module.add_module("inner", m)
             make = PARAMS.get(node["op"])
             if make is None:
                 continue

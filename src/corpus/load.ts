@@ -24,12 +24,14 @@ export class CorpusError extends Error {}
 
 /**
  * Corpora by name: `real` (corpus/real/cases.json), `synthetic` (generated, count and seed from
- * the request), `default` (both), and the corpora of the other frontends: `onnx` (the onnx
+ * the request), `synthetic-extra` (corpus/synthetic-extra/cases.json: checked-in generated cases
+ * kept because they reach translation functions the rest misses, docs/coverage.md), `default`
+ * (real + synthetic + synthetic-extra), and the corpora of the other frontends: `onnx` (the onnx
  * version converter's: real models at source opsets and ONNX node tests), `keras` and
  * `tensorflow` (corpus/<name>/cases.json). Anything else is read as a path to a cases.json file.
  */
-export const BUNDLED_CORPORA = ['real', 'synthetic', 'default', 'onnx', 'keras', 'tensorflow'] as const;
-const CORPUS_FILES = ['real', 'onnx', 'keras', 'tensorflow'];
+export const BUNDLED_CORPORA = ['real', 'synthetic', 'synthetic-extra', 'default', 'onnx', 'keras', 'tensorflow'] as const;
+const CORPUS_FILES = ['real', 'synthetic-extra', 'onnx', 'keras', 'tensorflow'];
 
 export interface SyntheticRequest {
   /** Generated cases for `synthetic` / `default`. */
@@ -42,6 +44,13 @@ export const DEFAULT_SYNTHETIC_SEED = 1;
 
 export function bundledCorpusFile(name: string): string | null {
   return CORPUS_FILES.includes(name) ? path.join(CORPUS_DIR, name, 'cases.json') : null;
+}
+
+/** The interpreter gives synthetic specs their meaning: a change to it changes every such corpus. */
+const INTERPRETER_FILES = ['synthetic.py', 'synthetic_ext.py', 'synthetic_script.py'];
+
+async function interpreterHash(h: ReturnType<typeof createHash>): Promise<void> {
+  for (const f of INTERPRETER_FILES) h.update(f).update(await readFile(path.join(PACKAGE_ROOT, 'python', 'convgate_worker', f)));
 }
 
 export async function loadCorpusFile(file: string, seen: string[] = []): Promise<Corpus> {
@@ -197,16 +206,9 @@ function issuePath(raw: unknown, at: PropertyKey[]): string {
 /** The generated corpus: `count` cases from `seed` (ids syn-<seed>-<index>, each stable on its own). */
 export async function syntheticCorpus(count: number, seed: number): Promise<Corpus> {
   const cases = generateCases({ count, seed }).map((c) => CaseDef.parse(c));
-  // The interpreter gives specs their meaning: a change to it changes the corpus.
-  const interpreter = await readFile(path.join(PACKAGE_ROOT, 'python', 'convgate_worker', 'synthetic.py'));
-  const h = createHash('sha256').update(JSON.stringify(cases)).update(interpreter);
-  return {
-    name: 'synthetic',
-    hash: h.digest('hex').slice(0, 16),
-    pythonPaths: [],
-    modelLibraries: [],
-    cases,
-  };
+  const h = createHash('sha256').update(JSON.stringify(cases));
+  await interpreterHash(h);
+  return { name: 'synthetic', hash: h.digest('hex').slice(0, 16), pythonPaths: [], modelLibraries: [], cases };
 }
 
 /** Loads a corpus by name (real, synthetic, default) or a cases.json by path. */
@@ -215,7 +217,10 @@ export async function loadCorpus(nameOrFile: string, request: SyntheticRequest =
   const seed = request.syntheticSeed ?? DEFAULT_SYNTHETIC_SEED;
   if (nameOrFile === 'synthetic') return syntheticCorpus(count, seed);
   if (nameOrFile === 'default') {
-    return mergeCorpora('default', [await loadCorpus('real'), await syntheticCorpus(count, seed)]);
+    const parts = [await loadCorpus('real'), await syntheticCorpus(count, seed)];
+    const extra = bundledCorpusFile('synthetic-extra')!;
+    if (existsSync(extra)) parts.push(await loadCorpusFile(extra));
+    return mergeCorpora('default', parts);
   }
   return loadCorpusFile(bundledCorpusFile(nameOrFile) ?? path.resolve(nameOrFile));
 }
@@ -224,6 +229,7 @@ async function hashCorpus(cases: CaseDef[], pythonPaths: string[], libraries: st
   const h = createHash('sha256');
   h.update(JSON.stringify(cases));
   if (libraries.length) h.update(JSON.stringify(libraries));
+  if (cases.some((c) => 'spec' in c.model)) await interpreterHash(h);
   for (const dir of pythonPaths) {
     let files: string[] = [];
     try {

@@ -3,6 +3,7 @@ import type { CaseDef, DynamicAxes } from '../schema.js';
 import { generateSpec, type GeneratorOptions } from './generator.js';
 import { hashInts } from './rng.js';
 import { SyntheticSpec } from './spec.js';
+import { OPERATORS } from './operators.js';
 
 export const SYNTHETIC_FAMILY = 'synthetic';
 
@@ -45,6 +46,10 @@ export function specToCase(spec: SyntheticSpec): CaseDef {
     },
     requireFinite: true,
   };
+  // Operators that need a newer build (OpDef.requires) make the case `unsupported` elsewhere.
+  const requires: Record<string, string> = {};
+  for (const op of ops) Object.assign(requires, OPERATORS.find((o) => o.kind === op)?.requires ?? {});
+  if (Object.keys(requires).length) c.requires = requires;
   if (spec.export.dynamicAxes) {
     const axes: DynamicAxes = {};
     const set: Record<string, number[]> = {};

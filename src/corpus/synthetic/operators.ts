@@ -7,6 +7,8 @@ import './ops/movement.js';
 import './ops/ext-elementwise.js';
 import './ops/ext-linalg.js';
 import './ops/ext-movement.js';
+import './ops/ext-nn.js';
+import './ops/ext-misc.js';
 import type { OpDef } from './types.js';
 
 /** All operator kinds, in registration order. */
