@@ -19,6 +19,8 @@ import {
   type SyntheticSpec,
 } from '../../src/corpus/synthetic/index.js';
 import { PYTHON, tempDir } from '../helpers.js';
+import { resolveStack } from '../../src/run/stacks.js';
+import { unmetRequirements } from '../../src/run/requirements.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const specOf = (c: CaseDef) => (c.model as { spec: SyntheticSpec }).spec;
@@ -27,9 +29,10 @@ type Typed = { dtype: string; shape: number[] };
 type RefReply = { id: string; sets?: Typed[][]; error?: string };
 
 /** Runs cases through the reference helper (one Python process for all of them). */
-function references(cases: CaseDef[]): Promise<Map<string, RefReply>> {
+function references(cases: CaseDef[], python = PYTHON): Promise<Map<string, RefReply>> {
+  if (!cases.length) return Promise.resolve(new Map());
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [path.join(HERE, 'reference_types.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(python, [path.join(HERE, 'reference_types.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -84,7 +87,13 @@ describe('operator shape/dtype rules agree with PyTorch (table-driven, every kin
   const cases = tableCases();
   let refs: Map<string, RefReply>;
   beforeAll(async () => {
-    refs = await references(cases);
+    // Operators that need a newer torch (OpDef.requires) are checked on the modern stack.
+    const newer = (c: CaseDef) => c.requires?.torch !== undefined;
+    const [old, modern] = await Promise.all([
+      references(cases.filter((c) => !newer(c))),
+      references(cases.filter(newer), resolveStack({ stack: 'modern' }).python),
+    ]);
+    refs = new Map([...old, ...modern]);
   });
 
   it('materialises every case and covers every operator kind, some with dynamic sizes', () => {
@@ -116,7 +125,13 @@ describe('single-operator graphs through the worker', () => {
   it('export every kind, or fail only at export on a known issue of the toolchain', async () => {
     const unexpected: string[] = [];
     let exported = 0;
+    let skipped = 0;
     for (const [k, op] of OPERATORS.entries()) {
+      // A kind this build cannot run (OpDef.requires, e.g. torch >= 2.0) is `unsupported` in runs.
+      if (unmetRequirements(op.requires, { ...worker.ready.environment?.packages }).length) {
+        skipped++;
+        continue;
+      }
       let spec: SyntheticSpec;
       try {
         spec = generateSpec(600, k, { ops: [op.kind], minNodes: 1, maxNodes: 1, knownIssues: 'avoid' });
@@ -153,7 +168,8 @@ describe('single-operator graphs through the worker', () => {
       expect(reply.outputNames).toEqual(spec.outputs);
     }
     expect(unexpected).toEqual([]);
-    expect(exported).toBeGreaterThan(OPERATORS.length - 5);
+    // Most kinds export; the rest fail on a known issue of the toolchain (checked above).
+    expect(exported).toBeGreaterThan((OPERATORS.length - skipped) * 0.6);
   });
 });
 

@@ -24,6 +24,11 @@ export const InputSpec = z.strictObject({
   shape: z.array(Dim),
   /** Value range [lo, hi): floats uniform, ints randint. */
   range: z.tuple([z.number(), z.number()]).optional(),
+  /**
+   * Memory layout of the tensor fed to the model (same values): channels-last (rank 4) or
+   * non-contiguous (a transposed view); default contiguous.
+   */
+  layout: z.enum(['contiguous', 'channels-last', 'non-contiguous']).optional(),
 });
 export type InputSpec = z.infer<typeof InputSpec>;
 

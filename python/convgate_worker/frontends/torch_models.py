@@ -27,7 +27,21 @@ def prepare(threads: int) -> None:
 
 
 def make_input(spec: dict[str, Any], shape: list[int], generator: torch.Generator) -> torch.Tensor:
-    """One seeded tensor for an input spec ({name, dtype, shape, range}) at `shape`."""
+    """One seeded tensor for an input spec ({name, dtype, shape, range, layout}) at `shape`."""
+    return with_layout(_values(spec, shape, generator), spec.get("layout"))
+
+
+def with_layout(x: torch.Tensor, layout: str | None) -> torch.Tensor:
+    """The same values in another memory layout: channels-last (rank 4), or non-contiguous (a
+    transposed view of a tensor stored the other way round)."""
+    if layout == "channels-last" and x.dim() == 4:
+        return x.contiguous(memory_format=torch.channels_last)
+    if layout == "non-contiguous" and x.dim() >= 2:
+        return x.transpose(0, 1).contiguous().transpose(0, 1)
+    return x
+
+
+def _values(spec: dict[str, Any], shape: list[int], generator: torch.Generator) -> torch.Tensor:
     name = dtypes.check(spec["dtype"])
     dtype = dtypes.torch_dtype(name)
     if name == "bool":

@@ -19,19 +19,22 @@ export interface Gap {
   uncovered: string[];
 }
 
-/** The reachable functions each results document leaves uncovered. */
+/** The reachable functions the results leave uncovered, per exporter (runs of one exporter pooled). */
 export function gapsOf(docs: readonly ResultsDoc[]): Gap[] {
-  const out: Gap[] = [];
+  const by = new Map<string, { registered: Set<string>; cases: ResultsDoc['cases'] }>();
   for (const doc of docs) {
     const s = doc.surface;
     if (!s?.measured || !s.registered || !s.exporter) continue;
-    const used = functionUses(doc.cases);
-    const uncovered = Object.keys(s.registered)
-      .filter((fn) => !used.has(fn) && !areaOf(fn).unreachable)
-      .sort();
-    out.push({ exporter: s.exporter, uncovered });
+    const slot = by.get(s.exporter) ?? { registered: new Set<string>(), cases: [] };
+    for (const fn of Object.keys(s.registered)) slot.registered.add(fn);
+    slot.cases.push(...doc.cases);
+    by.set(s.exporter, slot);
   }
-  return out;
+  return [...by.entries()].map(([exporter, slot]) => {
+    const used = functionUses(slot.cases);
+    const uncovered = [...slot.registered].filter((fn) => !used.has(fn) && !areaOf(fn).unreachable).sort();
+    return { exporter, uncovered };
+  });
 }
 
 export interface ProposeOptions {
@@ -83,6 +86,51 @@ function graphsFor(variant: string, seed: number, start: number, count: number):
   return out;
 }
 
+/**
+ * Input kinds the extra corpus must feed (issue: uint8/int8/int16 inputs, channels-last and
+ * non-contiguous layouts, bfloat16 inside the graph), with operators that can take them.
+ */
+export const INPUT_KINDS: Record<string, string[]> = {
+  'dtype:uint8': ['int_arith', 'bitwise_left_shift', 'bitwise_right_shift'],
+  'dtype:int8': ['int_arith', 'bitwise_left_shift', 'bitwise_right_shift'],
+  'dtype:int16': ['int_arith', 'bitwise_left_shift', 'bitwise_right_shift'],
+  'layout:channels-last': ['pool_ext', 'pad_direct', 'copy_like', 'conv_ext'],
+  'layout:non-contiguous': ['relu', 'add', 'matmul', 'softmax', 'copy_like'],
+  'internal:bfloat16': ['bf16_roundtrip'],
+};
+
+/** The input kinds (keys of INPUT_KINDS) a spec feeds. */
+export function inputKinds(spec: SyntheticSpec): string[] {
+  const out = new Set<string>();
+  for (const i of spec.inputs) {
+    if (`dtype:${i.dtype}` in INPUT_KINDS) out.add(`dtype:${i.dtype}`);
+    if (i.layout) out.add(`layout:${i.layout}`);
+  }
+  if (spec.nodes.some((n) => n.op === 'bf16_roundtrip')) out.add('internal:bfloat16');
+  return [...out].sort();
+}
+
+/** A few graphs feeding each input kind (searched over seeds; opset 13+ for bfloat16 casts). */
+function inputKindGraphs(seed: number, start: number, per: number): { spec: SyntheticSpec; kind: string }[] {
+  const out: { spec: SyntheticSpec; kind: string }[] = [];
+  let index = start;
+  for (const [kind, ops] of Object.entries(INPUT_KINDS)) {
+    let found = 0;
+    for (let tries = 0; found < per && tries < 400; tries++, index++) {
+      let spec: SyntheticSpec;
+      try {
+        spec = generateSpec(seed, index, { ops, minNodes: 1, maxNodes: 2, library: 'full', opsets: [13, 14, 15, 16, 17], knownIssues: 'avoid' });
+      } catch {
+        continue;
+      }
+      if (!inputKinds(spec).includes(kind)) continue;
+      out.push({ spec, kind });
+      found++;
+    }
+  }
+  return out;
+}
+
 export function proposeCandidates(o: ProposeOptions): Proposal {
   const per = o.perVariant ?? 3;
   const budget = o.budget ?? 400;
@@ -114,6 +162,12 @@ export function proposeCandidates(o: ProposeOptions): Proposal {
     }
     index += per * 40;
     if (cases.length >= budget) break;
+  }
+  // Input kinds: always a few candidates each (they add no functions, but the corpus must feed them).
+  for (const { spec, kind } of inputKindGraphs(o.seed + 1, 0, Math.max(2, Math.ceil(per / 2)))) {
+    const id = `cand-${o.seed + 1}-${spec.index}`;
+    cases.push({ ...specToCase(spec), id, family: CANDIDATE_FAMILY });
+    targets[id] = [`input ${kind}`];
   }
   return { cases, targets };
 }

@@ -11,6 +11,7 @@ import type { ResultsDoc } from '../../results/schema.js';
 import { parseSpec, specToCase, SPEC_VERSION, type SpecNode, type SyntheticSpec } from '../synthetic/index.js';
 import { areaOf } from '../../surface/areas.js';
 import { functionUses } from '../../surface/summary.js';
+import { INPUT_KINDS, inputKinds } from './propose.js';
 
 export const EXTRA_FAMILY = 'synthetic-extra';
 
@@ -69,6 +70,12 @@ export function selectCandidates(baselines: readonly ResultsDoc[], candidates: r
     }
   }
   const chosen: Chosen[] = [];
+  const take = (id: string, adds: string[]) => {
+    const c = info.get(id)!;
+    chosen.push({ id, spec: c.spec, adds, okEverywhere: c.ok, okOn: [...c.okOn].sort() });
+    for (const p of adds) covered.add(p);
+    info.delete(id);
+  };
   for (;;) {
     let best: { id: string; adds: string[]; nodes: number } | null = null;
     for (const [id, c] of info) {
@@ -82,12 +89,35 @@ export function selectCandidates(baselines: readonly ResultsDoc[], candidates: r
       if (better) best = { id, adds, nodes: c.nodes };
     }
     if (!best) break;
-    const c = info.get(best.id)!;
-    chosen.push({ id: best.id, spec: c.spec, adds: best.adds, okEverywhere: c.ok, okOn: [...c.okOn].sort() });
-    for (const p of best.adds) covered.add(p);
-    info.delete(best.id);
+    take(best.id, best.adds);
+  }
+  // Input kinds the baselines and the chosen cases do not feed yet: the candidate feeding one that
+  // passes on the most exporters (then the smallest graph).
+  const fed = new Set<string>([...baselineSpecs(baselines), ...chosen.map((c) => c.spec)].flatMap(inputKinds));
+  for (const kind of Object.keys(INPUT_KINDS)) {
+    if (fed.has(kind)) continue;
+    const best = [...info.entries()]
+      .filter(([, c]) => inputKinds(c.spec).includes(kind))
+      .sort(([ia, a], [ib, b]) => b.okOn.length - a.okOn.length || a.nodes - b.nodes || (ia < ib ? -1 : 1))[0];
+    if (!best) continue;
+    take(best[0], [`input ${kind}`]);
+    inputKinds(best[1].spec).forEach((k) => fed.add(k));
   }
   return chosen;
+}
+
+function baselineSpecs(docs: readonly ResultsDoc[]): SyntheticSpec[] {
+  const out: SyntheticSpec[] = [];
+  for (const d of docs)
+    for (const c of d.cases) {
+      if (!c.spec) continue;
+      try {
+        out.push(parseSpec(c.spec));
+      } catch {
+        // a results file from another generator version
+      }
+    }
+  return out;
 }
 
 export interface PackOptions {
@@ -146,7 +176,7 @@ export function packSpecs(specs: readonly SyntheticSpec[], seed: number, index: 
  */
 function packable(c: Chosen): boolean {
   if (c.spec.export.dynamicAxes) return false;
-  const exporters = new Set(c.adds.map((p) => p.slice(0, p.indexOf(' '))));
+  const exporters = new Set(c.adds.filter((p) => !p.startsWith('input ')).map((p) => p.slice(0, p.indexOf(' '))));
   return [...exporters].every((e) => c.okOn.includes(e));
 }
 

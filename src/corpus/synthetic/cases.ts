@@ -34,11 +34,13 @@ export function specToCase(spec: SyntheticSpec): CaseDef {
     description: `${spec.nodes.length} node${spec.nodes.length === 1 ? '' : 's'}: ${ops.join(', ')}`,
     seed: hashInts(spec.seed, spec.index),
     model: { spec: spec as unknown as Record<string, unknown> },
-    inputs: spec.inputs.map((i) =>
-      i.range
-        ? { name: i.name, dtype: i.dtype, shape: i.shape, range: i.range }
-        : { name: i.name, dtype: i.dtype, shape: i.shape },
-    ),
+    inputs: spec.inputs.map((i) => ({
+      name: i.name,
+      dtype: i.dtype,
+      shape: i.shape,
+      ...(i.range ? { range: i.range } : {}),
+      ...(i.layout ? { layout: i.layout } : {}),
+    })),
     export: {
       opset: spec.export.opset,
       constantFolding: spec.export.constantFolding,

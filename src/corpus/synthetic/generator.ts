@@ -69,6 +69,8 @@ export interface GeneratorOptions {
 export const DEFAULT_OPSETS: readonly number[] = [11, 12, 13, 14, 15, 16, 17];
 
 interface Resolved {
+  /** Full library: fresh inputs sometimes get another memory layout (core: never, stream unchanged). */
+  layouts: boolean;
   minNodes: number;
   maxNodes: number;
   maxInputs: number;
@@ -94,6 +96,7 @@ function resolve(o: GeneratorOptions = {}): Resolved {
   if (ops.length === 0) throw new Error('generator: no operator kinds left');
   const minNodes = o.minNodes ?? 1;
   return {
+    layouts: o.library === 'full' || ops.some((op) => op.library === 'extended'),
     minNodes,
     maxNodes: Math.max(minNodes, o.maxNodes ?? 10),
     maxInputs: o.maxInputs ?? 5,
@@ -256,6 +259,10 @@ class Builder implements Ctx {
     if (t.hi < t.lo) return null;
     const decl: SpecInput & { t: Tensor } = { name, dtype, shape: [...shape], dynamicAxes, t };
     if (r) decl.range = [r[0], r[1]];
+    if (this.opts.layouts && shape.length >= 2) {
+      if (shape.length === 4 && this.rng.chance(0.15)) decl.layout = 'channels-last';
+      else if (this.rng.chance(0.1)) decl.layout = 'non-contiguous';
+    }
     this.pending.push(decl);
     return t;
   }
@@ -545,6 +552,7 @@ export function generateSpec(seed: number, index: number, options: GeneratorOpti
       const out: SpecInput = decl.range
         ? { name: decl.name, dtype: decl.dtype, shape: decl.shape, range: decl.range, dynamicAxes: axes }
         : { name: decl.name, dtype: decl.dtype, shape: decl.shape, dynamicAxes: axes };
+      if (decl.layout) out.layout = decl.layout;
       return out;
     }),
     dims,

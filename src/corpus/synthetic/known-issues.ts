@@ -19,6 +19,7 @@
 import { isFloat, isInt, resultType, type Operand } from './dtype.js';
 import { windowOut } from './shape.js';
 import type { Attrs, SynDType, Tensor } from './types.js';
+import { EXTENDED_KNOWN_ISSUES } from './known-issues-ext.js';
 
 export type KnownIssueKind = 'runtime-gap' | 'unsupported' | 'bug';
 
@@ -146,7 +147,7 @@ function promotion(
   return { values, result: resultType(ops) };
 }
 
-export const KNOWN_ISSUES: readonly KnownIssue[] = [
+const CORE_KNOWN_ISSUES: readonly KnownIssue[] = [
   // ---- ONNX Runtime (CPU) gaps ------------------------------------------------------------------
   {
     id: 'ort-no-float64-kernel',
@@ -536,6 +537,9 @@ export const KNOWN_ISSUES: readonly KnownIssue[] = [
     match: (_i, a) => (a.output_padding as number[]).some((p, i) => p >= (a.stride as number[])[i]!),
   },
 ];
+
+/** The core list and the extended library's (known-issues-ext.ts). */
+export const KNOWN_ISSUES: readonly KnownIssue[] = [...CORE_KNOWN_ISSUES, ...EXTENDED_KNOWN_ISSUES];
 
 const BY_OP = new Map<string, KnownIssue[]>();
 for (const issue of KNOWN_ISSUES)

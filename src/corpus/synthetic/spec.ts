@@ -16,6 +16,8 @@ export const SpecInput = z.strictObject({
   range: z.tuple([z.number(), z.number()]).optional(),
   /** {axisIndex: symbol}: axes exported as dynamic (sizes in `dims`). */
   dynamicAxes: z.record(z.string().regex(/^\d+$/), Name),
+  /** Memory layout of the fed tensor (extended library only; default contiguous). */
+  layout: z.enum(['channels-last', 'non-contiguous']).optional(),
 });
 export type SpecInput = z.infer<typeof SpecInput>;
 
