@@ -28,6 +28,8 @@ def build(case: dict[str, Any]) -> torch.nn.Module:
     if not isinstance(model, torch.nn.Module):
         raise TypeError("model.factory %r returned %s, expected a torch.nn.Module" % (spec["factory"], type(model).__name__))
     model.eval()
+    if spec.get("channelsLast"):
+        model = model.to(memory_format=torch.channels_last)
     if spec.get("realisticNorms", True):
         with torch.no_grad():
             realistic_norm_statistics(model, torch.Generator().manual_seed(int(case["seed"]) + 7))

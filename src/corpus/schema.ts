@@ -57,6 +57,8 @@ export const RealModel = z.strictObject({
   kwargs: z.record(z.string(), z.unknown()).optional(),
   /** Give BatchNorm layers trained-looking statistics (default true). */
   realisticNorms: z.boolean().optional(),
+  /** Convert the model's weights to channels-last memory format (model.to(memory_format=…)). */
+  channelsLast: z.boolean().optional(),
 });
 
 export const SyntheticModel = z.strictObject({

@@ -150,7 +150,10 @@ export function proposeCandidates(o: ProposeOptions): Proposal {
   const cases: CaseDef[] = [];
   const targets: Record<string, string[]> = {};
   // Most-wanted variants first (they serve the most uncovered functions).
-  const order = [...wanted.entries()].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1));
+  const explores = (why: string[]) => why.every((w) => w.startsWith('explore '));
+  const order = [...wanted.entries()].sort(
+    (a, b) => Number(explores(a[1])) - Number(explores(b[1])) || b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1),
+  );
   let index = 0;
   for (const [variant, why] of order) {
     for (const spec of graphsFor(variant, o.seed, index, per)) {
