@@ -386,7 +386,7 @@ register(
     kind: 'aten_direct',
     group: 'misc',
     requires: { torch: '>=2.2' },
-    doc: `direct torch.ops.aten calls of overloads models rarely spell out: ${DIRECT_CALLS.join(', ')}; plus torch.cond and while_loop`,
+    doc: `direct torch.ops.aten calls of overloads models rarely spell out: ${DIRECT_CALLS.join(', ')} (torch.cond and while_loop included)`,
     infer([x], a) {
       check(x !== undefined && x.dtype === 'float32' && x.shape.length === 2, 'aten_direct: float32 [a, b]');
       const d = DIRECT[a.fn as string];
