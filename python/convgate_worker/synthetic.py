@@ -577,7 +577,7 @@ class SyntheticModule(torch.nn.Module):
             def uniform(shape, lo, hi, generator=generator):
                 return torch.rand(shape, generator=generator, dtype=torch.float64) * (hi - lo) + lo
 
-            dtype = torch_dtype(dtypes[node["inputs"][0]]) if node["inputs"] else torch.float32
+            dtype = DTYPES[dtypes[node["inputs"][0]]] if node["inputs"] else torch.float32
             for name, value in make(node["attrs"], dtype, uniform).items():
                 if value is None:
                     continue

@@ -155,7 +155,6 @@ function b(s: BinarySpec): OpDef {
   return ext(binary(s));
 }
 
-const posFresh = (d: SynDType): [number, number] => (isFloat(d) ? [0.2, 3] : [1, 6]);
 
 register(
   b({ kind: 'atan2', doc: 'torch.atan2', dtypes: F32_64, result: 'promote', scalar: false, right: awayFrom0(0.1), rightFresh: () => [0.2, 2], range: () => [-Math.PI, Math.PI] }),
@@ -421,7 +420,7 @@ register(
     group: 'misc',
     minOpset: 11,
     doc: 'torch.clamp_min / torch.clamp_max / torch.clip with a scalar or a tensor bound',
-    infer(inputs, a) {
+    infer(inputs, _a) {
       const [x, t] = inputs;
       check(x !== undefined && F32_64.includes(x.dtype), 'clamp_bound: float input');
       if (t) {

@@ -7,7 +7,7 @@
 import { isFloat } from '../dtype.js';
 import { BOOL_FACTS, facts, hull, iv, ivAbsMax } from '../facts.js';
 import { broadcast, check, normDim, numel, sameShape } from '../shape.js';
-import type { Attrs, Ctx, Facts, OpDef, Proposal, Shape, SynDType, Tensor, TType } from '../types.js';
+import type { Attrs, Ctx, Facts, Proposal, Shape, SynDType, Tensor, TType } from '../types.js';
 import { ALL, F32_64, mag, register, signedDim } from './common.js';
 import { ext } from './ext-elementwise.js';
 

@@ -7,7 +7,7 @@
 import { isFloat, isInt } from '../dtype.js';
 import { BOOL_FACTS, facts, hull, iv, moved } from '../facts.js';
 import { check, numel, sameShape } from '../shape.js';
-import type { Attrs, Ctx, OpDef, Proposal, Shape, SynDType, Tensor } from '../types.js';
+import type { Attrs, OpDef, Proposal, Shape, SynDType, Tensor } from '../types.js';
 import { ALL, F32_64, INTS, mag, range, register, withHalf } from './common.js';
 import { ext } from './ext-elementwise.js';
 

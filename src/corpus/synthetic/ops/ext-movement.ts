@@ -539,7 +539,7 @@ register(
     kind: 'scatter_ext',
     group: 'indexing',
     doc: 'Tensor.scatter (src or value), scatter_add, scatter_reduce (sum/prod/amax/amin/mean, include_self) at distinct constant indices along a dim',
-    infer([x, v], a) {
+    infer([x, v], _a) {
       check(x !== undefined && x.shape.length >= 1, 'scatter_ext: rank ≥ 1');
       if (v) check(v.dtype === x.dtype, 'scatter_ext: same dtype');
       return [{ dtype: x.dtype, shape: [...x.shape] }];
