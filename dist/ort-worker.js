@@ -9994,6 +9994,11 @@ const InputSpec = strictObject({
     shape: array(Dim),
     /** Value range [lo, hi): floats uniform, ints randint. */
     range: tuple([number(), number()]).optional(),
+    /**
+     * Memory layout of the tensor fed to the model (same values): channels-last (rank 4) or
+     * non-contiguous (a transposed view); default contiguous.
+     */
+    layout: _enum(['contiguous', 'channels-last', 'non-contiguous']).optional(),
 });
 const Tolerance = strictObject({
     atol: number().nonnegative(),
@@ -10014,6 +10019,8 @@ const RealModel = strictObject({
     kwargs: record(string(), unknown()).optional(),
     /** Give BatchNorm layers trained-looking statistics (default true). */
     realisticNorms: boolean().optional(),
+    /** Convert the model's weights to channels-last memory format (model.to(memory_format=…)). */
+    channelsLast: boolean().optional(),
 });
 const SyntheticModel = strictObject({
     /** A synthetic graph spec (see docs/synthetic-spec.md), materialised by the worker. */
