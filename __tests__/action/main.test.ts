@@ -219,7 +219,7 @@ describe('the Action (in-process, local stores)', () => {
     calls.failed = [];
     await run(deps());
     expect(calls.failed).toEqual([
-      'convgate: unknown corpus "nope": not a bundled corpus (real, synthetic, default, onnx, keras, tensorflow) and no such file',
+      'convgate: unknown corpus "nope": not a bundled corpus (real, synthetic, synthetic-extra, default, onnx, keras, tensorflow) and no such file',
     ]);
   });
 });

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { renderPrComment } from '../../src/app/render-pr-comment.js';
 import { main } from '../../src/cli/index.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { loadCorpus } from '../../src/corpus/load.js';
@@ -73,6 +74,28 @@ describe('convgate gate / diff / merge', () => {
     expect(sameResult.out).toContain('## convgate: ✅ pass — no regressions');
     expect(sameResult.err).toContain('── convgate: baseline run (4 cases');
     expect(sameResult.err).toMatch(/\[4\/4\]/);
+  });
+
+  it('a pass states how much of the converter it covered; the PR comment shows it in one line', async () => {
+    const r = await gateReport(same);
+    const s = r.surface;
+    if (!s?.measured) throw new Error(`surface not measured: ${JSON.stringify(s)}`);
+    expect(s.covered).toBeGreaterThan(0);
+    expect(s.covered).toBeLessThan(s.registered);
+    expect(s.before).toEqual({ registered: s.registered, covered: s.covered });
+    const ratio = `${s.covered}/${s.registered}`;
+    expect(sameResult.out).toContain(`**What this pass covers:** the corpus ran ${ratio} `);
+    expect(sameResult.out).toContain(`a regression in the other ${s.registered - s.covered} cannot show up`);
+    const comment = renderPrComment(
+      {
+        run: { runId: 1, attempt: 1, headSha: 'a'.repeat(40), runUrl: 'https://x/1', conclusion: 'success' },
+        outcome: { kind: 'report', report: r },
+      },
+      { maxRows: 10 },
+    );
+    const lines = comment.split('\n').filter((l) => l.includes('Converter surface'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^\\*\\*Converter surface:\\*\\* ${ratio} `));
   });
 
   describe('with the injected regression on the candidate', () => {
@@ -237,7 +260,7 @@ describe('convgate gate / diff / merge', () => {
       const r = await cli('gate', '--out', '/tmp/convgate-x', '--corpus', 'nope');
       expect(r.code).toBe(2);
       expect(oneLine(r.err)).toBe(
-        'convgate gate: unknown corpus "nope": not a bundled corpus (real, synthetic, default, onnx, keras, tensorflow) and no such file',
+        'convgate gate: unknown corpus "nope": not a bundled corpus (real, synthetic, synthetic-extra, default, onnx, keras, tensorflow) and no such file',
       );
     });
 

@@ -51,11 +51,19 @@ export const EXTENDED_KNOWN_ISSUES: readonly KnownIssue[] = [
     id: 'ext-bitwise-int',
     kind: 'unsupported',
     ops: ['bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift'],
-    note: 'bitwise ops: only bool & | ^ ~ and the << >> operators on tensors are exported; integer and/or/xor/not, the torch.bitwise_* functions and a scalar on the left are refused',
+    note: 'bitwise ops: only bool & | ^ ~ and the << >> operators on tensors are exported; integer and/or/xor/not, the torch.bitwise_* functions and a scalar on the left are refused; a bool tensor & | a Python bool trips an internal assert of the alias analysis (no op for aten::__and__(Tensor, bool))',
     match: (ins, a, _o, kind) => {
       if (kind.includes('shift')) return a.spelling === 'fn' || !!a.scalarFirst;
+      if (kind !== 'bitwise_xor' && a.scalar !== undefined) return true;
       return a.spelling === 'fn' || first(ins).dtype !== 'bool' || !!a.scalarFirst;
     },
+  },
+  {
+    id: 'ext-sym-or',
+    kind: 'unsupported',
+    ops: ['sym_shape'],
+    note: 'an int | computed from a traced size: the | symbolic refuses non-bool inputs (bitwise OR for non-boolean input values)',
+    match: (_i, a) => a.program === 'or',
   },
   {
     id: 'ext-threshold-nonzero',
