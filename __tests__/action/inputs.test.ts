@@ -55,6 +55,7 @@ describe('readConfig', () => {
       reruns: 2,
       failOn: 'regressions',
       force: false,
+      across: false,
       resultsDir: '/ws/.convgate',
       artifactName: 'convgate',
       baselineEnv: {},

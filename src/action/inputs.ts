@@ -41,6 +41,7 @@ export const Inputs = {
   Force: 'force',
   Localize: 'localize',
   LocalizeSeconds: 'localize-seconds',
+  Across: 'across',
   ResultsDir: 'results-dir',
   ArtifactName: 'artifact-name',
 } as const;
@@ -92,6 +93,7 @@ export const INPUT_DEFAULTS: Record<(typeof Inputs)[keyof typeof Inputs], string
   force: 'false',
   localize: 'true',
   'localize-seconds': '600',
+  across: 'false',
   'results-dir': '.convgate',
   'artifact-name': 'convgate',
 };
@@ -140,6 +142,8 @@ export interface ActionConfig {
   /** Localize confirmed regressions (docs/localize.md); seconds for all of them. */
   localize: boolean;
   localizeSeconds: number;
+  /** Compare across converter stacks (torch release, exporter) on purpose. */
+  across: boolean;
   resultsDir: string;
   /** null: no artifact upload. */
   artifactName: string | null;
@@ -297,6 +301,7 @@ export function readConfig(read: Get, workspace = process.cwd()): ActionConfig {
     force: bool(get, Inputs.Force),
     localize: bool(get, Inputs.Localize),
     localizeSeconds: number(get, Inputs.LocalizeSeconds, (n) => n > 0, 'a positive number of seconds'),
+    across: bool(get, Inputs.Across),
     resultsDir,
     artifactName: artifactName === 'none' ? null : artifactName,
   };

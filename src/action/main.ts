@@ -367,6 +367,7 @@ async function gateMode(
     reruns: config.reruns,
     diff: {
       force: config.force,
+      across: config.across,
       slowFactor: config.slowFactor,
       slowFloorMs: config.slowFloorMs,
       slowClock: config.slowClock,

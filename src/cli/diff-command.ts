@@ -16,6 +16,7 @@ import type { CliIo } from './io.js';
 export interface DiffFlags {
   json?: string;
   force: boolean;
+  across: boolean;
   slowFactor: number;
   slowFloor: number;
   failOnSlow: boolean;
@@ -29,6 +30,11 @@ export function addDiffOptions(cmd: Command): Command {
   return cmd
     .option('--json <file>', 'also write the verdict document (GateReport JSON) to this file')
     .option('--force', 'compare results made with a different corpus, tolerance or opset anyway', false)
+    .option(
+      '--across',
+      'compare results of different converter stacks on purpose (another torch release or exporter); corpus and tolerance must still match',
+      false,
+    )
     .option(
       '--slow-factor <x>',
       'a case is slow when its export or ONNX Runtime time grew by more than this factor…',
@@ -67,6 +73,7 @@ export function addDiffOptions(cmd: Command): Command {
 export function diffOptions(flags: DiffFlags): DiffOptions {
   return {
     force: flags.force,
+    across: flags.across,
     slowFactor: flags.slowFactor,
     slowFloorMs: flags.slowFloor,
     failOnSlow: flags.failOnSlow,

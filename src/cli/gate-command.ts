@@ -5,7 +5,14 @@ import { casesForConverter, PairingError } from '../run/pairing.js';
 import { CorpusError, DEFAULT_SYNTHETIC_COUNT, DEFAULT_SYNTHETIC_SEED } from '../corpus/load.js';
 import { DiffInputError } from '../gate/diff.js';
 import { EnvInputError, parseEnvAssignments } from '../gate/env.js';
-import { resolveCorpus, runGate, selectCases, type BaselineSource, type GatePlan } from '../gate/gate.js';
+import {
+  resolveCorpus,
+  runGate,
+  selectCases,
+  type BaselineSource,
+  type GatePlan,
+  type SideSpec,
+} from '../gate/gate.js';
 import { renderGateReport } from '../gate/render.js';
 import { parseShard, ShardError, type Shard } from '../gate/shard.js';
 import { readResultsDoc, ResultsError } from '../results/writer.js';
@@ -61,8 +68,12 @@ interface GateFlags extends DiffFlags {
   baseline?: string;
   baselineEnv?: string[];
   baselinePython?: string;
+  baselineStack?: string;
+  baselineAdapter?: string;
   candidateEnv?: string[];
   candidatePython?: string;
+  candidateStack?: string;
+  candidateAdapter?: string;
   reruns: number;
   progress: boolean;
   localize: boolean;
@@ -107,6 +118,16 @@ export function gateCommand(io: CliIo): Command {
     )
     .option('--candidate-python <path>', 'interpreter of the candidate converter build (default: --python)')
     .option(
+      '--baseline-stack <name>',
+      'stack of the baseline build (modern | debian): its interpreter and default exporter; needs --across when it differs',
+    )
+    .option('--candidate-stack <name>', 'stack of the candidate build (modern | debian); needs --across when it differs')
+    .option(
+      '--baseline-adapter <name>',
+      'exporter of the baseline build (e.g. torch.onnx for TorchScript); needs --across when it differs',
+    )
+    .option('--candidate-adapter <name>', 'exporter of the candidate build; needs --across when it differs')
+    .option(
       '--reruns <n>',
       'confirmation: re-run each regressing case n more times on the candidate (0: off)',
       nonNegativeInt('--reruns'),
@@ -120,6 +141,30 @@ export function gateCommand(io: CliIo): Command {
   });
 }
 
+/**
+ * One side's own stack and exporter (--baseline-stack/--baseline-adapter, --candidate-…): a named
+ * stack brings its interpreter and, unless an adapter is named, its default exporter.
+ */
+function sideBuild(
+  flags: GateFlags,
+  which: 'baseline' | 'candidate',
+  shared: string,
+): { python?: string; adapter?: string; spec: Pick<SideSpec, 'adapter' | 'stack'> } {
+  const stackName = which === 'baseline' ? flags.baselineStack : flags.candidateStack;
+  const adapterFlag = which === 'baseline' ? flags.baselineAdapter : flags.candidateAdapter;
+  const own = stackName !== undefined ? resolveStack({ stack: stackName }) : null;
+  const explicitShared = flags.converter ?? flags.adapter;
+  const adapter = adapterFlag ?? (own ? (explicitShared ?? own.defaultAdapter) : undefined);
+  return {
+    ...(own ? { python: own.python } : {}),
+    ...(adapter ? { adapter } : {}),
+    spec: {
+      ...(own ? { stack: own.name } : {}),
+      ...(adapter && adapter !== shared ? { adapter } : {}),
+    },
+  };
+}
+
 async function gate(flags: GateFlags, io: CliIo): Promise<number> {
   const fail = (message: string) => {
     io.stderr(`convgate gate: ${message}\n`);
@@ -127,23 +172,33 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
   };
   let plan: GatePlan;
   try {
-    if (flags.baseline && (flags.baselineEnv || flags.baselinePython))
+    if (
+      flags.baseline &&
+      (flags.baselineEnv || flags.baselinePython || flags.baselineStack || flags.baselineAdapter)
+    )
       return fail(
-        '--baseline takes stored results; --baseline-env/--baseline-python describe a baseline to run — give one or the other',
+        '--baseline takes stored results; --baseline-env/--baseline-python/--baseline-stack/--baseline-adapter describe a baseline to run — give one or the other',
       );
     const stack = resolveStack({ stack: flags.stack, python: flags.python });
     const synthetic = { syntheticCount: flags.count, syntheticSeed: flags.seed };
     const corpus = await resolveCorpus(flags.corpus, synthetic);
     const selection = { filter: flags.filter ?? null, shard: flags.shard ?? null };
     const cases = selectCases(corpus, selection);
-    casesForConverter(cases, converterOf(flags, stack.defaultAdapter), flags.sourceOpset);
+    const shared = converterOf(flags, stack.defaultAdapter);
+    const sides = {
+      candidate: sideBuild(flags, 'candidate', shared),
+      baseline: sideBuild(flags, 'baseline', shared),
+    };
+    for (const adapter of new Set([shared, sides.candidate.adapter, sides.baseline.adapter]))
+      if (adapter) casesForConverter(cases, adapter, flags.sourceOpset);
     if (cases.length === 0)
       return fail(
         `the selection (${flags.filter ? `--filter ${JSON.stringify(flags.filter)}` : ''}${flags.shard ? ` --shard ${flags.shard.index}/${flags.shard.count}` : ''}) matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}`,
       );
     const candidate = {
-      python: flags.candidatePython ?? stack.python,
+      python: flags.candidatePython ?? sides.candidate.python ?? stack.python,
       env: parseEnvAssignments(flags.candidateEnv ?? [], '--candidate-env'),
+      ...sides.candidate.spec,
     };
     let baseline: BaselineSource;
     if (flags.baseline) {
@@ -152,8 +207,9 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       baseline = {
         kind: 'run',
         side: {
-          python: flags.baselinePython ?? stack.python,
+          python: flags.baselinePython ?? sides.baseline.python ?? stack.python,
           env: parseEnvAssignments(flags.baselineEnv ?? [], '--baseline-env'),
+          ...sides.baseline.spec,
         },
       };
     }

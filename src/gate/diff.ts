@@ -5,6 +5,7 @@ import { firstLine } from '../report/escape.js';
 import { clipChars } from '../util/text.js';
 import { formatError } from '../report/markdown.js';
 import { GATE_SCHEMA_VERSION, type CaseChange, type GateReport, type SlowChange } from './schema.js';
+import { describeStack, stackDifferences, stackLabel } from './stacks.js';
 
 /**
  * How a comparison is made. Passed whole, as one object, to every step that decides (diff,
@@ -13,6 +14,12 @@ import { GATE_SCHEMA_VERSION, type CaseChange, type GateReport, type SlowChange 
 export interface DiffOptions {
   /** Compare results made with a different corpus or tolerance anyway. */
   force: boolean;
+  /**
+   * Compare results of different converter stacks (torch release, exporter) on purpose: the
+   * question of a torch upgrade or an exporter switch. Without it such a diff is refused; corpus
+   * and tolerance mismatches are refused either way (unless forced).
+   */
+  across: boolean;
   /** A time counts as slow when after > factor × before … */
   slowFactor: number;
   /** … and after − before exceeds this floor (ms): timer noise on tiny models is not a slowdown. */
@@ -36,6 +43,7 @@ export interface DiffOptions {
 
 export const DEFAULT_DIFF_OPTIONS: Readonly<DiffOptions> = {
   force: false,
+  across: false,
   slowFactor: 2,
   slowFloorMs: 20,
   failOnSlow: false,
@@ -58,6 +66,16 @@ export class DiffInputError extends Error {}
 
 export function refusal(mismatches: string[]): DiffInputError {
   return new DiffInputError(`refusing to compare: ${mismatches.join('; ')} (use --force to compare anyway)`);
+}
+
+/** Results of two different stacks compared without --across: almost always a wrong baseline. */
+export function acrossRefusal(
+  stacks: { baseline: ReturnType<typeof stackLabel>; candidate: ReturnType<typeof stackLabel> },
+  differences: string[],
+): DiffInputError {
+  return new DiffInputError(
+    `refusing to compare results of different converter stacks (${differences.join('; ')}): baseline ${describeStack(stacks.baseline)}; candidate ${describeStack(stacks.candidate)} (use --across to compare stacks on purpose)`,
+  );
 }
 
 /** Position in the outcome order: lower is worse (docs/taxonomy.md). */
@@ -421,11 +439,15 @@ export function diffResults(
   }
   const mismatches = comparability(baseline, candidate);
   if (mismatches.length && !o.force) throw refusal(mismatches);
+  const stacks = { baseline: stackLabel(baseline), candidate: stackLabel(candidate) };
+  const across = stackDifferences(stacks.baseline, stacks.candidate);
+  if (across.length && !o.across && !o.force) throw acrossRefusal(stacks, across);
   const after = new Map(candidate.cases.map((c) => [c.id, c]));
   const before = new Map(baseline.cases.map((c) => [c.id, c]));
   const report = emptyReport(candidate);
   report.baseline = sideOf(baseline);
   report.mismatches = mismatches;
+  report.stacks = { ...stacks, across };
   report.timing.baselineMs = baseline.durationMs;
   report.coverage = coverageOf(candidate, baseline);
   report.surface = gateSurface(candidate, baseline);

@@ -17,7 +17,14 @@ import type { ResultsDoc } from '../results/schema.js';
 import { runCases, type RunEvents } from '../run/run-cases.js';
 import type { RunOptions } from '../run/settings.js';
 import { confirmRegressions } from './confirm.js';
-import { comparability, diffResults, noBaselineReport, refusal, type DiffOptions } from './diff.js';
+import {
+  comparability,
+  DiffInputError,
+  diffResults,
+  noBaselineReport,
+  refusal,
+  type DiffOptions,
+} from './diff.js';
 import { applyEnv, describeEnv, type EnvOverrides } from './env.js';
 import { renderGateReport, type RenderOptions } from './render.js';
 import { writeReproducers } from './reproduce.js';
@@ -31,6 +38,10 @@ import { writeResultsDoc } from '../results/writer.js';
 export interface SideSpec {
   python: string;
   env: EnvOverrides;
+  /** The adapter (exporter) of this side when it differs from the shared one (a cross-exporter gate). */
+  adapter?: string;
+  /** The named stack this side's interpreter belongs to, when it differs from the shared one. */
+  stack?: string | null;
 }
 
 export type BaselineSource =
@@ -137,6 +148,33 @@ export function restrictBaseline(baseline: ResultsDoc, corpus: Corpus, selection
   };
 }
 
+function describeSide(side: SideSpec): string {
+  return [
+    side.python,
+    ...(side.stack ? [`(stack ${side.stack})`] : []),
+    ...(side.adapter ? [`--adapter ${side.adapter}`] : []),
+    describeEnv(side.env),
+  ].join(' ');
+}
+
+/**
+ * Sides that will make results of different stacks (another named stack or exporter): refused
+ * before any run unless the comparison across stacks is on purpose (--across) or forced.
+ */
+export function plannedStackDifferences(plan: Pick<GatePlan, 'run' | 'candidate' | 'baseline'>): string[] {
+  if (plan.baseline.kind !== 'run') return [];
+  const side = (s: SideSpec) => ({
+    stack: s.stack !== undefined ? s.stack : (plan.run.stack ?? null),
+    adapter: s.adapter ?? plan.run.adapter,
+  });
+  const b = side(plan.baseline.side);
+  const a = side(plan.candidate);
+  const out: string[] = [];
+  if (b.stack !== a.stack) out.push(`stack ${b.stack ?? '--python build'} → ${a.stack ?? '--python build'}`);
+  if (b.adapter !== a.adapter) out.push(`exporter ${b.adapter} → ${a.adapter}`);
+  return out;
+}
+
 /**
  * One gate: runs (or takes) the baseline and the candidate, diffs them case by case, re-runs the
  * regressing cases on the candidate to tell regressions from flakes, writes reproducers, gate.json
@@ -165,7 +203,15 @@ export async function runGate(plan: GatePlan, hooks: GateHooks = {}): Promise<Ga
     runCases(
       plan.corpus,
       defs,
-      { ...plan.run, out, python: side.python, env: applyEnv(process.env, side.env), resume: false },
+      {
+        ...plan.run,
+        ...(side.adapter !== undefined ? { adapter: side.adapter } : {}),
+        ...(side.stack !== undefined ? { stack: side.stack } : {}),
+        out,
+        python: side.python,
+        env: applyEnv(process.env, side.env),
+        resume: false,
+      },
       hooks.events?.(phase),
       extra,
     );
@@ -179,6 +225,11 @@ export async function runGate(plan: GatePlan, hooks: GateHooks = {}): Promise<Ga
     const problems = comparability(plan.baseline.doc, plan.candidateDoc ?? planned);
     if (problems.length && !force) throw refusal(problems);
   }
+  const acrossPlan = plannedStackDifferences(plan);
+  if (acrossPlan.length && !plan.diff.across && !force)
+    throw new DiffInputError(
+      `refusing to gate across converter stacks (${acrossPlan.join('; ')}) without --across (use --across to compare stacks on purpose)`,
+    );
   // Leftovers of an earlier gate in the same folder would mix with this one's results.
   for (const entry of await readdir(plan.out)) {
     const stale =
@@ -191,14 +242,14 @@ export async function runGate(plan: GatePlan, hooks: GateHooks = {}): Promise<Ga
   log(
     `baseline: ${
       b.kind === 'run'
-        ? `run ${b.side.python} ${describeEnv(b.side.env)}`
+        ? `run ${describeSide(b.side)}`
         : b.kind === 'doc'
           ? `${b.source} (${b.doc.converter.name} ${b.doc.converter.version}, ${b.doc.cases.length} cases)`
           : `none — ${b.reason}`
     }`,
   );
   log(
-    `candidate: ${plan.candidateDoc ? `merged results (${plan.candidateDoc.cases.length} cases)` : `run ${plan.candidate.python} ${describeEnv(plan.candidate.env)}`}`,
+    `candidate: ${plan.candidateDoc ? `merged results (${plan.candidateDoc.cases.length} cases)` : `run ${describeSide(plan.candidate)}`}`,
   );
 
   let baseline: ResultsDoc | null = null;

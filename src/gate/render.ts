@@ -93,6 +93,22 @@ function idList(rows: { id: string }[], max = 60): string {
   return shown.join(', ') + (rows.length > max ? ` … (+${rows.length - max})` : '');
 }
 
+/** torch, exporter and onnxscript of each side (from the results; versions are escaped). */
+function stackRows(r: GateReport): string[] {
+  const s = r.stacks;
+  if (!s) return [];
+  const cell = (v: string | null) => (v === null ? '—' : escapeInline(v, 80));
+  const exporter = (x: typeof s.baseline) =>
+    x.adapter && x.exporter && x.exporter !== x.adapter
+      ? `${cell(x.adapter)} (${cell(x.exporter)})`
+      : cell(x.adapter ?? x.exporter);
+  return [
+    `| torch | ${cell(s.baseline.torch)} | ${cell(s.candidate.torch)} |`,
+    `| exporter | ${exporter(s.baseline)} | ${exporter(s.candidate)} |`,
+    `| onnxscript | ${cell(s.baseline.onnxscript)} | ${cell(s.candidate.onnxscript)} |`,
+  ];
+}
+
 /**
  * The gate verdict as markdown: the job summary, `convgate diff`/`gate` output and gate.md.
  * Every string that came from a converter run or a results file is escaped.
@@ -107,11 +123,17 @@ export function renderGateReport(r: GateReport, opts: RenderOptions = {}): strin
   );
   if (r.baseline?.sha || r.candidate.sha)
     L.push(`| commit | ${shortSha(r.baseline?.sha)} | ${shortSha(r.candidate.sha)} |`);
+  L.push(...stackRows(r));
   L.push(`| cases | ${r.baseline ? r.baseline.cases : '—'} | ${r.candidate.cases} |`);
   L.push(
     `| time | ${formatDuration(r.timing.baselineMs)}${r.baseline?.source ? ` (${r.baseline.source})` : ''} | ${formatDuration(r.timing.candidateMs)} |`,
   );
   L.push('');
+  if (r.stacks?.across.length)
+    L.push(
+      `**Across stacks** (compared on purpose): ${r.stacks.across.map((d) => escapeInline(d, 120)).join('; ')}.`,
+      '',
+    );
   const c = r.counts;
   const sel = r.selection;
   const where =

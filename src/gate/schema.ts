@@ -71,6 +71,16 @@ export const SlowChange = z.object({
 });
 export type SlowChange = z.infer<typeof SlowChange>;
 
+const nullableString = z.string().nullable();
+export const StackLabel = z.object({
+  stack: nullableString,
+  torch: nullableString,
+  exporter: nullableString,
+  adapter: nullableString,
+  onnxscript: nullableString,
+  onnx: nullableString,
+});
+
 export const Verdict = z.enum(['pass', 'fail', 'no-baseline']);
 export type Verdict = z.infer<typeof Verdict>;
 
@@ -161,6 +171,17 @@ export const GateReport = z.object({
   localization: z
     .object({ cases: z.number().int().nonnegative(), elapsedMs: z.number().nonnegative() })
     .passthrough()
+    .optional(),
+  /**
+   * The converter stack of each side (torch, exporter, onnxscript). `across` lists how the stacks
+   * differ (torch release, exporter) when the comparison was made across stacks on purpose.
+   */
+  stacks: z
+    .object({
+      baseline: StackLabel,
+      candidate: StackLabel,
+      across: z.array(z.string()),
+    })
     .optional(),
 });
 export type GateReport = z.infer<typeof GateReport>;
