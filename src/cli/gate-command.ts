@@ -121,7 +121,10 @@ export function gateCommand(io: CliIo): Command {
       '--baseline-stack <name>',
       'stack of the baseline build (modern | debian): its interpreter and default exporter; needs --across when it differs',
     )
-    .option('--candidate-stack <name>', 'stack of the candidate build (modern | debian); needs --across when it differs')
+    .option(
+      '--candidate-stack <name>',
+      'stack of the candidate build (modern | debian); needs --across when it differs',
+    )
     .option(
       '--baseline-adapter <name>',
       'exporter of the baseline build (e.g. torch.onnx for TorchScript); needs --across when it differs',
