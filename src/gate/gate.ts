@@ -148,6 +148,20 @@ export function restrictBaseline(baseline: ResultsDoc, corpus: Corpus, selection
   };
 }
 
+/** The shared run settings with one side's interpreter, environment, stack and adapter. */
+export function sideRun(
+  run: SharedRunOptions,
+  side: SideSpec,
+): SharedRunOptions & Pick<RunOptions, 'python' | 'env'> {
+  return {
+    ...run,
+    ...(side.adapter !== undefined ? { adapter: side.adapter } : {}),
+    ...(side.stack !== undefined ? { stack: side.stack } : {}),
+    python: side.python,
+    env: applyEnv(process.env, side.env),
+  };
+}
+
 function describeSide(side: SideSpec): string {
   return [
     side.python,
@@ -203,15 +217,7 @@ export async function runGate(plan: GatePlan, hooks: GateHooks = {}): Promise<Ga
     runCases(
       plan.corpus,
       defs,
-      {
-        ...plan.run,
-        ...(side.adapter !== undefined ? { adapter: side.adapter } : {}),
-        ...(side.stack !== undefined ? { stack: side.stack } : {}),
-        out,
-        python: side.python,
-        env: applyEnv(process.env, side.env),
-        resume: false,
-      },
+      { ...sideRun(plan.run, side), out, resume: false },
       hooks.events?.(phase),
       extra,
     );
@@ -321,7 +327,7 @@ export async function runGate(plan: GatePlan, hooks: GateHooks = {}): Promise<Ga
     const localized = await group(`convgate: localizing ${report.regressions.length} regression(s)`, () =>
       localizeGate(report, candidate, dirs.candidate, {
         corpus: plan.corpus,
-        run: { ...plan.run, python: plan.candidate.python, env: applyEnv(process.env, plan.candidate.env) },
+        run: sideRun(plan.run, plan.candidate),
         budget,
         log,
       }),
