@@ -315,7 +315,7 @@ describe('convgate gate / diff / merge', () => {
       const r = await cli('gate', '--out', '/tmp/convgate-x', '--baseline', 'x', '--baseline-env', 'A=1');
       expect(r.code).toBe(2);
       expect(oneLine(r.err)).toMatch(
-        /--baseline takes stored results; --baseline-env\/--baseline-python describe/,
+        /--baseline takes stored results; --baseline-env\/--baseline-python\/--baseline-stack\/--baseline-adapter describe/,
       );
     });
 
