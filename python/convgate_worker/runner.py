@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import frontends, tensors
+from .converters import captures
 from .errors import describe
 from .protocol import Channel
 
@@ -181,6 +182,7 @@ class CaseRunner:
         os.makedirs(case_dir, exist_ok=True)
         stages = Stages(self.channel, case_id)
         source = references = None
+        exported: dict[str, Any] = {}
         source_ops: list[str] | None = None
         log: list[Any] = []
         try:
@@ -199,6 +201,7 @@ class CaseRunner:
             with stages("reference"):
                 references = self.reference(frontend, source, case)
             settings = dict(export_settings(case, len(references[0]), source.extra.get("outputNames")), sourcePath=saved)
+            settings["caseHash"] = captures.case_key(case)
             if source.extra.get("inputNames"):
                 settings["inputNames"] = source.extra["inputNames"]
             tensors.write_sets(case_dir, settings["inputNames"], settings["outputNames"], source.numpy_inputs, references)
@@ -212,6 +215,8 @@ class CaseRunner:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             failed = dict(self.failed(case_id, stages, exc), **self.surface(log[0] if log else None))
+            if exported.get("captureReused"):
+                failed["captureReused"] = True
             if source_ops is not None:
                 failed["sourceOps"] = source_ops
             return failed
@@ -231,6 +236,7 @@ class CaseRunner:
             **graph,
             **({"sourceOps": source_ops} if source_ops is not None else {}),
             "opsetBuilt": exported.get("opsetBuilt", graph["opset"]),
+            **({"captureReused": True} if exported.get("captureReused") else {}),
             "inputNames": settings["inputNames"],
             "outputNames": settings["outputNames"],
             "warnings": warned,
@@ -247,7 +253,8 @@ class CaseRunner:
             node = exporter_node(exc)
             if node:
                 error["node"] = node
-        return {"type": "result", "id": case_id, "ok": False, "error": error, "timingsMs": stages.timings}
+        reused = {"captureReused": True} if getattr(exc, captures.REUSED, False) else {}
+        return {"type": "result", "id": case_id, "ok": False, "error": error, "timingsMs": stages.timings, **reused}
 
     def probe(self, request: dict[str, Any]) -> dict[str, Any]:
         """Localization: eager values and the ONNX graph's module scopes of a case (localize/probe.py)."""

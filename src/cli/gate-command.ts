@@ -76,6 +76,7 @@ interface GateFlags extends DiffFlags {
   candidateAdapter?: string;
   reruns: number;
   progress: boolean;
+  reuseCaptures?: string | boolean;
   localize: boolean;
   localizeTrials: number;
   localizeSeconds: number;
@@ -135,6 +136,10 @@ export function gateCommand(io: CliIo): Command {
       'confirmation: re-run each regressing case n more times on the candidate (0: off)',
       nonNegativeInt('--reruns'),
       2,
+    )
+    .option(
+      '--reuse-captures [dir]',
+      "dynamo exporter: the baseline saves each case's torch.export capture (in dir, default <out>/captures), the candidate starts from it when its torch build, the case and the worker are the same",
     )
     .option('--jobs <n>', 'parallel converter / runtime workers', positiveInt('--jobs'), DEFAULT_JOBS)
     .option('--python <path>', 'Python interpreter of both sides unless --baseline-python/--candidate-python')
@@ -238,6 +243,12 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       candidate,
       baseline,
       reruns: flags.reruns,
+      captures:
+        flags.reuseCaptures === undefined || flags.reuseCaptures === false
+          ? null
+          : typeof flags.reuseCaptures === 'string'
+            ? path.resolve(flags.reuseCaptures)
+            : path.join(path.resolve(flags.out), 'captures'),
       diff: diffOptions(flags),
       localize: localizeBudget(flags),
     };

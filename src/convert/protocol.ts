@@ -86,6 +86,8 @@ export const ConvertedReply = z.object({
   opset: z.number().int().nullable(),
   /** The opset the converter built the graph at, when it converted to `opset` afterwards. */
   opsetBuilt: z.number().int().nullable().optional(),
+  /** The export started from the baseline's saved torch.export capture (gate --reuse-captures). */
+  captureReused: z.boolean().optional(),
   inputNames: z.array(z.string()),
   outputNames: z.array(z.string()),
   warnings: z.array(z.string()),
@@ -104,6 +106,7 @@ export const FailedReply = z.object({
   timingsMs: Timings,
   surface: WorkerSurface.optional(),
   sourceOps: SourceOps,
+  captureReused: z.boolean().optional(),
 });
 export type FailedReply = z.infer<typeof FailedReply>;
 

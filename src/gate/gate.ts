@@ -69,6 +69,12 @@ export interface GatePlan {
   baseline: BaselineSource;
   /** Confirmation: re-runs of each regressing (and slow) case (0 = off). */
   reruns: number;
+  /**
+   * Folder of torch.export captures: the baseline run saves each case's capture there and the
+   * candidate (runs, re-runs, localization) starts from it when its torch build, the case and the
+   * worker are the same (python/convgate_worker/converters/captures.py). null/undefined: off.
+   */
+  captures?: string | null;
   /** How the comparison is made, every setting explicit (the same object decides the confirmation). */
   diff: DiffOptions;
   shas?: { baseline?: string | null; candidate?: string | null };
@@ -148,6 +154,34 @@ export function restrictBaseline(baseline: ResultsDoc, corpus: Corpus, selection
   };
 }
 
+export const CAPTURES_ENV = 'CONVGATE_CAPTURES';
+
+/** Capture reuse as each side's environment: the baseline saves, the candidate reuses. */
+export function withCaptures(plan: GatePlan): GatePlan {
+  if (!plan.captures) return plan;
+  const dir = path.resolve(plan.captures);
+  const add = (side: SideSpec, mode: 'save' | 'reuse'): SideSpec => ({
+    ...side,
+    env: { ...side.env, [CAPTURES_ENV]: `${mode}:${dir}` },
+  });
+  return {
+    ...plan,
+    candidate: add(plan.candidate, 'reuse'),
+    baseline:
+      plan.baseline.kind === 'run'
+        ? { ...plan.baseline, side: add(plan.baseline.side, 'save') }
+        : plan.baseline,
+  };
+}
+
+/** A note saying how many candidate cases started from a saved capture. */
+export function captureNote(candidate: ResultsDoc): string | null {
+  const reused = candidate.cases.filter((c) => c.captureReused).length;
+  return reused
+    ? `${reused} of ${candidate.cases.length} candidate case(s) reused the baseline's torch.export capture (same torch build, case and worker; see captureReused in results.json)`
+    : null;
+}
+
 /** The shared run settings with one side's interpreter, environment, stack and adapter. */
 export function sideRun(
   run: SharedRunOptions,
@@ -194,7 +228,8 @@ export function plannedStackDifferences(plan: Pick<GatePlan, 'run' | 'candidate'
  * regressing cases on the candidate to tell regressions from flakes, writes reproducers, gate.json
  * and gate.md. Used by `convgate gate` and the Action.
  */
-export async function runGate(plan: GatePlan, hooks: GateHooks = {}): Promise<GateResult> {
+export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<GateResult> {
+  const plan = withCaptures(given);
   const group = hooks.group ?? (<T>(_title: string, fn: () => Promise<T>) => fn());
   const log = hooks.log ?? (() => undefined);
   const cases = selectCases(plan.corpus, plan.selection);
@@ -282,6 +317,8 @@ export async function runGate(plan: GatePlan, hooks: GateHooks = {}): Promise<Ga
   } else {
     const base = restrictBaseline(baseline, plan.corpus, plan.selection);
     report = diffResults(base, candidate, plan.diff);
+    const reuse = plan.captures ? captureNote(candidate) : null;
+    if (reuse) report.notes = [...(report.notes ?? []), reuse];
     log(
       `diff: ${report.counts.regressions} regression(s), ${report.counts.fixes} fixed, ${report.counts.stillFailing} still failing, ${report.counts.slow} slow`,
     );

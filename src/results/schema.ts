@@ -97,6 +97,11 @@ export const CaseResult = z.object({
   /** Opset of the written model, and the one the converter built at when it converted afterwards. */
   opset: z.number().int().nullable().optional(),
   opsetBuilt: z.number().int().nullable().optional(),
+  /**
+   * The export reused the baseline's torch.export capture of this case (same torch build, case and
+   * worker: `convgate gate --reuse-captures`), so only decomposition onward ran.
+   */
+  captureReused: z.boolean().optional(),
   /** Why an `unsupported` case did not run: the requirements the build does not meet. */
   unmet: z.array(z.string()).optional(),
   /** Kinds of the source model's submodules: module classes, or a synthetic spec's operator kinds. */

@@ -351,6 +351,7 @@ async function runAll(ctx: RunContext): Promise<void> {
             v,
             outcome.kind === 'result' && !outcome.reply.ok ? outcome.reply.sourceOps : null,
           ),
+          ...(outcome.kind === 'result' && outcome.reply.captureReused ? { captureReused: true } : {}),
           ...(outcome.kind === 'result' ? state.surface!.take(outcome.reply.surface) : {}),
         });
       else if (outcome.kind === 'result' && outcome.reply.ok)
@@ -409,6 +410,7 @@ function checkedResult(
     ...(reply.warnings.length ? { warnings: reply.warnings } : {}),
     opset: reply.opset,
     ...(reply.opsetBuilt !== undefined ? { opsetBuilt: reply.opsetBuilt } : {}),
+    ...(reply.captureReused ? { captureReused: true } : {}),
   };
 }
 

@@ -112,23 +112,32 @@ def supported_opsets() -> tuple[int, int]:
 
 def export(model: Any, args: Any, path: str, settings: dict[str, Any]) -> dict[str, Any]:
     import torch  # imported where used: the step rules (steps) work without torch
-
+    from . import captures
     from .torch_onnx import dynamic_axes
 
     opset = settings["opset"]
-    torch.onnx.export(
-        model,
-        tuple(args),
-        path,
-        dynamo=True,
-        opset_version=opset,
-        input_names=settings["inputNames"],
-        output_names=settings["outputNames"],
-        dynamic_axes=dynamic_axes(settings),
-        do_constant_folding=settings.get("constantFolding", True),
-    )
+    axes = dynamic_axes(settings)
+    # A gate may hand over the baseline's torch.export capture of this case (captures.py).
+    program = captures.load(settings)
+    shapes = {"dynamic_shapes": captures.dynamic_shapes(model, args, settings, axes)} if program is not None else {}
+    with captures.saving(settings), captures.marking(program is not None):
+        torch.onnx.export(
+            program if program is not None else model,
+            tuple(args),
+            path,
+            dynamo=True,
+            opset_version=opset,
+            input_names=settings["inputNames"],
+            output_names=settings["outputNames"],
+            dynamic_axes=axes,
+            do_constant_folding=settings.get("constantFolding", True),
+            **shapes,
+        )
     built = _torchlib_opset()
-    return {"opsetBuilt": built if built is not None and opset is not None and opset < built else opset}
+    return {
+        "opsetBuilt": built if built is not None and opset is not None and opset < built else opset,
+        **({"captureReused": True} if program is not None else {}),
+    }
 
 
 def warm_up() -> None:
