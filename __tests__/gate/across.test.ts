@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { main } from '../../src/cli/index.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { DiffInputError, diffResults } from '../../src/gate/diff.js';
+import { DiffInputError, diffResults, headline, operatorsInError } from '../../src/gate/diff.js';
 import { plannedStackDifferences } from '../../src/gate/gate.js';
 import { renderGateReport } from '../../src/gate/render.js';
 import { GateReport } from '../../src/gate/schema.js';
@@ -195,5 +195,31 @@ describe('convgate diff/gate --across (CLI)', () => {
     expect(plannedStackDifferences(plan({}, { adapter: 'torch.onnx' }))).toEqual([
       'exporter torch.onnx.dynamo → torch.onnx',
     ]);
+  });
+});
+
+describe('dynamo exporter errors in the gate report', () => {
+  const message = [
+    'Failed to convert the exported program to an ONNX model. This is step 3/3 of exporting the model to ONNX. Next steps:',
+    '- If there is a missing ONNX function, implement it and register it to the registry.',
+    '',
+    '## Exception summary',
+    '',
+    "<class 'NameError'>: name 'dims' is not defined",
+    '⬆️',
+    "<class 'torch.onnx._internal.exporter._errors.GraphConstructionError'>: Error when calling function 'TracedOnnxFunction(<function aten_cumsum at 0x7f2c2808d4e0>)' with args '[...]'",
+    '⬆️',
+    "<class 'torch.onnx._internal.exporter._errors.ConversionError'>: Error when translating node %cumsum : [num_users=1] = call_function[target=torch.ops.aten.cumsum.default](args = (%linear, 1), kwargs = {}).",
+  ].join('\n');
+
+  it('names the FX node target and the torchlib function that failed', () => {
+    expect(operatorsInError(message)).toEqual(['aten.cumsum.default', 'aten_cumsum']);
+  });
+
+  it('the headline adds the root cause to a generic first line; other messages keep their first line', () => {
+    expect(headline(message)).toBe(
+      "Failed to convert the exported program to an ONNX model. This is step 3/3 of exporting the model to ONNX. Next steps: — cause: NameError: name 'dims' is not defined",
+    );
+    expect(headline('boom\nmore')).toBe('boom');
   });
 });

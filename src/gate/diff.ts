@@ -99,9 +99,22 @@ export function operatorsInError(message: string): string[] {
     /running (\w+) node/g, // ORT: Non-zero status code returned while running Reshape node
     /No Op registered for (\w+)/g,
     /Node \([^)]*\) has input size \d+ not in range|op_type[:=]\s*"?(\w+)/g,
+    // dynamo exporter: the FX node being translated and the torchlib function that translated it
+    /call_function\[target=torch\.ops\.([\w.]+)\]/g,
+    /TracedOnnxFunction\(<function (\w+)/g,
   ];
   for (const re of patterns) for (const m of message.matchAll(re)) if (m[1]) found.add(m[1]);
   return [...found];
+}
+
+/**
+ * The error's first line, plus its root cause when the first line is a generic wrapper: the dynamo
+ * exporter's "## Exception summary" lists the chained exceptions innermost first.
+ */
+export function headline(message: string): string {
+  const first = firstLine(message);
+  const cause = /## Exception summary\s*\n\s*<class '([^']+)'>: ([^\n]*)/.exec(message);
+  return cause ? `${first} — cause: ${cause[1]}: ${cause[2].trim()}` : first;
 }
 
 /** Operators in the candidate graph that were not in the baseline graph, and those that went away. */
@@ -139,7 +152,7 @@ function change(
     ...(after ? { maxAbsErrAfter: maxAbsErr(after) } : {}),
     ...(worstOutput ? { output: worstOutput.name } : {}),
     ...(err
-      ? { error: { stage: err.stage, type: err.type, message: clipChars(firstLine(err.message), 1000) } }
+      ? { error: { stage: err.stage, type: err.type, message: clipChars(headline(err.message), 1000) } }
       : {}),
     ...(operators.length ? { operators } : {}),
     ...(note ? { note } : {}),
