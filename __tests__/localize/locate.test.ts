@@ -113,6 +113,64 @@ describe('locateDivergence', () => {
     expect(clean).toMatchObject({ found: false, node: { node: '/n3/Softmax', via: 'error' } });
   });
 
+  it('a wrong value of the parent forward (no module records it) is caught where it enters the next call', () => {
+    // x → n0 (Linear) → Transpose in the model's forward (no module) → n1 … ; the transpose's
+    // value is compared with n1's eager argument (side: input), and n0's with n0's output.
+    const s = chain();
+    const g = s.graph!;
+    g.nodes.splice(1, 0, {
+      name: '/Transpose',
+      op: 'Transpose',
+      inputs: ['a'],
+      outputs: ['at'],
+      scopes: null,
+    });
+    g.nodes[2].inputs = ['at', 'c'];
+    s.calls!.push({
+      path: 'n1',
+      call: 0,
+      type: 'GELU',
+      calls: 1,
+      outputs: [],
+      values: ['at'],
+      side: 'input',
+    });
+    // The crash is at the Add (n2) it feeds: a shape no PyTorch value has (relErr Infinity).
+    const crash = { ...s, target: { node: '/n2/Add', index: 5 } };
+    const values: ValueComparison[] = [
+      { value: 'a', call: 0, output: 0, pass: true, maxAbsErr: 0, relErr: 0 },
+      { value: 'at', call: 4, output: 0, pass: false, maxAbsErr: null, relErr: Infinity, reason: 'shape' },
+    ];
+    const r = locateDivergence(crash, {
+      outputs: [],
+      values,
+      missing: [],
+      timingsMs: { load: 0, run: 0, compare: 0 },
+    });
+    expect(r.found).toBe(true);
+    if (!r.found) return;
+    // The producer, at the top level of the forward: no module (not n1, where it was compared).
+    expect(r.node).toMatchObject({ node: '/Transpose', op: 'Transpose', module: null, ops: ['Transpose'] });
+    expect(r.node.moduleType).toBeUndefined();
+    expect(r.call).toBeNull();
+    // A value that leaves a call is compared there, not where it enters the next one.
+    const both = {
+      ...chain(),
+      calls: [
+        ...chain().calls!,
+        { path: 'n2', call: 0, type: 'Add', calls: 1, outputs: [], values: ['b'], side: 'input' as const },
+      ],
+    };
+    const left = locateDivergence(both, {
+      ...run({ a: 0, b: 4e-4, c2: 6e-4, y: 2e-2 }),
+      values: [
+        ...run({ a: 0, b: 4e-4, c2: 6e-4, y: 2e-2 }).values,
+        { value: 'b', call: 4, output: 0, pass: false, maxAbsErr: 1, relErr: 1 },
+      ],
+    });
+    expect(left.found && left.node).toMatchObject({ node: '/n1/Mul_1', module: 'n1', moduleType: 'GELU' });
+  });
+
   it('uses the default floor and jump', () => {
     expect(DEFAULT_LOCATE_OPTIONS).toEqual({ floor: 1e-5, jump: 10 });
   });

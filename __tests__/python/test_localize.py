@@ -129,6 +129,31 @@ class Capture(unittest.TestCase):
         self.assertIsNone(capture.exporter_node(ValueError("not from an export")))
 
 
+class Probe(unittest.TestCase):
+    def test_values_entering_a_call_and_its_eager_arguments(self):
+        from onnx import helper
+
+        # x -> head (Gemm) -> Transpose in the root forward -> norm (ReduceMean, Sub, uses Shape)
+        nodes = [
+            helper.make_node("Gemm", ["x", "w"], ["a"], name="/head/Gemm"),
+            helper.make_node("Transpose", ["a"], ["t"], name="/Transpose", perm=[1, 0]),
+            helper.make_node("Shape", ["t"], ["s"], name="/Shape"),
+            helper.make_node("ReduceMean", ["t"], ["m"], name="/norm/ReduceMean"),
+            helper.make_node("Sub", ["t", "m"], ["y"], name="/norm/Sub"),
+            helper.make_node("Reshape", ["y", "s"], ["z"], name="/norm/Reshape"),
+        ]
+        graph = helper.make_graph(nodes, "g", [], [])
+        scopes_ = [[("head", 0)], [], [], [("norm", 0)], [("norm", 0)], [("norm", 0)]]
+        got = probe.entry_values(graph, scopes_)
+        # What enters norm from outside: the transpose's value (not the shape arithmetic, not its own).
+        self.assertEqual(got[("norm", 0)], ["t"])
+        self.assertEqual(got[("head", 0)], [])  # graph inputs and initializers are not computed values
+        model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU())
+        calls, _, _ = capture.module_outputs(model.eval(), [torch.ones(2, 3)])
+        self.assertEqual(list(calls["1"][0]["inputs"][0].shape), [2, 4])
+        self.assertTrue(torch.equal(calls["1"][0]["inputs"][0], calls["0"][0]["outputs"][0]))
+
+
 class Submodules(unittest.TestCase):
     def test_extract_with_captured_inputs(self):
         torch.manual_seed(0)

@@ -135,8 +135,10 @@ export function locateDivergence(
       return { found: false, reason: `output ${worst.name} is not produced by a node` };
   }
 
-  // A value can leave several nested calls: keep its comparison with the innermost one.
-  const depth = (v: ValueComparison) => summary.calls![v.call]?.path.split('.').length ?? 0;
+  // A value can leave several nested calls: keep its comparison with the innermost one; where it
+  // enters a call, it is compared only when no call it leaves recorded it.
+  const depth = (v: ValueComparison) =>
+    summary.calls![v.call]?.side === 'input' ? -1 : (summary.calls![v.call]?.path.split('.').length ?? 0);
   const mapped = new Map<string, ValueComparison>();
   for (const v of run.values) {
     if (v.output < 0 || Number.isNaN(v.relErr) || !summary.calls[v.call]) continue;
@@ -156,7 +158,7 @@ export function locateDivergence(
     const upstream = nearestMapped(g, at, mapped);
     const inputErr = Math.max(0, ...upstream.values.map((u) => mapped.get(u)!.relErr));
     if (!(v.relErr > o.jump * inputErr)) continue;
-    const call = summary.calls[v.call];
+    const call = callOf(g, at, summary.calls[v.call]);
     const ops = regionOps(g, upstream.nodes, call);
     return {
       found: true,
@@ -195,6 +197,22 @@ export function locateDivergence(
       : 'no value the output depends on could be compared with PyTorch',
     node: { ...fallback, note: 'the output node; no intermediate value pins the divergence down' },
   };
+}
+
+type Call = NonNullable<ProbeSummary['calls']>[number];
+
+/**
+ * The module call a compared value belongs to: the call it leaves, or — compared where it enters
+ * a call — the innermost call of its producer (none at the top level of the model's forward).
+ */
+function callOf(g: Graph, at: number, compared: Call | undefined): Call | undefined {
+  if (compared?.side !== 'input') return compared;
+  const scopes = g.summary.graph.nodes[at].scopes;
+  const innermost = scopes?.length ? scopes[scopes.length - 1] : null;
+  if (!innermost) return undefined;
+  const [path, call] = innermost;
+  const type = g.summary.modules.find((m) => m.path === path)?.type ?? '';
+  return { path, call, type, calls: 0, outputs: [], values: [] };
 }
 
 function inCall(n: ProbeNode, call: { path: string; call: number } | undefined): boolean {

@@ -37,8 +37,13 @@ export const ProbeCall = z.object({
   calls: z.number().int().nonnegative(),
   /** Eager outputs of this call (tensor files relative to the probe folder). */
   outputs: z.array(TensorFile),
-  /** ONNX values this call's nodes produce for the rest of the graph. */
+  /** ONNX values this call's nodes produce for the rest of the graph (or, `side: input`, read from it). */
   values: z.array(z.string()),
+  /**
+   * `input`: `outputs` are the call's eager tensor arguments and `values` the ONNX values entering
+   * the call from nodes outside it (a functional op of the parent's forward is compared there).
+   */
+  side: z.enum(['output', 'input']).optional(),
   /**
    * Eager outputs of the calls right after this one that left no node in the graph (a BatchNorm
    * folded into the Conv before it): the exported value may be theirs.

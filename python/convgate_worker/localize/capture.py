@@ -34,8 +34,8 @@ def flatten_tensors(value):
 
 
 def module_outputs(model, inputs):
-    """({module path: [{"type", "outputs": [tensor], "seq"}] per call}, model outputs, [(path, call)]
-    in the order calls finished) for one forward pass."""
+    """({module path: [{"type", "inputs": [tensor], "outputs": [tensor], "seq"}] per call}, model
+    outputs, [(path, call)] in the order calls finished) for one forward pass."""
     calls = {}
     handles = []
     order = []
@@ -47,6 +47,7 @@ def module_outputs(model, inputs):
             calls.setdefault(path, []).append(
                 {
                     "type": module_label(mod),
+                    "inputs": [t.detach().clone() for t in flatten_tensors(args)],
                     "outputs": [t.detach().clone() for t in flatten_tensors(out)],
                     "seq": len(order),
                 }

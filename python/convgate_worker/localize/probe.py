@@ -144,6 +144,30 @@ def boundary_values(graph, scopes):
     return out
 
 
+def entry_values(graph, scopes):
+    """{(path, call): [value names]}: values a call's nodes read that a node outside the call
+    computed (its tensor arguments as the graph has them), shape arithmetic left out. A wrong value
+    computed where no module call records it (a functional permute in the parent's forward) is
+    caught where it enters the next call."""
+    members = {}
+    for index, scope in enumerate(scopes):
+        for key in scope or ():
+            members.setdefault(tuple(key), set()).add(index)
+    producer = {name: i for i, n in enumerate(graph.node) for name in n.output}
+    derived = shape_derived(graph)
+    out = {}
+    for key, inside in members.items():
+        values = []
+        for index in sorted(inside):
+            for name in graph.node[index].input:
+                p = producer.get(name)
+                if p is None or p in inside or name in derived or name in values:
+                    continue
+                values.append(name)
+        out[key] = values
+    return out
+
+
 def _value_types(proto):
     try:
         inferred = onnx.shape_inference.infer_shapes(proto)
@@ -297,6 +321,7 @@ def probe(request, adapter=None):
         if len(exposed) > MAX_EXPOSED:
             summary["truncated"] = True
             break
+    _input_entries(graph, scopes, calls, upstream, producer, eager_dir, entries, exposed, summary)
     summary["calls"] = entries
     if upstream is not None:
         if not exposed:
@@ -309,6 +334,32 @@ def probe(request, adapter=None):
         write_probe_model(proto, exposed, os.path.join(out_dir, "probe.onnx"))
     summary["probeModel"] = "probe.onnx"
     return _done(request, out_dir, summary)
+
+
+def _input_entries(graph, scopes, calls, upstream, producer, eager_dir, entries, exposed, summary):
+    """Appends, per module call, the values entering it compared with the call's eager arguments
+    (`side: input`); a value is compared where it leaves a call when it does (those entries win)."""
+    for (path, call), values in sorted(entry_values(graph, scopes).items(), key=lambda kv: kv[0]):
+        if summary.get("truncated"):
+            return
+        recorded = calls.get(path) or []
+        if upstream is not None:
+            values = [v for v in values if producer.get(v) in upstream]
+        if not values or call >= len(recorded) or not recorded[call].get("inputs"):
+            continue
+        files = []
+        for k, t in enumerate(recorded[call]["inputs"]):
+            name = "c%d_%d.bin" % (len(entries), k)
+            try:
+                files.append(dict(write_tensor(eager_dir, name, "%s<%d" % (path, k), t), file="eager/" + name))
+            except TypeError:
+                continue
+        if not files:
+            continue
+        entries.append({"path": path, "call": call, "type": recorded[call]["type"], "calls": len(recorded), "outputs": files, "values": values, "side": "input"})
+        exposed.extend(v for v in values if v not in exposed)
+        if len(exposed) > MAX_EXPOSED:
+            summary["truncated"] = True
 
 
 def _refine(request, model, inputs, proto, summary, out_dir):
