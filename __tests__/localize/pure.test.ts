@@ -138,6 +138,57 @@ describe('fingerprints', () => {
       'precision-drift | Softmax in softmax | values',
     );
     expect(fingerprintOf(wrong).text).toBe('wrong-output | not localized | values');
+    // A crash explained by a wrong value upstream is that wrong value, like the wrong outputs it causes.
+    const invalid = {
+      outcome: 'invalid-model' as const,
+      outputs: [],
+      error: {
+        stage: 'load' as const,
+        type: 'Error',
+        message: 'Node (/a/Mul) Op (Mul) Incompatible dimensions',
+      },
+    };
+    const permute = {
+      node: '/t/Transpose',
+      op: 'Transpose',
+      module: 't',
+      function: 'permute',
+      via: 'values' as const,
+    };
+    expect(
+      fingerprintOf(invalid, { ...permute, note: 'shape [2, 3], expected [3, 2]; upstream of /a/Mul' }),
+    ).toEqual(
+      fingerprintOf(
+        { ...wrong, outputs: [{ ...wrong.outputs[0], reason: 'shape [1, 2], expected [2, 1]' }] },
+        permute,
+      ),
+    );
+    // Named by the error only: the error is the fingerprint.
+    expect(fingerprintOf(invalid, { ...permute, via: 'error' }).text).toMatch(
+      /^invalid-model \| load \| Error/,
+    );
+  });
+
+  it('the TorchScript graph an exporter error prints is not part of the fingerprint', () => {
+    const padding = (value: string, graph: string) => ({
+      outcome: 'conversion-crash' as const,
+      outputs: [],
+      error: {
+        stage: 'export' as const,
+        type: 'torch.onnx.errors.SymbolicValueError',
+        message: `Unsupported: ONNX export of embedding with padding_idx >= 0 for training mode.  [Caused by the value '${value}.weight defined in (${graph}\n)' (type 'Tensor') in the TorchScript graph.`,
+      },
+    });
+    const a = fingerprintOf(
+      padding('embed', '%input.1 : Long(*, *, strides=[7, 1]), %embed.weight : Float(100, 32)'),
+    );
+    const b = fingerprintOf(
+      padding('word', '%input : Long(3, 10), %1 : Long(*, *), %word.weight : Float(200, 48)'),
+    );
+    expect(a).toEqual(b);
+    expect(a.text).toBe(
+      'conversion-crash | export | torch.onnx.errors.SymbolicValueError | Unsupported: ONNX export of embedding with padding_idx >= N for training mode.',
+    );
   });
 
   it('groups cases by fingerprint, largest group first', () => {

@@ -1,9 +1,10 @@
 /**
  * Failure fingerprints: one normalised line per failure, so cases broken by one bug group into
  * one finding. Crashes: outcome, stage, error type and the first line of the message without
- * numbers, paths, quoted names, node names and addresses. Wrong outputs: the op type of the
- * diverging node, the op sequence it may come from, and how the value differs (values, shape,
- * dtype) — never the case's own tensor names or sizes.
+ * numbers, paths, quoted names, node names, addresses and the TorchScript graph an exporter error
+ * prints. Wrong outputs — and crashes the probe explains by a wrong value upstream — the op type
+ * of the diverging node, the op sequence it may come from, and how the value differs (values,
+ * shape, dtype) — never the case's own tensor names or sizes.
  */
 import { createHash } from 'node:crypto';
 import type { CaseResult } from '../results/schema.js';
@@ -14,6 +15,9 @@ export function normalizeMessage(message: string): string {
   const line = message.split('\n').find((l) => l.trim()) ?? '';
   return (
     line
+      // The TorchScript exporter's context: "[Caused by the value 'w defined in (<graph dump>…"
+      // (torch.onnx.errors.SymbolicValueError) names the case's own values and prints its graph.
+      .replace(/\s*\[Caused by the value .*$/, '')
       // Node names where messages name nodes (ONNX Runtime, the checker).
       .replace(/\b(node|Node) \([^)]*\)/g, '$1 (<node>)')
       .replace(/Name: ?'[^']*'/g, "Name:'<node>'")
@@ -54,7 +58,10 @@ export function fingerprintOf(
   drift = false,
 ): Fingerprint {
   let text: string;
-  if (c.outcome === 'wrong-output' || drift) {
+  // A crash the probe explains by a wrong value upstream (a permute with the wrong order makes a
+  // later Mul reject its shapes) is that wrong value: grouped with the wrong outputs it causes.
+  const upstream = c.outcome !== 'wrong-output' && !drift && node?.via === 'values';
+  if (c.outcome === 'wrong-output' || drift || upstream) {
     const kind = drift ? 'precision-drift' : 'wrong-output';
     const where = node
       ? node.function

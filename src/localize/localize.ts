@@ -144,11 +144,11 @@ async function findDivergingNode(
   }
   if (!named.node || !st.probe?.graph?.nodes.some((n) => n.name === named.node)) return named;
   const located = await probeValues(session, st, named.node);
-  if (located?.found)
-    return {
-      ...(await refine(session, st, located)),
-      note: `upstream of the failing node ${named.node} (${named.op})`,
-    };
+  if (located?.found) {
+    const refined = await refine(session, st, located);
+    const upstream = `upstream of the failing node ${named.node} (${named.op})`;
+    return { ...refined, note: refined.note ? `${refined.note}; ${upstream}` : upstream };
+  }
   return located?.node?.ops ? { ...named, ops: located.node.ops } : named;
 }
 
