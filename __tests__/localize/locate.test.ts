@@ -9,6 +9,7 @@ import {
   refineDivergence,
   regionValues,
 } from '../../src/localize/locate.js';
+import { matchCall } from '../../src/localize/ort-probe.js';
 import type { ProbeRun, ProbeSummary, ValueComparison } from '../../src/localize/probe-summary.js';
 
 /** x → n0 (Linear: Gemm) → n1 (act: Mul, Tanh, Mul) → n2 (Add) → n3 (Softmax) → y */
@@ -237,5 +238,33 @@ describe('refineDivergence', () => {
     // Everything reproduced: nothing to refine.
     const same = { ...r, functions: r.functions!.map((f) => ({ ...f, relErr: 0 })) };
     expect(refineDivergence(summary, same, base)).toBe(base);
+  });
+});
+
+describe('matchCall', () => {
+  const f32 = (shape: number[], values: number[]) => ({
+    dtype: 'float32' as const,
+    shape,
+    data: Float32Array.from(values),
+  });
+  const tol = { atol: 1e-3, rtol: 1e-3 };
+  it('a value left without a same-shaped partner is a shape change; entering a call, only with as many elements', () => {
+    const arg = f32([2, 3], [1, 2, 3, 4, 5, 6]);
+    const transposed = { name: 't', tensor: f32([3, 2], [1, 4, 2, 5, 3, 6]) };
+    const mask = { name: 'mask', tensor: f32([2], [1, 0]) };
+    expect(matchCall([transposed], [arg], tol)[0]).toMatchObject({
+      output: 0,
+      pass: false,
+      relErr: Infinity,
+    });
+    expect(matchCall([transposed], [arg], tol, { sameSize: true })[0]).toMatchObject({
+      output: 0,
+      relErr: Infinity,
+    });
+    expect(matchCall([mask], [arg], tol)[0]).toMatchObject({ output: 0, relErr: Infinity });
+    // A keyword argument or a parameter entering the call is not its argument: not compared.
+    const skipped = matchCall([mask], [arg], tol, { sameSize: true })[0];
+    expect(skipped.output).toBe(-1);
+    expect(skipped.relErr).toBeNaN();
   });
 });

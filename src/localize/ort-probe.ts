@@ -50,11 +50,16 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * Matches the exposed values of one module call with its eager outputs: each value with the
  * same-shaped output it agrees with best (a dtype change still counts as that output); when one
  * value and one output are left without a partner, they are compared anyway (a shape change).
+ * `sameSize` (values entering a call, compared with its tensor arguments): that last comparison
+ * only when both hold as many elements (a wrong layout). A value can enter a call without being
+ * one of its arguments (a keyword argument, a parameter read through an Identity, a node the
+ * exporter placed in the wrong call); those must not count as a shape change.
  */
 export function matchCall(
   values: { name: string; tensor: TensorData }[],
   outputs: TensorData[],
   tol: Tolerance,
+  options: { sameSize?: boolean } = {},
 ): Omit<ValueComparison, 'call'>[] {
   const out: Omit<ValueComparison, 'call'>[] = [];
   const used = new Set<number>();
@@ -86,7 +91,12 @@ export function matchCall(
     } else unmatched.push(v);
   }
   const free = outputs.map((_, k) => k).filter((k) => !used.has(k));
-  if (unmatched.length === 1 && free.length === 1) {
+  const size = (t: TensorData) => elementCount(t.shape);
+  if (
+    unmatched.length === 1 &&
+    free.length === 1 &&
+    (!options.sameSize || size(unmatched[0].tensor) === size(outputs[free[0]]))
+  ) {
     const [v] = unmatched;
     const c = compareTensors(v.tensor, outputs[free[0]], tol);
     out.push({
@@ -195,7 +205,7 @@ export async function probeModel(req: ProbeRequest): Promise<ProbeRun> {
       });
       if (!present.length) continue;
       const eager = await Promise.all(call.outputs.map((o) => readTensor(probeDir, o)));
-      const matched = matchCall(present, eager, req.tolerance);
+      const matched = matchCall(present, eager, req.tolerance, { sameSize: call.side === 'input' });
       for (const alt of call.alternates ?? []) {
         if (matched.every((m) => !(m.relErr > DEFAULT_LOCATE_OPTIONS.floor))) break;
         const other = await Promise.all(alt.outputs.map((o) => readTensor(probeDir, o)));
