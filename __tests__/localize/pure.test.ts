@@ -5,7 +5,7 @@ import { ddmin, Meter } from '../../src/localize/ddmin.js';
 import { divergingNodeFromError, exporterStep, moduleOfNodeName } from '../../src/localize/error-node.js';
 import { fingerprintOf, groupFindings, normalizeMessage } from '../../src/localize/fingerprint.js';
 import { rankSuspicious, suspiciousOperators, type Spectrum } from '../../src/localize/ochiai.js';
-import { calledChildren, sameFailure, specNodeIndex } from '../../src/localize/reduce.js';
+import { calledChildren, noSubmoduleNote, sameFailure, specNodeIndex } from '../../src/localize/reduce.js';
 import { staticSpec, subSpec } from '../../src/localize/spec-reduce.js';
 import type { CaseResult } from '../../src/results/schema.js';
 import { EMBEDDING_SPEC, SOFTMAX_SPEC } from './fixture.js';
@@ -368,5 +368,17 @@ describe('nodes named by errors', () => {
     ).toBe('symbolic_opset9.embedding');
     expect(moduleOfNodeName('/a/b.1/Add')).toBe('a.b.1');
     expect(moduleOfNodeName('node_Add_3')).toBeNull();
+  });
+});
+
+describe('submodule reduction notes', () => {
+  it('say whether the budget ran out or no submodule reproduced', () => {
+    const spend = { trials: 3, elapsedMs: 61_200, budget: { trials: 40, seconds: 60 } };
+    expect(noSubmoduleNote({ spend: { ...spend, exhausted: true }, tried: [['features', false]] })).toBe(
+      'submodule reduction: the budget ran out (3 trial(s), 61.2 s) before a submodule reproduced the failure alone',
+    );
+    expect(noSubmoduleNote({ spend: { ...spend, exhausted: false }, tried: [] })).toBe(
+      'no submodule reproduces the failure alone (3 trial(s), 61.2 s)',
+    );
   });
 });

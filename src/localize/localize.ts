@@ -17,7 +17,14 @@ import { divergingNodeFromError } from './error-node.js';
 import { fingerprintOf } from './fingerprint.js';
 import { locateDivergence, refineDivergence, regionValues, type Located } from './locate.js';
 import type { ProbeSummary } from './probe-summary.js';
-import { minimizeSpec, reduceSubmodule, specNodeIndex, type Original, type ReduceContext } from './reduce.js';
+import {
+  minimizeSpec,
+  noSubmoduleNote,
+  reduceSubmodule,
+  specNodeIndex,
+  type Original,
+  type ReduceContext,
+} from './reduce.js';
 import type { DivergingNode, Localization } from './schema.js';
 import { LocalizeSession, type SessionRun } from './session.js';
 
@@ -218,8 +225,8 @@ async function reduce(
     return { kind: 'real', workerCase: st.workerCase };
   }
   const sub = await reduceSubmodule(ctx, st.def, st.probe.modules, st.loc.divergingNode?.module ?? null);
-  if (!sub) {
-    (st.loc.notes ??= []).push('no submodule reproduces the failure alone');
+  if ('none' in sub) {
+    (st.loc.notes ??= []).push(noSubmoduleNote(sub.none));
     return { kind: 'real', workerCase: st.workerCase };
   }
   st.loc.submodule = sub;

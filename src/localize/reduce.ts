@@ -14,7 +14,7 @@ import type { CaseResult } from '../results/schema.js';
 import { ddmin, Meter, OutOfBudget, type Budget } from './ddmin.js';
 import { normalizeMessage } from './fingerprint.js';
 import type { ProbeModule } from './probe-summary.js';
-import type { Minimal, Submodule } from './schema.js';
+import type { Minimal, Spend, Submodule } from './schema.js';
 import type { LocalizeSession, Trial } from './session.js';
 import { staticSpec, subSpec, type Ranges } from './spec-reduce.js';
 
@@ -134,17 +134,32 @@ export function submoduleCase(
 
 const isWithin = (inner: string, outer: string) => inner === outer || inner.startsWith(outer + '.');
 
+/** A submodule reduction that found none: what it tried and whether the budget cut it short. */
+export interface NoSubmodule {
+  spend: Spend;
+  tried: [string, boolean][];
+}
+
+/** The note for a reduction that found no submodule: the budget, or every child tried. */
+export function noSubmoduleNote(none: NoSubmodule): string {
+  const { trials, elapsedMs, exhausted } = none.spend;
+  const spent = `${trials} trial(s), ${(elapsedMs / 1000).toFixed(1)} s`;
+  return exhausted
+    ? `submodule reduction: the budget ran out (${spent}) before a submodule reproduced the failure alone`
+    : `no submodule reproduces the failure alone (${spent})`;
+}
+
 /**
  * Top-down: among the called children of the current module (those on the way to `hint` first),
- * the first that reproduces alone becomes current; stops when none does. Null when no submodule
- * reproduces (the whole model is the smallest).
+ * the first that reproduces alone becomes current; stops when none does. `{ none }` when no
+ * submodule reproduced (the whole model is the smallest, or the budget ran out first).
  */
 export async function reduceSubmodule(
   ctx: ReduceContext,
   def: CaseDef,
   modules: ProbeModule[],
   hint: string | null,
-): Promise<Submodule | null> {
+): Promise<Submodule | { none: NoSubmodule }> {
   const meter = new Meter(ctx.budget);
   const base = await ctx.session.resolve(def);
   const tried: [string, boolean][] = [];
@@ -176,6 +191,6 @@ export async function reduceSubmodule(
   } catch (e) {
     if (!(e instanceof OutOfBudget)) throw e;
   }
-  if (!current) return null;
+  if (!current) return { none: { spend: meter.spend(), tried } };
   return { ...meter.spend(), path: current.path, type: current.type, call: 0, tried };
 }
