@@ -5,7 +5,13 @@ import { ddmin, Meter } from '../../src/localize/ddmin.js';
 import { divergingNodeFromError, exporterStep, moduleOfNodeName } from '../../src/localize/error-node.js';
 import { fingerprintOf, groupFindings, normalizeMessage } from '../../src/localize/fingerprint.js';
 import { rankSuspicious, suspiciousOperators, type Spectrum } from '../../src/localize/ochiai.js';
-import { calledChildren, noSubmoduleNote, sameFailure, specNodeIndex } from '../../src/localize/reduce.js';
+import {
+  calledChildren,
+  errorKind,
+  noSubmoduleNote,
+  sameFailure,
+  specNodeIndex,
+} from '../../src/localize/reduce.js';
 import { staticSpec, subSpec } from '../../src/localize/spec-reduce.js';
 import type { CaseResult } from '../../src/results/schema.js';
 import { EMBEDDING_SPEC, SOFTMAX_SPEC } from './fixture.js';
@@ -294,6 +300,23 @@ describe('reduction helpers', () => {
     expect(
       sameFailure(crash, { outcome: 'invalid-model', error: err('bad at /n0/Gather 3'), outputs: [] }),
     ).toBe(false);
+    // The ONNX checker's rejection, raised by torch.onnx.export (full model) or by the check after
+    // it (a submodule torch did not check): one kind of error. Another type is another error.
+    const checker = (type: string) => ({
+      stage: 'export' as const,
+      type,
+      message:
+        'No Op registered for LayerNormalization with domain_version of 14\n\n==> Context: Bad node spec',
+    });
+    const rejected = { ...crash, error: checker('torch.onnx.errors.CheckerError') };
+    const trial = (type: string) => ({
+      outcome: 'conversion-crash' as const,
+      error: checker(type),
+      outputs: [],
+    });
+    expect(sameFailure(rejected, trial('onnx.onnx_cpp2py_export.checker.ValidationError'))).toBe(true);
+    expect(sameFailure(rejected, trial('RuntimeError'))).toBe(false);
+    expect(errorKind('torch.onnx.errors.CheckerError')).toBe(errorKind('onnx.checker.ValidationError'));
     const drift = { outcome: 'ok' as const, drift: true, atol: 1e-3 };
     const out = (e: number) => [{ name: 'o', pass: true, maxAbsErr: e, maxRelErr: e }];
     expect(sameFailure(drift, { outcome: 'ok', outputs: out(4e-4) })).toBe(true);

@@ -33,6 +33,15 @@ function worstAbs(t: Pick<Trial, 'outputs'>): number {
   return Math.max(0, ...t.outputs.map((o) => (o.maxAbsErr === null ? Infinity : o.maxAbsErr)));
 }
 
+/**
+ * The kind of an error type: the ONNX checker's rejection is one kind whether torch.onnx.export
+ * raised it (torch.onnx.errors.CheckerError, wrapping the checker's error; torch 1.13 checks some
+ * models and not others) or convgate's own check after the export did (onnx's ValidationError).
+ */
+export function errorKind(type: string): string {
+  return /(?:^|\.)CheckerError$|(?:^|\.)checker\.ValidationError$/.test(type) ? 'onnx checker' : type;
+}
+
 /** Does a trial fail the way the original case did? */
 export function sameFailure(o: Original, t: Trial): boolean {
   if (o.drift)
@@ -41,7 +50,7 @@ export function sameFailure(o: Original, t: Trial): boolean {
   if (t.outcome !== o.outcome || !o.error || !t.error) return t.outcome === o.outcome && !o.error;
   return (
     t.error.stage === o.error.stage &&
-    t.error.type === o.error.type &&
+    errorKind(t.error.type) === errorKind(o.error.type) &&
     normalizeMessage(t.error.message) === normalizeMessage(o.error.message)
   );
 }
