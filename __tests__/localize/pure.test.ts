@@ -113,7 +113,16 @@ describe('fingerprints', () => {
       normalizeMessage(
         "running Reshape node. Name:'/Reshape_12' Status Message: /onnxruntime/core/x.cc:45 shape {2,3}",
       ),
-    ).toBe("running Reshape node. Name:'<node>' Status Message: <path> shape {N,N}");
+    ).toBe("running Reshape node. Name:'<node>' Status Message: <path> shape {N…}");
+    // One wrong Transpose perm at rank 3, 4 and 5: the same message.
+    const perm = (p: string, s: string) =>
+      normalizeMessage(
+        `Node (/n0/Transpose) Op (Transpose) [TypeInferenceError] Invalid attribute perm {${p}}, input shape = {${s}}`,
+      );
+    expect(perm('0, -1, 1', '2, 3, 4')).toBe(perm('3, 1, 2, -5, 4', '1, 4, 2, 1, 2'));
+    expect(perm('0, -1, 1', '2, 3, 4')).toBe(
+      'Node (<node>) Op (Transpose) [TypeInferenceError] Invalid attribute perm {N…}, input shape = {N…}',
+    );
   });
 
   it('one bug in different cases is one fingerprint; a different failure is another', () => {

@@ -33,6 +33,8 @@ export function normalizeMessage(message: string): string {
       .replace(/\b(onnx|aten|prim)::([A-Za-z]+)_\d+\b/g, '$1::$2')
       // Quoted identifiers with digits (value names, file names) lose the digits; numbers go.
       .replace(/[-+]?\b\d+(?:\.\d+)?(?:e[-+]?\d+)?\b/gi, 'N')
+      // Lists of numbers (shapes, perms) lose their length too: the rank is the case's, not the bug's.
+      .replace(/N(?:\s*,\s*N)+/g, 'N…')
       .replace(/\s+/g, ' ')
       .trim()
       .slice(0, 240)
