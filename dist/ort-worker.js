@@ -10531,8 +10531,13 @@ const ProbeCall = object({
     calls: number().int().nonnegative(),
     /** Eager outputs of this call (tensor files relative to the probe folder). */
     outputs: array(TensorFile),
-    /** ONNX values this call's nodes produce for the rest of the graph. */
+    /** ONNX values this call's nodes produce for the rest of the graph (or, `side: input`, read from it). */
     values: array(string()),
+    /**
+     * `input`: `outputs` are the call's eager tensor arguments and `values` the ONNX values entering
+     * the call from nodes outside it (a functional op of the parent's forward is compared there).
+     */
+    side: _enum(['output', 'input']).optional(),
     /**
      * Eager outputs of the calls right after this one that left no node in the graph (a BatchNorm
      * folded into the Conv before it): the exported value may be theirs.
@@ -10599,8 +10604,12 @@ function sameShape(a, b) {
  * Matches the exposed values of one module call with its eager outputs: each value with the
  * same-shaped output it agrees with best (a dtype change still counts as that output); when one
  * value and one output are left without a partner, they are compared anyway (a shape change).
+ * `sameSize` (values entering a call, compared with its tensor arguments): that last comparison
+ * only when both hold as many elements (a wrong layout). A value can enter a call without being
+ * one of its arguments (a keyword argument, a parameter read through an Identity, a node the
+ * exporter placed in the wrong call); those must not count as a shape change.
  */
-function matchCall(values, outputs, tol) {
+function matchCall(values, outputs, tol, options = {}) {
     const out = [];
     const used = new Set();
     const unmatched = [];
@@ -10632,7 +10641,10 @@ function matchCall(values, outputs, tol) {
             unmatched.push(v);
     }
     const free = outputs.map((_, k) => k).filter((k) => !used.has(k));
-    if (unmatched.length === 1 && free.length === 1) {
+    const size = (t) => elementCount(t.shape);
+    if (unmatched.length === 1 &&
+        free.length === 1 &&
+        (!options.sameSize || size(unmatched[0].tensor) === size(outputs[free[0]]))) {
         const [v] = unmatched;
         const c = compareTensors(v.tensor, outputs[free[0]], tol);
         out.push({
@@ -10732,7 +10744,7 @@ async function probeModel(req) {
             if (!present.length)
                 continue;
             const eager = await Promise.all(call.outputs.map((o) => readTensor(probeDir, o)));
-            const matched = matchCall(present, eager, req.tolerance);
+            const matched = matchCall(present, eager, req.tolerance, { sameSize: call.side === 'input' });
             for (const alt of call.alternates ?? []) {
                 if (matched.every((m) => !(m.relErr > DEFAULT_LOCATE_OPTIONS.floor)))
                     break;
