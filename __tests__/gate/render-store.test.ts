@@ -22,7 +22,7 @@ describe('renderGateReport', () => {
     expect(md).toMatch(/^## convgate: ❌ fail — 1 case\(s\) regressed/);
     expect(md).toContain('| `resnet18` | fam | ok → wrong-output | 1.00e-7 → 0.250 (output\\_0) |');
     expect(md).toContain('### Fixed (1)');
-    expect(md).toMatch(/\*\*1 regression\*\* · 1 fixed · 0 flaky/);
+    expect(md).toMatch(/\*\*1 regression\*\* · 1 fix · 0 flaky/);
   });
 
   it('escapes untrusted text from results: no HTML, no mentions, no broken tables or code spans', () => {

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { GATE_ARTIFACT } from '../app/artifact-layout.js';
@@ -22,7 +22,6 @@ import {
   type Selection,
 } from '../gate/gate.js';
 import { mergeShardDirs } from '../gate/merge.js';
-import { renderGateReport } from '../gate/render.js';
 import { DEFAULT_LOCALIZE_BUDGET } from '../localize/localize.js';
 import { writeReproducers } from '../gate/reproduce.js';
 import { formatShard } from '../gate/shard.js';
@@ -281,6 +280,7 @@ async function gateMode(
     'baseline-save',
     'gate.json',
     'gate.md',
+    'gate.html',
   ]);
 
   // Candidate results made by the shard jobs (mode merge).
@@ -378,6 +378,10 @@ async function gateMode(
     shas: { baseline: event.baseSha, candidate: event.sha },
     localize: config.localize ? { ...DEFAULT_LOCALIZE_BUDGET, totalSeconds: config.localizeSeconds } : null,
     synthetic: { syntheticCount: config.syntheticCount, syntheticSeed: config.syntheticSeed },
+    render:
+      config.artifactName && artifacts
+        ? { artifactHint: `artifact \`${config.artifactName}\`, under candidate/` }
+        : {},
   };
   const result = await runGate(plan, hooks);
   const { report } = result;
@@ -409,13 +413,8 @@ async function gateMode(
     }
   }
 
-  const markdown = renderGateReport(report, {
-    ...(config.artifactName && artifacts
-      ? { artifactHint: `artifact \`${config.artifactName}\`, under candidate/` }
-      : {}),
-  });
-  await writeFile(result.paths.markdown, markdown + '\n');
-  await writeSummary(markdown);
+  // gate.md and gate.html are written by runGate; the job summary is the same markdown.
+  await writeSummary(result.markdown);
   annotate(report);
 
   if (config.artifactName) {

@@ -1,6 +1,5 @@
 import * as core from '@actions/core';
-import { formatError } from '../report/markdown.js';
-import { firstLine } from '../report/escape.js';
+import { changeError, changeNote, errorTransition } from '../report/view/format.js';
 import { clipChars } from '../util/text.js';
 import type { CaseChange, GateReport } from '../gate/schema.js';
 
@@ -9,16 +8,16 @@ const MAX_ANNOTATIONS = 9;
 
 function describe(c: CaseChange): string {
   const what = c.error
-    ? `${c.error.stage}: ${c.error.type}: ${clipChars(firstLine(c.error.message), 300)}`
+    ? clipChars(changeError(c), 400)
     : c.maxAbsErrAfter !== undefined
-      ? `max abs error ${formatError(c.maxAbsErrBefore)} → ${formatError(c.maxAbsErrAfter)}${c.output ? ` on ${c.output}` : ''}`
+      ? `max abs error ${errorTransition(c)}${c.output ? ` on ${c.output}` : ''}`
       : '';
   const ops = c.operators?.length ? ` [operators: ${c.operators.join(' ')}]` : '';
   const d = c.divergingNode;
   const where = d
     ? ` Diverges at ${d.op}${d.function ? ` (${d.function})` : ''}${d.node ? ` node ${d.node}` : ''}${d.module ? ` in ${d.module}` : ''}.`
     : '';
-  const note = c.note?.replace(`${c.before} → ${c.after}`, '').replace(/^;\s*/, '').trim();
+  const note = changeNote(c);
   const repro = c.reproducer ? ` Reproducer: ${c.reproducer} in the results artifact.` : '';
   return `${c.id} (${c.family}): ${c.before ?? '—'} → ${c.after ?? '—'}${what ? `. ${what}` : ''}${ops}${note ? ` (${note})` : ''}.${where}${repro}`;
 }

@@ -3,8 +3,9 @@
 
 import type { CaseChange, GateReport, SlowChange } from '../gate/schema.js';
 import { escapeInline as escapeText, neutralizeLinks } from '../report/escape.js';
-import { formatError } from '../report/markdown.js';
 import { gateSurfaceLine } from '../report/surface.js';
+import { countsLine } from '../gate/render.js';
+import { changeError, errorTransition, formatSeconds, plural, signedPercent } from '../report/view/format.js';
 import { clipChars } from '../util/text.js';
 import { commentLocalization } from '../localize/render-comment.js';
 import { encodeMarker, stripMarker, decodeMarker, type CommentState } from './marker.js';
@@ -47,50 +48,16 @@ function escapeInline(text: string, max: number): string {
   return neutralizeLinks(escapeText(text, max));
 }
 
-/** The first non-blank line, found without splitting a possibly huge message. */
-function firstLineOf(text: string): string {
-  const start = Math.max(0, text.search(/\S/));
-  const end = text.indexOf('\n', start);
-  return text.slice(start, end < 0 ? text.length : end);
-}
-
 function short(sha: string): string {
   return /^[0-9a-f]+$/.test(sha) ? sha.slice(0, 7) : '?';
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-function signedPercent(after: number, before: number): string {
-  if (before <= 0) return '';
-  const p = ((after - before) / before) * 100;
-  return `${p >= 0 ? '+' : ''}${p.toFixed(1)}%`;
 }
 
 function outcomeCell(c: CaseChange): string {
   return `${escapeInline(c.before ?? '—', 40)} → ${escapeInline(c.after ?? '—', 40)}`;
 }
 
-function errorCell(c: CaseChange): string {
-  const afterErr = c.maxAbsErrAfter;
-  if (afterErr === undefined && c.maxAbsErrBefore === undefined) return '—';
-  const was =
-    c.maxAbsErrBefore !== undefined && c.maxAbsErrBefore !== null
-      ? ` (was ${formatError(c.maxAbsErrBefore)})`
-      : '';
-  return `${formatError(afterErr)}${was}`;
-}
-
 function problemCell(c: CaseChange): string {
-  if (c.error) {
-    const line = firstLineOf(c.error.message);
-    return escapeInline(`${c.error.stage}: ${c.error.type}: ${line}`, CELL.error);
-  }
+  if (c.error) return escapeInline(changeError(c), CELL.error);
   const parts: string[] = [];
   if (c.output) parts.push(`output ${c.output}`);
   // A note that only repeats the outcome change says nothing the table does not.
@@ -108,7 +75,7 @@ function operatorCell(c: CaseChange): string {
 const CHANGE_HEADER = ['| case | before → after | max error | error | operator |', '|---|---|---|---|---|'];
 
 function changeRow(c: CaseChange): string {
-  return `| ${escapeInline(c.id, CELL.id)} | ${outcomeCell(c)} | ${errorCell(c)} | ${problemCell(c)} | ${operatorCell(c)} |`;
+  return `| ${escapeInline(c.id, CELL.id)} | ${outcomeCell(c)} | ${errorTransition(c)} | ${problemCell(c)} | ${operatorCell(c)} |`;
 }
 
 const FLAKY_HEADER = ['| case | before → after | re-runs | error |', '|---|---|---|---|'];
@@ -205,28 +172,10 @@ function headline(report: GateReport): string {
   }
 }
 
-function countsLine(report: GateReport): string {
-  const c = report.counts;
-  return [
-    `**${plural(c.regressions, 'regression')}**`,
-    plural(c.fixes, 'fix', 'fixes'),
-    `${c.flaky} flaky`,
-    `${c.stillFailing} still failing`,
-    plural(c.changedFailures, 'changed failure'),
-    `${c.new} new`,
-    ...(c.missing ? [`**${c.missing} missing**`] : []),
-    `${c.removed} removed`,
-    ...(c.lost ? [`**${c.lost} lost coverage**`] : []),
-    `${c.slow} slow`,
-    plural(c.referenceErrors, 'reference error'),
-    `${c.unchanged} unchanged`,
-  ].join(' · ');
-}
-
 function timingLine(report: GateReport): string {
   const { baselineMs, candidateMs } = report.timing;
-  if (baselineMs === null) return `**Time:** ${seconds(candidateMs)}`;
-  return `**Time:** ${seconds(candidateMs)} (baseline ${seconds(baselineMs)}, ${signedPercent(candidateMs, baselineMs)})`;
+  if (baselineMs === null) return `**Time:** ${formatSeconds(candidateMs)}`;
+  return `**Time:** ${formatSeconds(candidateMs)} (baseline ${formatSeconds(baselineMs)}, ${signedPercent(candidateMs, baselineMs)})`;
 }
 
 /** Coverage has no fixed shape yet: numbers and {before, after} pairs are shown, the rest skipped. */
@@ -285,7 +234,7 @@ function summaryLines(report: GateReport): string[] {
     const shown = report.mismatches.slice(0, 5).map((m) => escapeInline(m, 200));
     lines.push(`⚠️ Compared despite differences: ${shown.join('; ')}`, '');
   }
-  lines.push(countsLine(report), '');
+  lines.push(countsLine(report.counts), '');
   return lines;
 }
 

@@ -33,6 +33,8 @@ import { formatShard, shardCases, type Shard } from './shard.js';
 import { localizeGate } from '../localize/apply.js';
 import { DEFAULT_LOCALIZE_BUDGET, type LocalizeBudget } from '../localize/localize.js';
 import { writeResultsDoc } from '../results/writer.js';
+import { gateView } from '../report/view/model.js';
+import { renderHtml } from '../report/view/html.js';
 
 /** One side of the gate: the interpreter and environment changes that make its converter build. */
 export interface SideSpec {
@@ -61,8 +63,10 @@ export interface GatePlan {
   corpus: Corpus;
   selection: Selection;
   run: SharedRunOptions;
-  /** Folder for baseline/, candidate/, confirm-<k>/, gate.json and gate.md. */
+  /** Folder for baseline/, candidate/, confirm-<k>/, gate.json, gate.md and gate.html. */
   out: string;
+  /** How gate.md is rendered (e.g. where the Action's artifact keeps the reproducers). */
+  render?: RenderOptions;
   candidate: SideSpec;
   /** Candidate results made elsewhere (merged shards): the candidate is not run again. */
   candidateDoc?: ResultsDoc;
@@ -96,12 +100,15 @@ export interface GateResult {
   report: GateReport;
   candidate: ResultsDoc;
   baseline: ResultsDoc | null;
+  /** The gate report as markdown (what gate.md holds). */
+  markdown: string;
   /** Results folders and report files. */
-  paths: { out: string; candidate: string; baseline: string; json: string; markdown: string };
+  paths: { out: string; candidate: string; baseline: string; json: string; markdown: string; html: string };
 }
 
 export const GATE_JSON = 'gate.json';
 export const GATE_MD = 'gate.md';
+export const GATE_HTML = 'gate.html';
 
 export type CorpusRequest = SyntheticRequest;
 
@@ -240,6 +247,7 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
     baseline: path.join(plan.out, 'baseline'),
     json: path.join(plan.out, GATE_JSON),
     markdown: path.join(plan.out, GATE_MD),
+    html: path.join(plan.out, GATE_HTML),
   };
   await mkdir(plan.out, { recursive: true });
   const force = plan.diff.force;
@@ -396,15 +404,20 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
   ])
     link(list);
 
-  await writeReport(dirs, report, {});
-  return { report, candidate: candidateDoc, baseline, paths: dirs };
+  const markdown = await writeReport(dirs, report, plan.render ?? {}, { candidate: candidateDoc, baseline });
+  return { report, candidate: candidateDoc, baseline, markdown, paths: dirs };
 }
 
+/** Writes gate.json, gate.md and the HTML report (plots from both sides' results); returns the markdown. */
 export async function writeReport(
-  files: { json: string; markdown: string },
+  files: { json: string; markdown: string; html: string },
   report: GateReport,
   render: RenderOptions,
-): Promise<void> {
+  docs: { candidate: ResultsDoc; baseline: ResultsDoc | null },
+): Promise<string> {
+  const markdown = renderGateReport(report, render);
   await writeFile(files.json, JSON.stringify(report, null, 1) + '\n');
-  await writeFile(files.markdown, renderGateReport(report, render) + '\n');
+  await writeFile(files.markdown, markdown + '\n');
+  await writeFile(files.html, renderHtml(gateView(report, docs)));
+  return markdown;
 }

@@ -1,6 +1,7 @@
 import { escapeInline, neutralizeReferences, truncate } from '../report/escape.js';
-import { formatError } from '../report/markdown.js';
 import { renderGateSurface } from '../report/surface.js';
+import { changeNote, errorTransition, formatDuration } from '../report/view/format.js';
+import { VERDICT_TITLE, gateCounts } from '../report/view/model.js';
 import { OUTCOMES } from '../results/outcome.js';
 import type { CaseChange, GateReport } from './schema.js';
 import { gateLocalization } from '../localize/render-gate.js';
@@ -12,19 +13,7 @@ export interface RenderOptions {
   artifactHint?: string;
 }
 
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '—';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${(ms / 1000).toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-
-const VERDICT_TITLE: Record<GateReport['verdict'], string> = {
-  pass: '✅ pass',
-  fail: '❌ fail',
-  'no-baseline': '⚪ no baseline',
-};
+export { formatDuration } from '../report/view/format.js';
 
 /**
  * Inline code: backslash escapes are not processed inside code spans, so only what could end the
@@ -45,11 +34,8 @@ function shortSha(sha: string | null | undefined): string {
 }
 
 function errCell(c: CaseChange): string {
-  const before = c.maxAbsErrBefore;
-  const after = c.maxAbsErrAfter;
-  if (before === undefined && after === undefined) return '—';
-  const out = c.output ? ` (${escapeInline(c.output, 40)})` : '';
-  return `${formatError(before)} → ${formatError(after)}${out}`;
+  const err = errorTransition(c);
+  return err !== '—' && c.output ? `${err} (${escapeInline(c.output, 40)})` : err;
 }
 
 function problemCell(c: CaseChange): string {
@@ -60,7 +46,7 @@ function problemCell(c: CaseChange): string {
     );
   if (c.operators?.length) parts.push(`operators: ${c.operators.map((o) => code(o, 40)).join(' ')}`);
   // The transition is in its own column: keep only what the note adds to it.
-  const note = c.note?.replace(`${c.before} → ${c.after}`, '').replace(/^;\s*/, '').trim();
+  const note = changeNote(c);
   if (note) parts.push(escapeInline(note, 160));
   return parts.join('<br>') || '—';
 }
@@ -86,6 +72,13 @@ function changeTable(rows: CaseChange[], max: number, withReruns: boolean): stri
   }
   if (rows.length > max) lines.push('', `… and ${rows.length - max} more (see gate.json).`);
   return lines;
+}
+
+/** The gate's counts in one line, the alarming ones strong. */
+export function countsLine(counts: GateReport['counts']): string {
+  return gateCounts(counts)
+    .map((i) => (i.alarm ? `**${i.text}**` : i.text))
+    .join(' · ');
 }
 
 function idList(rows: { id: string }[], max = 60): string {
@@ -151,21 +144,7 @@ export function renderGateReport(r: GateReport, opts: RenderOptions = {}): strin
     if (failing.length)
       L.push(`### Cases that are not ok (${failing.length})`, '', ...changeTable(failing, max, false), '');
   } else {
-    L.push(
-      [
-        `**${c.regressions} regression${c.regressions === 1 ? '' : 's'}**`,
-        `${c.fixes} fixed`,
-        `${c.flaky} flaky`,
-        `${c.stillFailing} still failing`,
-        `${c.changedFailures} changed failure${c.changedFailures === 1 ? '' : 's'}`,
-        `${c.new} new`,
-        ...(c.missing ? [`**${c.missing} missing**`] : []),
-        `${c.removed} removed`,
-        ...(c.lost ? [`**${c.lost} lost coverage**`] : []),
-        `${c.slow} slow`,
-        `${c.unchanged} unchanged`,
-      ].join(' · ') + where,
-    );
+    L.push(countsLine(c) + where);
     L.push('');
   }
   if (r.mismatches.length)

@@ -64,6 +64,4 @@ export function codeBlock(text: string, max = 2000): string {
 }
 
 /** First line of an error message (what a table shows). */
-export function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim()) ?? '';
-}
+export { firstLine } from './view/format.js';

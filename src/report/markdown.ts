@@ -1,45 +1,15 @@
-import { OUTCOMES, isFailure, type Outcome } from '../results/outcome.js';
+import { isFailure } from '../results/outcome.js';
 import type { CaseResult, ResultsDoc } from '../results/schema.js';
-import { escapeInline, firstLine } from './escape.js';
+import { escapeInline } from './escape.js';
+import { formatSeconds } from './view/format.js';
+import { runView } from './view/model.js';
 import { runCoverage, type CoverageSummary, type RunCoverage } from './coverage.js';
 import { renderSurfaceSection } from './surface.js';
 import { surfaceStatus } from '../surface/summary.js';
 import { runLocalization } from '../localize/render-run.js';
 
-export function countOutcomes(cases: CaseResult[]): Record<Outcome, number> {
-  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-  for (const c of cases) counts[c.outcome]++;
-  return counts;
-}
-
-export function formatError(value: number | null | undefined): string {
-  if (value === null || value === undefined) return '—';
-  if (value === 0) return '0';
-  return value >= 0.01 && value < 1e4 ? value.toPrecision(3) : value.toExponential(2);
-}
-
-/** What went wrong in one case, in one line: the error, or the worst output difference. */
-export function caseProblem(c: CaseResult): string {
-  if (c.outcome === 'wrong-output') {
-    const bad = c.outputs.find((o) => !o.pass);
-    if (bad) {
-      const where = bad.set ? ` (input set ${bad.set})` : '';
-      return bad.reason
-        ? `${bad.name}${where}: ${bad.reason}`
-        : `${bad.name}${where}: max abs err ${formatError(bad.maxAbsErr)}, rel ${formatError(bad.maxRelErr)}, ${bad.mismatched}/${bad.total} outside tolerance`;
-    }
-  }
-  if (c.outcome === 'unsupported' && c.unmet?.length) return `needs ${c.unmet.join('; ')}`;
-  if (c.error) {
-    const step = c.error.step ? ` (${c.error.step})` : '';
-    return `${c.error.stage}${step}: ${c.error.type}: ${firstLine(c.error.message)}`;
-  }
-  return '';
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
+export { formatError } from './view/format.js';
+export { caseProblem, countOutcomes } from './view/model.js';
 
 /** Cases whose written model has another opset than the one requested (the exporter kept its own). */
 export function opsetDrift(cases: readonly CaseResult[]): CaseResult[] {
@@ -65,7 +35,7 @@ function renderOpsetDrift(cases: readonly CaseResult[]): string[] {
 
 /** The markdown summary of one run (`convgate report DIR`). */
 export function renderRunReport(doc: ResultsDoc): string {
-  const counts = countOutcomes(doc.cases);
+  const view = runView(doc);
   const lines: string[] = [];
   const failing = doc.cases.filter((c) => c.outcome !== 'ok');
   lines.push(
@@ -73,7 +43,7 @@ export function renderRunReport(doc: ResultsDoc): string {
   );
   lines.push('');
   lines.push(
-    `${doc.cases.length} case(s) in ${seconds(doc.durationMs)}` +
+    `${doc.cases.length} case(s) in ${formatSeconds(doc.durationMs)}` +
       ` · corpus \`${escapeInline(doc.corpus.hash)}\`` +
       ` · atol ${doc.settings.atol}, rtol ${doc.settings.rtol}` +
       ` · opset ${doc.settings.opset ?? `converter default (${String(doc.converter.defaultOpset ?? '?')})`}` +
@@ -81,17 +51,15 @@ export function renderRunReport(doc: ResultsDoc): string {
   );
   lines.push('');
   lines.push('| outcome | cases |', '|---|---:|');
-  for (const o of OUTCOMES) if (counts[o] || o === 'ok') lines.push(`| ${o} | ${counts[o]} |`);
+  for (const c of view.counts) lines.push(`| ${c.key} | ${c.n} |`);
   lines.push('');
-  if (failing.length) {
-    lines.push(`### Cases that are not ok (${failing.length})`, '');
+  for (const section of view.sections) {
+    lines.push(`### ${section.title}`, '');
     lines.push('| case | family | outcome | problem |', '|---|---|---|---|');
-    const order = (c: CaseResult) => OUTCOMES.indexOf(c.outcome);
-    for (const c of [...failing].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id))) {
+    for (const c of section.rows)
       lines.push(
-        `| ${escapeInline(c.id, 80)} | ${escapeInline(c.family, 40)} | ${c.outcome} | ${escapeInline(caseProblem(c), 240)} |`,
+        `| ${escapeInline(c.id, 80)} | ${escapeInline(c.family, 40)} | ${c.after} | ${escapeInline(c.problem, 240)} |`,
       );
-    }
     lines.push('');
     const kept = failing.filter((c) => c.artifacts && isFailure(c.outcome));
     if (kept.length)
@@ -99,9 +67,8 @@ export function renderRunReport(doc: ResultsDoc): string {
         `Models and tensors of failing cases are kept under \`cases/<id>/\` in the results folder.`,
         '',
       );
-  } else {
-    lines.push('All cases ok.', '');
   }
+  if (!failing.length) lines.push('All cases ok.', '');
   lines.push(...renderOpsetDrift(doc.cases));
   lines.push(...runLocalization(doc));
   lines.push(...renderCoverage(doc));
