@@ -50,7 +50,8 @@ jest.unstable_mockModule('../../src/action/stores.js', () => ({
 }));
 
 const { run } = await import('../../src/action/main.js');
-const { LocalArtifactStore, LocalBaselineStore } = await import('../../src/gate/store.js');
+const { LocalBaselineStore } = await import('../../src/gate/store.js');
+const { LocalArtifactStore } = await import('../local-artifact-store.js');
 
 const INJECTED = path.join(FIXTURES, 'injected-regression');
 const SHA_A = 'a'.repeat(40);

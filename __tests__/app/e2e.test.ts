@@ -186,7 +186,7 @@ describe('app server over HTTP', () => {
     ).toBe(true);
     const [body] = fake.commentBodies(PR);
     expect(body).toContain('### ❌ convgate: 2 regressions');
-    expect(body).toMatch(/\| wrong-symbolic \| ok → wrong-output \| 0\.929/);
+    expect(body).toMatch(/\| wrong-symbolic \| ok → wrong-output \| 1\.00e-7 → 0\.929/);
     expect(decodeMarker(body)).toEqual({ v: 1, runId: 100, attempt: 1, sha: sha(100) });
     expect(log.find((e) => e.msg === 'PR comment created')?.fields).toMatchObject({
       pr: PR,

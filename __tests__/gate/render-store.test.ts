@@ -4,7 +4,8 @@ import path from 'node:path';
 import { diffResults, noBaselineReport } from '../../src/gate/diff.js';
 import { applyEnv, parseEnvAssignments, parseEnvLines, EnvInputError } from '../../src/gate/env.js';
 import { renderGateReport } from '../../src/gate/render.js';
-import { baselineKey, LocalArtifactStore, LocalBaselineStore, listFiles } from '../../src/gate/store.js';
+import { baselineKey, LocalBaselineStore, listFiles } from '../../src/gate/store.js';
+import { LocalArtifactStore } from '../local-artifact-store.js';
 import { tempDir } from '../helpers.js';
 import { caseResult as c, resultsDoc as doc } from './docs.js';
 

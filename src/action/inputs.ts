@@ -5,6 +5,7 @@ import { converterNames } from '../convert/plugins.js';
 import { CLOCKS, type Clock } from '../gate/diff.js';
 import { EnvInputError, parseEnvLines, type EnvOverrides } from '../gate/env.js';
 import { parseShard, ShardError, type Shard } from '../gate/shard.js';
+import { RUN_DEFAULTS } from '../run/defaults.js';
 
 /** Input names, as in action.yml. */
 export const Inputs = {
@@ -66,15 +67,15 @@ export const INPUT_DEFAULTS: Record<(typeof Inputs)[keyof typeof Inputs], string
   'synthetic-seed': '',
   filter: '',
   python: 'python3',
-  adapter: 'torch.onnx',
+  adapter: RUN_DEFAULTS.adapter,
   'convert-cmd': '',
   'source-opset': '11',
   opset: '',
   atol: String(DEFAULT_TOLERANCE.atol),
   rtol: String(DEFAULT_TOLERANCE.rtol),
   jobs: '',
-  timeout: '120',
-  'memory-limit': '6144',
+  timeout: String(RUN_DEFAULTS.timeoutS),
+  'memory-limit': String(RUN_DEFAULTS.memoryLimitMb),
   shard: '',
   baseline: 'cache',
   'on-baseline-miss': 'skip',
@@ -83,7 +84,7 @@ export const INPUT_DEFAULTS: Record<(typeof Inputs)[keyof typeof Inputs], string
   'candidate-env': '',
   'save-baseline': 'auto',
   'baseline-store': 'actions-cache',
-  reruns: '2',
+  reruns: String(RUN_DEFAULTS.reruns),
   'fail-on': 'regressions',
   'slow-factor': '2',
   'slow-floor': '20',

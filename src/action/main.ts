@@ -1,15 +1,15 @@
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { GATE_ARTIFACT } from '../app/artifact-layout.js';
-import { progressReporter } from '../cli/progress.js';
+import { GATE_ARTIFACT } from '../gate/artifact-layout.js';
+import { progressReporter } from '../report/progress.js';
 import { caseFrontends, type Corpus } from '../corpus/load.js';
 import { casesForConverter, PairingError } from '../run/pairing.js';
 import { renderRunReport } from '../report/markdown.js';
 import { readResultsDoc, writeResultsDoc } from '../results/writer.js';
 import type { ResultsDoc } from '../results/schema.js';
 import { runCases, RunInterrupted } from '../run/run-cases.js';
-import { interruptOnSignals } from '../cli/interrupt.js';
+import { interruptOnSignals } from '../run/interrupt.js';
 import { describeEnv, applyEnv } from '../gate/env.js';
 import {
   resolveCorpus,
@@ -418,7 +418,7 @@ async function gateMode(
   annotate(report);
 
   if (config.artifactName) {
-    // The verdict for the GitHub App (src/app/artifact-layout.ts): small, fixed names at the root.
+    // The verdict for the GitHub App (src/gate/artifact-layout.ts): small, fixed names at the root.
     const appDir = path.join(out, '.app-artifact');
     await mkdir(appDir, { recursive: true });
     const app = GATE_ARTIFACT.files;

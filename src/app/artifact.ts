@@ -3,8 +3,9 @@
 
 import type { ProbotOctokit } from 'probot';
 import { GateReport } from '../gate/schema.js';
-import { GATE_ARTIFACT } from './artifact-layout.js';
+import { GATE_ARTIFACT } from '../gate/artifact-layout.js';
 import { DEFAULT_ZIP_LIMITS, listZipEntries, readZipEntry, ZipRejected, type ZipLimits } from './zip.js';
+import { httpStatus } from './http-status.js';
 
 export interface RunRef {
   owner: string;
@@ -17,11 +18,6 @@ export type GateArtifact =
 
 /** The artifact is not usable (as opposed to GitHub being unreachable, which throws). */
 class Unusable extends Error {}
-
-function httpStatus(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
 
 /** Reads a response body of unknown form (web stream, Node stream, buffer) with a hard size cap. */
 export async function readCapped(data: unknown, max: number): Promise<Uint8Array> {

@@ -7,7 +7,7 @@ import { createApp } from './app.js';
 export { createApp } from './app.js';
 export { actionsMain, runInActions } from './actions.js';
 export { serveFromEnv, serveMain, startServer } from './server.js';
-export { GATE_ARTIFACT } from './artifact-layout.js';
+export { GATE_ARTIFACT } from '../gate/artifact-layout.js';
 
 const probotApp: ApplicationFunction = (app, options) => {
   const secret = process.env.WEBHOOK_SECRET;

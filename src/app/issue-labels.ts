@@ -8,6 +8,7 @@ import type { AppConfig } from './config.js';
 import type { AppIdentity } from './identity.js';
 import { labelHistory, planLabels, type LabelSpec } from './label-plan.js';
 import { isTriageComment, renderTriageComment } from './render-triage-comment.js';
+import { httpStatus } from './http-status.js';
 
 export type Classify = (issue: { title: string; body: string | null }) => Triage | Promise<Triage>;
 
@@ -17,11 +18,6 @@ export interface IssueLabelDeps {
 }
 
 type IssueContext = Context<'issues.opened'> | Context<'issues.edited'>;
-
-function status(error: unknown): number | undefined {
-  const s = (error as { status?: unknown } | null)?.status;
-  return typeof s === 'number' ? s : undefined;
-}
 
 /** Makes sure the repository has the label (colour and description only set when creating it). */
 async function ensureLabel(
@@ -33,13 +29,13 @@ async function ensureLabel(
     await octokit.rest.issues.getLabel({ ...repo, name: spec.name });
     return 'exists';
   } catch (error) {
-    if (status(error) !== 404) throw error;
+    if (httpStatus(error) !== 404) throw error;
   }
   try {
     await octokit.rest.issues.createLabel({ ...repo, ...spec });
     return 'created';
   } catch (error) {
-    if (status(error) === 422) return 'exists'; // created meanwhile by someone else
+    if (httpStatus(error) === 422) return 'exists'; // created meanwhile by someone else
     throw error;
   }
 }
@@ -76,7 +72,7 @@ export async function onIssueOpenedOrEdited(
     try {
       await octokit.rest.issues.removeLabel({ ...ref, name });
     } catch (error) {
-      if (status(error) !== 404) throw error;
+      if (httpStatus(error) !== 404) throw error;
     }
   }
   log.info(

@@ -5,11 +5,7 @@
 
 import type { Context } from 'probot';
 import { CONFIG_FILE, CONFIG_PATH, parseAppConfig, type AppConfig } from './config.js';
-
-function status(error: unknown): number | undefined {
-  const s = (error as { status?: unknown } | null)?.status;
-  return typeof s === 'number' ? s : undefined;
-}
+import { httpStatus } from './http-status.js';
 
 export async function loadConfig(context: Context): Promise<AppConfig | null> {
   const repository =
@@ -18,7 +14,7 @@ export async function loadConfig(context: Context): Promise<AppConfig | null> {
   try {
     raw = await context.config(CONFIG_FILE);
   } catch (error) {
-    const s = status(error);
+    const s = httpStatus(error);
     if (s !== undefined && s >= 500) throw error; // GitHub trouble, not a config problem
     context.log.error(
       { err: error, repository, file: CONFIG_PATH, event: context.name },

@@ -10,6 +10,7 @@ import type { KeyedLock } from './keyed-lock.js';
 import { decideComment, decodeMarker, hasMarker, type CommentState } from './marker.js';
 import { markCommentOutdated, renderPrComment, type GateRunInfo } from './render-pr-comment.js';
 import type { ZipLimits } from './zip.js';
+import { httpStatus } from './http-status.js';
 
 export interface PrCommentDeps {
   identity: AppIdentity;
@@ -26,11 +27,6 @@ interface PrTarget {
 }
 
 type RunContext = Context<'workflow_run.completed'>;
-
-function httpStatus(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
 
 /**
  * The PR's head commit now (not the one an event carried: events can be redelivered late), or

@@ -13,7 +13,7 @@ import { filterCases, loadCorpus } from '../corpus/load.js';
 import { readResultsDoc } from '../results/writer.js';
 import { resolveCase, type RunOptions } from '../run/settings.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
-import { DEFAULT_JOBS, positiveInt } from '../cli/options.js';
+import { DEFAULT_JOBS, positiveInt } from '../util/args.js';
 import { resolveStack } from '../run/stacks.js';
 import { treeSampler } from './tree-sampler.js';
 

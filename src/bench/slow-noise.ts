@@ -11,11 +11,12 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_JOBS, positiveInt, nonNegativeInt } from '../cli/options.js';
+import { DEFAULT_JOBS, positiveInt, nonNegativeInt } from '../util/args.js';
 import { DEFAULT_DIFF_OPTIONS, diffResults, type DiffOptions } from '../gate/diff.js';
 import { resolveCorpus, runGate } from '../gate/gate.js';
 import type { SlowChange } from '../gate/schema.js';
 import { resolveStack } from '../run/stacks.js';
+import { RUN_DEFAULTS } from '../run/defaults.js';
 
 const program = new Command('bench:slow-noise')
   .option('--corpus <name|file>', 'corpus', 'real')
@@ -25,7 +26,7 @@ const program = new Command('bench:slow-noise')
   .option('--python <path>', 'interpreter (overrides --stack)')
   .option('--adapter <name>', 'converter adapter (default: the stack default)')
   .option('--hogs <n>', 'CPU hogs (yes > /dev/null) running meanwhile', nonNegativeInt('--hogs'), 1)
-  .option('--reruns <n>', 're-measurements of each suspect', nonNegativeInt('--reruns'), 2)
+  .option('--reruns <n>', 're-measurements of each suspect', nonNegativeInt('--reruns'), RUN_DEFAULTS.reruns)
   .option('--work <dir>', 'scratch folder', path.join(os.tmpdir(), 'convgate-slow-noise'))
   .parse(process.argv);
 const flags = program.opts<{

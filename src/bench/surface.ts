@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import { filterCases, loadCorpus } from '../corpus/load.js';
 import { resolveCase, type RunOptions } from '../run/settings.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
-import { positiveInt } from '../cli/options.js';
+import { positiveInt } from '../util/args.js';
 import { resolveStack } from '../run/stacks.js';
 
 interface CaseLine {

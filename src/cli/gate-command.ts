@@ -17,7 +17,7 @@ import { renderGateReport } from '../gate/render.js';
 import { parseShard, ShardError, type Shard } from '../gate/shard.js';
 import { readResultsDoc, ResultsError } from '../results/writer.js';
 import { addDiffOptions, diffOptions, OutputFileError, writeJson, type DiffFlags } from './diff-command.js';
-import { progressReporter } from './progress.js';
+import { progressReporter } from '../report/progress.js';
 import {
   addConversionOptions,
   converterOf,
@@ -29,8 +29,9 @@ import {
 import type { CliIo } from './io.js';
 import { resolveStack, StackError } from '../run/stacks.js';
 import { RunInterrupted } from '../run/run-cases.js';
-import { interruptedExitCode, interruptOnSignals } from './interrupt.js';
+import { interruptedExitCode, interruptOnSignals } from '../run/interrupt.js';
 import { addLocalizeOptions, localizeBudget } from '../localize/cli-options.js';
+import { RUN_DEFAULTS } from '../run/defaults.js';
 
 /** Commander parser for `--shard i/n` (also meant for `convgate run --shard`). */
 export function shardOption(name = '--shard') {
@@ -135,7 +136,7 @@ export function gateCommand(io: CliIo): Command {
       '--reruns <n>',
       'confirmation: re-run each regressing case n more times on the candidate (0: off)',
       nonNegativeInt('--reruns'),
-      2,
+      RUN_DEFAULTS.reruns,
     )
     .option(
       '--reuse-captures [dir]',

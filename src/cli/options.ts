@@ -1,47 +1,18 @@
-import os from 'node:os';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { converterNames } from '../convert/plugins.js';
 import { DEFAULT_SOURCE_OPSET, PairingError } from '../run/pairing.js';
 import { DEFAULT_TOLERANCE } from '../check/compare.js';
 import { DEFAULT_RECYCLE_MB } from '../run/run-cases.js';
+import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from '../util/args.js';
 
-export function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0)
-      throw new InvalidArgumentError(`${name} must be a positive whole number, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-export function nonNegativeInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${name} must be a whole number ≥ 0, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-export function positiveNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0)
-      throw new InvalidArgumentError(`${name} must be a positive number, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-export function nonNegativeNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0)
-      throw new InvalidArgumentError(`${name} must be a number ≥ 0, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-export const DEFAULT_JOBS = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+export {
+  DEFAULT_JOBS,
+  nonNegativeInt,
+  nonNegativeNumber,
+  positiveInt,
+  positiveNumber,
+} from '../util/args.js';
+import { RUN_DEFAULTS } from '../run/defaults.js';
 export const INSTALL_HINT =
   'convgate needs a Python interpreter with torch and onnx. From the repository:\n' +
   '  bash scripts/setup.sh   # the modern stack (.venv/modern) and the Debian stack\n' +
@@ -81,13 +52,13 @@ export function addConversionOptions(cmd: Command): Command {
       '--timeout <seconds>',
       'time limit per case for conversion, and again for the runtime check',
       positiveNumber('--timeout'),
-      120,
+      RUN_DEFAULTS.timeoutS,
     )
     .option(
       '--memory-limit <MiB>',
       'kill a converter worker above this resident memory',
       positiveInt('--memory-limit'),
-      6144,
+      RUN_DEFAULTS.memoryLimitMb,
     )
     .option(
       '--recycle <MiB>',

@@ -14,9 +14,9 @@ import { casesForConverter, PairingError } from '../run/pairing.js';
 import { renderRunReport } from '../report/markdown.js';
 import { DEFAULT_THREADS, runCases, RunInterrupted } from '../run/run-cases.js';
 import { ResumeError } from '../run/resume.js';
-import { interruptedExitCode, interruptOnSignals } from './interrupt.js';
+import { interruptedExitCode, interruptOnSignals } from '../run/interrupt.js';
 import type { RunOptions } from '../run/settings.js';
-import { progressReporter } from './progress.js';
+import { progressReporter } from '../report/progress.js';
 import {
   addConversionOptions,
   DEFAULT_JOBS,

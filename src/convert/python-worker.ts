@@ -11,6 +11,7 @@ import {
   type ProcEntry,
 } from '../util/proc-tree.js';
 import { AnyReply, type ConvertRequest, type ReadyReply, type ResultReply } from './protocol.js';
+import { RUN_DEFAULTS } from '../run/defaults.js';
 
 export interface PythonWorkerOptions {
   /** Interpreter of the converter build under test. */
@@ -123,7 +124,7 @@ export class PythonWorker {
     const args = [
       WORKER_SCRIPT,
       '--converter',
-      options.adapter ?? 'torch.onnx',
+      options.adapter ?? RUN_DEFAULTS.adapter,
       '--threads',
       String(options.threads ?? 1),
     ];

@@ -6,6 +6,7 @@ import { isFailure } from '../results/outcome.js';
 import type { CaseResult, ResultsDoc } from '../results/schema.js';
 import { caseProblem } from '../report/markdown.js';
 import { CORPUS_DIR, PACKAGE_ROOT } from '../util/paths.js';
+import { RUN_DEFAULTS } from '../run/defaults.js';
 
 export const REPRODUCER = 'reproduce.py';
 export const CASE_CORPUS = 'corpus.json';
@@ -92,7 +93,7 @@ export function reproducerScript(doc: ResultsDoc, corpus: Corpus, c: CaseResult,
   const env = doc.environment as Record<string, unknown>;
   const python = (env.python as { executable?: string } | undefined)?.executable ?? 'python3';
   const pythonPath = typeof env.pythonPath === 'string' ? env.pythonPath : null;
-  const adapter = typeof doc.settings.adapter === 'string' ? doc.settings.adapter : 'torch.onnx';
+  const adapter = typeof doc.settings.adapter === 'string' ? doc.settings.adapter : RUN_DEFAULTS.adapter;
   const corpusPaths = corpus.pythonPaths.map((p) => {
     const rel = path.relative(PACKAGE_ROOT, p);
     return [p, rel.startsWith('..') || path.isAbsolute(rel) ? '' : rel];

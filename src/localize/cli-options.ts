@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { positiveInt, positiveNumber } from '../cli/options.js';
+import { positiveInt, positiveNumber } from '../util/args.js';
 import { DEFAULT_LOCALIZE_BUDGET, type LocalizeBudget } from './localize.js';
 
 export interface LocalizeFlags {

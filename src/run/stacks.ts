@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../util/paths.js';
+import { RUN_DEFAULTS } from './defaults.js';
 
 /**
  * A stack is an interpreter plus its environment: the converter build convgate drives. Each is a
@@ -27,7 +28,7 @@ export const DEBIAN_PYTHON = '/usr/bin/python3';
 const DEFAULT_ADAPTER: Record<StackName, string> = {
   // torch >= 2.9 exports with dynamo (onnxscript) by default: that is what users ship today.
   modern: 'torch.onnx.dynamo',
-  debian: 'torch.onnx',
+  debian: RUN_DEFAULTS.adapter,
   tf: 'tf2onnx',
 };
 

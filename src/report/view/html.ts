@@ -14,7 +14,6 @@ export const OUTCOME_COLOR: Record<Outcome, string> = {
   'invalid-model': '#e66101',
   'runtime-crash': '#d6604d',
   'wrong-output': '#f4a582',
-  slow: '#fdb863',
   ok: '#4dac26',
   'reference-error': '#878787',
   unsupported: '#c2c2c2',

@@ -2,7 +2,7 @@ import { clipChars } from '../util/text.js';
 import cliProgress from 'cli-progress';
 import type { CaseResult } from '../results/schema.js';
 import type { RunEvents } from '../run/run-cases.js';
-import { caseProblem } from '../report/markdown.js';
+import { caseProblem } from './view/model.js';
 
 /** A progress bar on a terminal; one plain line per finished case in CI logs and pipes. */
 export function progressReporter(
