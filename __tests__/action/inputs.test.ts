@@ -103,7 +103,10 @@ describe('readConfig', () => {
       'input fail-on must be one of regressions, regressions-or-slow, never; got "slow"',
     ],
     [{ filter: '(' }, /^input filter is not a valid regular expression: /],
-    [{ adapter: 'nope' }, 'input adapter must be one of torch.onnx, torch.onnx.dynamo, onnx-version-converter, keras.onnx, tf2onnx, command; got "nope"'],
+    [
+      { adapter: 'nope' },
+      'input adapter must be one of torch.onnx, torch.onnx.dynamo, onnx-version-converter, keras.onnx, tf2onnx, command; got "nope"',
+    ],
     [
       { 'baseline-env': 'PYTHONPATH /x' },
       'input baseline-env: "PYTHONPATH /x" is not NAME=VALUE (a variable name is letters, digits and _)',

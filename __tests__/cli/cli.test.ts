@@ -2,24 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { main } from '../../src/cli/index.js';
 import { loadCorpus } from '../../src/corpus/load.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { pluginTable } from '../../src/convert/plugins.js';
 import { FAULT_CORPUS, FIXTURES, PYTHON, tempDir } from '../helpers.js';
+import { runCli } from '../cli-harness.js';
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    interactive: false,
-    exitCode: 0,
-  };
-  const code = await main(['node', 'convgate', ...args], io);
-  return { code, out, err };
-}
+const cli = runCli;
 
 describe('convgate CLI', () => {
   it('rejects a bad --jobs with exit 2 and names the option', async () => {

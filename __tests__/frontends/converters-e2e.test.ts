@@ -38,7 +38,11 @@ async function convgate(args: string[], env: NodeJS.ProcessEnv = {}) {
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+    return {
+      code: typeof err.code === 'number' ? err.code : -1,
+      stdout: err.stdout ?? '',
+      stderr: err.stderr ?? '',
+    };
   }
 }
 
@@ -54,12 +58,28 @@ describe('keras.onnx: Keras 3 export on the torch backend (modern stack)', () =>
   it('matches the Keras model where it exports, and names the exporter step where it fails', async () => {
     const dir = await out('keras');
     const r = await convgate([
-      'run', '--corpus', 'keras', '--stack', 'modern', '--converter', 'keras.onnx', '--out', dir, '--no-report',
-      '--case', 'keras-mlp-gelu', '--case', 'keras-mlp-dynamic-batch',
+      'run',
+      '--corpus',
+      'keras',
+      '--stack',
+      'modern',
+      '--converter',
+      'keras.onnx',
+      '--out',
+      dir,
+      '--no-report',
+      '--case',
+      'keras-mlp-gelu',
+      '--case',
+      'keras-mlp-dynamic-batch',
     ]);
     expect(r.code).toBe(0); // a run reports failing cases, it does not fail
     const doc = await results(dir);
-    expect(doc.converter).toMatchObject({ name: 'keras.onnx', backend: 'torch', version: expect.stringMatching(/^3\./) });
+    expect(doc.converter).toMatchObject({
+      name: 'keras.onnx',
+      backend: 'torch',
+      version: expect.stringMatching(/^3\./),
+    });
     expect(doc.environment.frontends).toMatchObject({ keras: { name: 'keras', backend: 'torch' } });
     const c = byId(doc);
     expect(c['keras-mlp-gelu'].outcome).toBe('ok');
@@ -78,11 +98,28 @@ describe('the tensorflow frontend and tf2onnx (tf stack, a stand-in tf2onnx on P
   it('native and command converter: the same case outcome, error and step from TF 2.21 sources', async () => {
     const native = await out('tf-native');
     const command = await out('tf-cmd');
-    const args = ['run', '--corpus', 'tensorflow', '--stack', 'tf', '--case', 'tf-mlp', '--no-report', '--opset', '13'];
+    const args = [
+      'run',
+      '--corpus',
+      'tensorflow',
+      '--stack',
+      'tf',
+      '--case',
+      'tf-mlp',
+      '--no-report',
+      '--opset',
+      '13',
+    ];
     const [a, b] = await Promise.all([
       convgate([...args, '--converter', 'tf2onnx', '--out', native], env),
       convgate(
-        [...args, '--out', command, '--convert-cmd', '{python} -m tf2onnx.convert --saved-model {source} --output {onnx} --opset {opset}'],
+        [
+          ...args,
+          '--out',
+          command,
+          '--convert-cmd',
+          '{python} -m tf2onnx.convert --saved-model {source} --output {onnx} --opset {opset}',
+        ],
         env,
       ),
     ]);
@@ -93,12 +130,19 @@ describe('the tensorflow frontend and tf2onnx (tf stack, a stand-in tf2onnx on P
     for (const c of [n, m])
       expect(c).toMatchObject({
         outcome: 'conversion-crash',
-        error: { stage: 'export', step: 'op-conversion', type: 'ValueError', message: expect.stringContaining("Unsupported ops: Counter({'FakeOp': 1})") },
+        error: {
+          stage: 'export',
+          step: 'op-conversion',
+          type: 'ValueError',
+          message: expect.stringContaining("Unsupported ops: Counter({'FakeOp': 1})"),
+        },
       });
     expect(n.error!.message).toContain('inputs x');
     expect(m.error!.message).toContain('inputs saved_model');
     const doc = await results(command);
-    expect(doc.environment.frontends).toMatchObject({ tensorflow: { version: expect.stringMatching(/^2\./) } });
+    expect(doc.environment.frontends).toMatchObject({
+      tensorflow: { version: expect.stringMatching(/^2\./) },
+    });
     expect(doc.converter).toMatchObject({ name: 'command', version: expect.stringMatching(/^cmd-/) });
   });
 });
@@ -110,7 +154,13 @@ describe('a command-line converter gives results of the same form as the native 
     const args = ['run', '--corpus', NODE_CORPUS, '--stack', 'debian', '--no-report'];
     const [a, b] = await Promise.all([
       convgate([...args, '--converter', 'onnx-version-converter', '--out', native]),
-      convgate([...args, '--out', command, '--convert-cmd', '{python} scripts/onnx-version-cli.py {source} {onnx} {opset}']),
+      convgate([
+        ...args,
+        '--out',
+        command,
+        '--convert-cmd',
+        '{python} scripts/onnx-version-cli.py {source} {onnx} {opset}',
+      ]),
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const [n, m] = [await results(native), await results(command)];
@@ -133,8 +183,14 @@ describe('a command-line converter gives results of the same form as the native 
 describe('a missing dependency', () => {
   it('is one line naming the package and how to get it, exit 3: no traceback, no torch hint', async () => {
     for (const [args, pkg] of [
-      [['--corpus', 'tensorflow', '--stack', 'modern', '--converter', 'tf2onnx'], 'the tensorflow frontend needs tensorflow'],
-      [['--corpus', 'tensorflow', '--stack', 'tf', '--converter', 'tf2onnx'], 'the tf2onnx converter needs tf2onnx'],
+      [
+        ['--corpus', 'tensorflow', '--stack', 'modern', '--converter', 'tf2onnx'],
+        'the tensorflow frontend needs tensorflow',
+      ],
+      [
+        ['--corpus', 'tensorflow', '--stack', 'tf', '--converter', 'tf2onnx'],
+        'the tf2onnx converter needs tf2onnx',
+      ],
     ] as const) {
       const r = await convgate(['run', ...args, '--out', await out('missing')]);
       expect(r.code).toBe(3);

@@ -1,8 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { main } from '../../src/cli/index.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { DiffInputError, diffResults, headline, operatorsInError } from '../../src/gate/diff.js';
 import { plannedStackDifferences } from '../../src/gate/gate.js';
 import { renderGateReport } from '../../src/gate/render.js';
@@ -10,6 +8,7 @@ import { GateReport } from '../../src/gate/schema.js';
 import { stackDifferences, stackLabel, torchRelease } from '../../src/gate/stacks.js';
 import type { ResultsDoc } from '../../src/results/schema.js';
 import { tempDir as makeTempDir } from '../helpers.js';
+import { runCli } from '../cli-harness.js';
 import { caseResult as c, resultsDoc } from './docs.js';
 
 /** A results document as a given stack makes it (environment and adapter as run-cases records them). */
@@ -126,18 +125,7 @@ describe('comparisons across converter stacks', () => {
 });
 
 describe('convgate diff/gate --across (CLI)', () => {
-  async function cli(args: string[]) {
-    let out = '';
-    let err = '';
-    const io: CliIo = {
-      stdout: (t) => void (out += t),
-      stderr: (t) => void (err += t),
-      interactive: false,
-      exitCode: 0,
-    };
-    const code = await main(['node', 'convgate', ...args], io);
-    return { code, out, err };
-  }
+  const cli = (args: string[]) => runCli(...args);
 
   it('diff: exit 2 across stacks without --across, the verdict with it', async () => {
     const dir = await tempDir('across');

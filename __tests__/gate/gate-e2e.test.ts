@@ -8,8 +8,6 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderPrComment } from '../../src/app/render-pr-comment.js';
-import { main } from '../../src/cli/index.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { loadCorpus } from '../../src/corpus/load.js';
 import { selectCases, selectionSettings } from '../../src/gate/gate.js';
 import { GateReport } from '../../src/gate/schema.js';
@@ -17,6 +15,7 @@ import { runCases } from '../../src/run/run-cases.js';
 import { readResultsDoc } from '../../src/results/writer.js';
 import type { CaseResult } from '../../src/results/schema.js';
 import { FAULT_CORPUS, FIXTURES, PYTHON, tempDir } from '../helpers.js';
+import { runCli } from '../cli-harness.js';
 
 const INJECTED = path.join(FIXTURES, 'injected-regression');
 const FILTER = '^(tiny-mlp|wrong-symbolic|int-bool-outputs|unexportable-fft)$';
@@ -33,18 +32,7 @@ const COMMON = [
   '60',
 ];
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    interactive: false,
-    exitCode: 0,
-  };
-  const code = await main(['node', 'convgate', ...args], io);
-  return { code, out, err };
-}
+const cli = runCli;
 
 async function gateReport(dir: string): Promise<GateReport> {
   return GateReport.parse(JSON.parse(await readFile(path.join(dir, 'gate.json'), 'utf8')));

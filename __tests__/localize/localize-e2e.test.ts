@@ -6,25 +6,13 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { main } from '../../src/cli/index.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { GateReport, type CaseChange } from '../../src/gate/schema.js';
 import { readResultsDoc } from '../../src/results/writer.js';
 import { PYTHON, tempDir } from '../helpers.js';
+import { runCli } from '../cli-harness.js';
 import { BREAK, writeLocalizeCorpus } from './fixture.js';
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    interactive: false,
-    exitCode: 0,
-  };
-  const code = await main(['node', 'convgate', ...args], io);
-  return { code, out, err };
-}
+const cli = runCli;
 
 const TRIALS = 25;
 

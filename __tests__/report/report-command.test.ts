@@ -1,25 +1,13 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { main } from '../../src/cli/index.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { diffResults } from '../../src/gate/diff.js';
 import { writeResultsDoc } from '../../src/results/writer.js';
 import { caseResult, resultsDoc } from '../gate/docs.js';
 import { tempDir } from '../helpers.js';
+import { runCli } from '../cli-harness.js';
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    interactive: false,
-    exitCode: 0,
-  };
-  const code = await main(['node', 'convgate', ...args], io);
-  return { code, out, err };
-}
+const cli = runCli;
 
 const dirs: string[] = [];
 afterAll(async () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { errorPatterns, main, parseArgs, withAdded } from '../../src/triage/eval.js';
 import type { FieldLabel, LabeledIssue } from '../../src/triage/labels.js';

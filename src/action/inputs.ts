@@ -164,9 +164,13 @@ function converterInputs(get: Get): Pick<ActionConfig, 'adapter' | 'convertComma
       `input ${Inputs.Adapter} must be one of ${converterNames().join(', ')}; got ${JSON.stringify(adapter)}`,
     );
   if (adapter === 'command' && !command)
-    throw new InputError(`input ${Inputs.Adapter} command needs input ${Inputs.ConvertCmd} (the converter's command line)`);
+    throw new InputError(
+      `input ${Inputs.Adapter} command needs input ${Inputs.ConvertCmd} (the converter's command line)`,
+    );
   if (command && adapter !== 'command')
-    throw new InputError(`input ${Inputs.ConvertCmd} runs the command converter; it cannot be combined with ${Inputs.Adapter} ${adapter}`);
+    throw new InputError(
+      `input ${Inputs.ConvertCmd} runs the command converter; it cannot be combined with ${Inputs.Adapter} ${adapter}`,
+    );
   return { adapter, convertCommand: command || null, sourceOpset: positiveInt(get, Inputs.SourceOpset) };
 }
 

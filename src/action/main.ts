@@ -396,7 +396,11 @@ async function gateMode(
       core.notice('baseline not saved: this gate ran one shard only; save from the merge job');
     else if (!result.candidate.complete) core.warning('baseline not saved: the candidate run is incomplete');
     else {
-      const id = await identity(config, corpus, environmentKey({ ...result.candidate.environment, converter: result.candidate.converter }));
+      const id = await identity(
+        config,
+        corpus,
+        environmentKey({ ...result.candidate.environment, converter: result.candidate.converter }),
+      );
       const key = baselineKey(id, event.sha);
       const dir = path.join(out, 'baseline-save');
       await mkdir(dir, { recursive: true });

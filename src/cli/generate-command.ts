@@ -1,8 +1,19 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { OPERATORS, caseId, generateSpec, specToCase, type GeneratorOptions } from '../corpus/synthetic/index.js';
-import { CorpusError, DEFAULT_SYNTHETIC_COUNT, DEFAULT_SYNTHETIC_SEED, bundledCorpusFile } from '../corpus/load.js';
+import {
+  OPERATORS,
+  caseId,
+  generateSpec,
+  specToCase,
+  type GeneratorOptions,
+} from '../corpus/synthetic/index.js';
+import {
+  CorpusError,
+  DEFAULT_SYNTHETIC_COUNT,
+  DEFAULT_SYNTHETIC_SEED,
+  bundledCorpusFile,
+} from '../corpus/load.js';
 import { CorpusFile, type CaseDef } from '../corpus/schema.js';
 import { emptyReach, learnReach, ReachMap } from '../corpus/extra/reach.js';
 import { gapsOf, proposeCandidates } from '../corpus/extra/propose.js';
@@ -35,7 +46,8 @@ function nodesRange(value: string): [number, number] {
   const m = /^(\d+)(?:-(\d+))?$/.exec(value);
   const lo = m ? Number(m[1]) : NaN;
   const hi = m ? Number(m[2] ?? m[1]) : NaN;
-  if (!m || lo < 1 || hi < lo) throw new InvalidArgumentError(`--nodes must look like 3 or 1-4, got ${JSON.stringify(value)}`);
+  if (!m || lo < 1 || hi < lo)
+    throw new InvalidArgumentError(`--nodes must look like 3 or 1-4, got ${JSON.stringify(value)}`);
   return [lo, hi];
 }
 
@@ -46,24 +58,54 @@ function nodesRange(value: string): [number, number] {
  */
 export function generateCommand(io: CliIo): Command {
   return new Command('generate')
-    .description('write synthetic graph specs without running them; --target uncovered / --keep grow corpus/synthetic-extra (docs/coverage.md)')
-    .option('--out <dir>', 'folder for syn-<seed>-<index>.json files (with --target: for cases.json and targets.json)')
+    .description(
+      'write synthetic graph specs without running them; --target uncovered / --keep grow corpus/synthetic-extra (docs/coverage.md)',
+    )
+    .option(
+      '--out <dir>',
+      'folder for syn-<seed>-<index>.json files (with --target: for cases.json and targets.json)',
+    )
     .option('--count <n>', 'how many', positiveInt('--count'), DEFAULT_SYNTHETIC_COUNT)
     .option('--seed <n>', 'generator seed', nonNegativeInt('--seed'), DEFAULT_SYNTHETIC_SEED)
-    .option('--library <name>', "operator library: core (the default corpus') | full (core + extended)", 'core')
+    .option(
+      '--library <name>',
+      "operator library: core (the default corpus') | full (core + extended)",
+      'core',
+    )
     .option('--ops <kinds>', 'only these operator kinds (comma-separated)')
     .option('--nodes <n|a-b>', 'nodes per graph', nodesRange)
-    .option('--target <what>', 'uncovered: propose cases for the translation functions --results leave uncovered')
+    .option(
+      '--target <what>',
+      'uncovered: propose cases for the translation functions --results leave uncovered',
+    )
     .option('--results <file>', 'results.json of a run (repeatable: one per exporter)', collect, [])
-    .option('--keep', 'add the candidates (--candidates results) that add coverage over --results to --into', false)
-    .option('--candidates <file>', 'results.json of a candidate run (repeatable: one per exporter)', collect, [])
+    .option(
+      '--keep',
+      'add the candidates (--candidates results) that add coverage over --results to --into',
+      false,
+    )
+    .option(
+      '--candidates <file>',
+      'results.json of a candidate run (repeatable: one per exporter)',
+      collect,
+      [],
+    )
     .option('--into <dir>', 'the extra corpus folder', EXTRA_DIR)
     .option('--reach <file>', 'what the generator learned (default: <into>/reach.json)')
-    .option('--per-variant <n>', 'candidate graphs per targeted operator variant', positiveInt('--per-variant'), 3)
+    .option(
+      '--per-variant <n>',
+      'candidate graphs per targeted operator variant',
+      positiveInt('--per-variant'),
+      3,
+    )
     .option('--budget <n>', 'candidates at most', positiveInt('--budget'), 400)
     .action(async (flags: GenerateFlags) => {
       try {
-        io.exitCode = flags.keep ? await keep(flags, io) : flags.target ? await target(flags, io) : await plain(flags, io);
+        io.exitCode = flags.keep
+          ? await keep(flags, io)
+          : flags.target
+            ? await target(flags, io)
+            : await plain(flags, io);
       } catch (e) {
         if (e instanceof CorpusError || e instanceof InvalidArgumentError) {
           io.stderr(`convgate generate: ${e.message}\n`);
@@ -78,9 +120,13 @@ export function generateCommand(io: CliIo): Command {
 function generatorOptions(flags: GenerateFlags): GeneratorOptions {
   if (flags.library !== 'core' && flags.library !== 'full')
     throw new InvalidArgumentError(`--library must be core or full, got ${JSON.stringify(flags.library)}`);
-  const ops = flags.ops?.split(',').map((s) => s.trim()).filter(Boolean);
+  const ops = flags.ops
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = new Set(OPERATORS.map((o) => o.kind));
-  for (const op of ops ?? []) if (!known.has(op)) throw new InvalidArgumentError(`--ops: unknown operator kind ${JSON.stringify(op)}`);
+  for (const op of ops ?? [])
+    if (!known.has(op)) throw new InvalidArgumentError(`--ops: unknown operator kind ${JSON.stringify(op)}`);
   return {
     library: flags.library,
     ...(ops?.length ? { ops } : {}),
@@ -94,7 +140,10 @@ async function plain(flags: GenerateFlags, io: CliIo): Promise<number> {
   await mkdir(flags.out, { recursive: true });
   for (let i = 0; i < flags.count; i++) {
     const spec = generateSpec(flags.seed, i, options);
-    await writeFile(path.join(flags.out, `${caseId(flags.seed, i)}.json`), JSON.stringify(spec, null, 1) + '\n');
+    await writeFile(
+      path.join(flags.out, `${caseId(flags.seed, i)}.json`),
+      JSON.stringify(spec, null, 1) + '\n',
+    );
   }
   io.stderr(`wrote ${flags.count} spec(s) to ${flags.out}\n`);
   return 0;
@@ -130,19 +179,35 @@ function corpusJson(name: string, description: string, cases: CaseDef[]): string
 }
 
 async function target(flags: GenerateFlags, io: CliIo): Promise<number> {
-  if (flags.target !== 'uncovered') throw new InvalidArgumentError(`--target must be uncovered, got ${JSON.stringify(flags.target)}`);
+  if (flags.target !== 'uncovered')
+    throw new InvalidArgumentError(`--target must be uncovered, got ${JSON.stringify(flags.target)}`);
   if (!flags.out) throw new InvalidArgumentError('--out is required');
   const docs = await readDocs(flags.results, '--results');
   const gaps = gapsOf(docs);
   if (!gaps.length) throw new CorpusError('--results: none of these runs measured the converter surface');
   // What the given runs show counts too (their synthetic cases reached what they reached).
   const reach = learnReach(await readReach(flags.reach ?? path.join(flags.into, 'reach.json')), docs);
-  const p = proposeCandidates({ gaps, reach, seed: flags.seed, perVariant: flags.perVariant, budget: flags.budget });
+  const p = proposeCandidates({
+    gaps,
+    reach,
+    seed: flags.seed,
+    perVariant: flags.perVariant,
+    budget: flags.budget,
+  });
   await mkdir(flags.out, { recursive: true });
-  await writeFile(path.join(flags.out, 'cases.json'), corpusJson('coverage-candidates', 'Candidates for uncovered translation functions (convgate generate --target uncovered).', p.cases));
+  await writeFile(
+    path.join(flags.out, 'cases.json'),
+    corpusJson(
+      'coverage-candidates',
+      'Candidates for uncovered translation functions (convgate generate --target uncovered).',
+      p.cases,
+    ),
+  );
   await writeFile(path.join(flags.out, 'targets.json'), JSON.stringify(p.targets, null, 1) + '\n');
   for (const g of gaps) io.stderr(`${g.exporter}: ${g.uncovered.length} reachable function(s) uncovered\n`);
-  io.stderr(`wrote ${p.cases.length} candidate case(s) to ${path.join(flags.out, 'cases.json')}; run them on each stack, then: convgate generate --keep --results … --candidates …\n`);
+  io.stderr(
+    `wrote ${p.cases.length} candidate case(s) to ${path.join(flags.out, 'cases.json')}; run them on each stack, then: convgate generate --keep --results … --candidates …\n`,
+  );
   return 0;
 }
 
@@ -171,8 +236,13 @@ async function keep(flags: GenerateFlags, io: CliIo): Promise<number> {
     ),
   );
   await writeFile(reachFile, JSON.stringify(reach, null, 1) + '\n');
-  for (const c of chosen) io.stderr(`${c.id}: +${c.adds.length} (${c.adds.slice(0, 6).join(', ')}${c.adds.length > 6 ? ', …' : ''})${c.okEverywhere ? '' : ` [ok on: ${c.okOn.join(', ') || 'none'}]`}\n`);
-  io.stderr(`kept ${chosen.length} candidate(s) as ${added.length} extra case(s) in ${extraFile}; learned from ${candidates.length} run(s) into ${reachFile}\n`);
+  for (const c of chosen)
+    io.stderr(
+      `${c.id}: +${c.adds.length} (${c.adds.slice(0, 6).join(', ')}${c.adds.length > 6 ? ', …' : ''})${c.okEverywhere ? '' : ` [ok on: ${c.okOn.join(', ') || 'none'}]`}\n`,
+    );
+  io.stderr(
+    `kept ${chosen.length} candidate(s) as ${added.length} extra case(s) in ${extraFile}; learned from ${candidates.length} run(s) into ${reachFile}\n`,
+  );
   return 0;
 }
 

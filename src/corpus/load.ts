@@ -30,7 +30,15 @@ export class CorpusError extends Error {}
  * version converter's: real models at source opsets and ONNX node tests), `keras` and
  * `tensorflow` (corpus/<name>/cases.json). Anything else is read as a path to a cases.json file.
  */
-export const BUNDLED_CORPORA = ['real', 'synthetic', 'synthetic-extra', 'default', 'onnx', 'keras', 'tensorflow'] as const;
+export const BUNDLED_CORPORA = [
+  'real',
+  'synthetic',
+  'synthetic-extra',
+  'default',
+  'onnx',
+  'keras',
+  'tensorflow',
+] as const;
 const CORPUS_FILES = ['real', 'synthetic-extra', 'onnx', 'keras', 'tensorflow'];
 
 export interface SyntheticRequest {
@@ -50,7 +58,8 @@ export function bundledCorpusFile(name: string): string | null {
 const INTERPRETER_FILES = ['synthetic.py', 'synthetic_ext.py', 'synthetic_script.py'];
 
 async function interpreterHash(h: ReturnType<typeof createHash>): Promise<void> {
-  for (const f of INTERPRETER_FILES) h.update(f).update(await readFile(path.join(PACKAGE_ROOT, 'python', 'convgate_worker', f)));
+  for (const f of INTERPRETER_FILES)
+    h.update(f).update(await readFile(path.join(PACKAGE_ROOT, 'python', 'convgate_worker', f)));
 }
 
 export async function loadCorpusFile(file: string, seen: string[] = []): Promise<Corpus> {
@@ -208,7 +217,13 @@ export async function syntheticCorpus(count: number, seed: number): Promise<Corp
   const cases = generateCases({ count, seed }).map((c) => CaseDef.parse(c));
   const h = createHash('sha256').update(JSON.stringify(cases));
   await interpreterHash(h);
-  return { name: 'synthetic', hash: h.digest('hex').slice(0, 16), pythonPaths: [], modelLibraries: [], cases };
+  return {
+    name: 'synthetic',
+    hash: h.digest('hex').slice(0, 16),
+    pythonPaths: [],
+    modelLibraries: [],
+    cases,
+  };
 }
 
 /** Loads a corpus by name (real, synthetic, default) or a cases.json by path. */

@@ -72,7 +72,13 @@ function graphsFor(variant: string, seed: number, start: number, count: number):
   for (let index = start; index < start + tries; index++) {
     let spec: SyntheticSpec;
     try {
-      spec = generateSpec(seed, index, { ops: [kind], minNodes: 1, maxNodes: 3, knownIssues: 'include', library: 'full' });
+      spec = generateSpec(seed, index, {
+        ops: [kind],
+        minNodes: 1,
+        maxNodes: 3,
+        knownIssues: 'include',
+        library: 'full',
+      });
     } catch {
       continue;
     }
@@ -119,7 +125,14 @@ function inputKindGraphs(seed: number, start: number, per: number): { spec: Synt
     for (let tries = 0; found < per && tries < 400; tries++, index++) {
       let spec: SyntheticSpec;
       try {
-        spec = generateSpec(seed, index, { ops, minNodes: 1, maxNodes: 2, library: 'full', opsets: [13, 14, 15, 16, 17], knownIssues: 'avoid' });
+        spec = generateSpec(seed, index, {
+          ops,
+          minNodes: 1,
+          maxNodes: 2,
+          library: 'full',
+          opsets: [13, 14, 15, 16, 17],
+          knownIssues: 'avoid',
+        });
       } catch {
         continue;
       }
@@ -143,16 +156,20 @@ export function proposeCandidates(o: ProposeOptions): Proposal {
       for (const v of vs) wanted.set(v, [...(wanted.get(v) ?? []), `${gap.exporter} ${fn}`]);
     }
   // Exploration: every operator kind no exporter's map has seen yet.
-  const seen = new Set(Object.values(o.reach.exporters).flatMap((e) => Object.keys(e.variants).map(kindOfVariant)));
+  const seen = new Set(
+    Object.values(o.reach.exporters).flatMap((e) => Object.keys(e.variants).map(kindOfVariant)),
+  );
   if (unknown.length)
-    for (const op of OPERATORS) if (!seen.has(op.kind) && !wanted.has(op.kind)) wanted.set(op.kind, [`explore ${op.kind}`]);
+    for (const op of OPERATORS)
+      if (!seen.has(op.kind) && !wanted.has(op.kind)) wanted.set(op.kind, [`explore ${op.kind}`]);
 
   const cases: CaseDef[] = [];
   const targets: Record<string, string[]> = {};
   // Most-wanted variants first (they serve the most uncovered functions).
   const explores = (why: string[]) => why.every((w) => w.startsWith('explore '));
   const order = [...wanted.entries()].sort(
-    (a, b) => Number(explores(a[1])) - Number(explores(b[1])) || b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1),
+    (a, b) =>
+      Number(explores(a[1])) - Number(explores(b[1])) || b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1),
   );
   let index = 0;
   for (const [variant, why] of order) {

@@ -85,7 +85,9 @@ function sortReach(map: ReachMap): ReachMap {
   for (const [e, slot] of Object.entries(sortObj(map.exporters)))
     exporters[e] = {
       cases: slot.cases,
-      variants: Object.fromEntries(Object.entries(sortObj(slot.variants)).map(([v, row]) => [v, sortObj(row)])),
+      variants: Object.fromEntries(
+        Object.entries(sortObj(slot.variants)).map(([v, row]) => [v, sortObj(row)]),
+      ),
     };
   return { version: REACH_VERSION, exporters };
 }

@@ -8,7 +8,13 @@
  */
 import type { CaseDef } from '../schema.js';
 import type { ResultsDoc } from '../../results/schema.js';
-import { parseSpec, specToCase, SPEC_VERSION, type SpecNode, type SyntheticSpec } from '../synthetic/index.js';
+import {
+  parseSpec,
+  specToCase,
+  SPEC_VERSION,
+  type SpecNode,
+  type SyntheticSpec,
+} from '../synthetic/index.js';
 import { areaOf } from '../../surface/areas.js';
 import { functionUses } from '../../surface/summary.js';
 import { INPUT_KINDS, inputKinds } from './propose.js';
@@ -46,11 +52,17 @@ function registeredPairs(docs: readonly ResultsDoc[]): Set<string> {
 }
 
 /** Greedy selection of the candidates that add coverage over the baselines. */
-export function selectCandidates(baselines: readonly ResultsDoc[], candidates: readonly ResultsDoc[]): Chosen[] {
+export function selectCandidates(
+  baselines: readonly ResultsDoc[],
+  candidates: readonly ResultsDoc[],
+): Chosen[] {
   const wanted = registeredPairs([...baselines, ...candidates]);
   const covered = coveredPairs(baselines);
   // Candidate id → pairs it reaches, its spec, and whether every exporter passed it.
-  const info = new Map<string, { pairs: Set<string>; spec: SyntheticSpec; ok: boolean; okOn: string[]; nodes: number }>();
+  const info = new Map<
+    string,
+    { pairs: Set<string>; spec: SyntheticSpec; ok: boolean; okOn: string[]; nodes: number }
+  >();
   for (const d of candidates) {
     const exporter = d.surface?.measured ? d.surface.exporter : undefined;
     if (!exporter) continue;
@@ -62,7 +74,13 @@ export function selectCandidates(baselines: readonly ResultsDoc[], candidates: r
       } catch {
         continue;
       }
-      const slot = info.get(c.id) ?? { pairs: new Set<string>(), spec, ok: true, okOn: [], nodes: spec.nodes.length };
+      const slot = info.get(c.id) ?? {
+        pairs: new Set<string>(),
+        spec,
+        ok: true,
+        okOn: [],
+        nodes: spec.nodes.length,
+      };
       for (const [fn] of c.surface?.calls ?? []) slot.pairs.add(`${exporter} ${fn}`);
       slot.ok &&= c.outcome === 'ok';
       if (c.outcome === 'ok') slot.okOn.push(exporter);
@@ -85,7 +103,10 @@ export function selectCandidates(baselines: readonly ResultsDoc[], candidates: r
       const better =
         !best ||
         adds.length > best.adds.length ||
-        (adds.length === best.adds.length && (c.ok && !info.get(best.id)!.ok || (c.ok === info.get(best.id)!.ok && (c.nodes < best.nodes || (c.nodes === best.nodes && id < best.id)))));
+        (adds.length === best.adds.length &&
+          ((c.ok && !info.get(best.id)!.ok) ||
+            (c.ok === info.get(best.id)!.ok &&
+              (c.nodes < best.nodes || (c.nodes === best.nodes && id < best.id)))));
       if (better) best = { id, adds, nodes: c.nodes };
     }
     if (!best) break;
@@ -93,12 +114,16 @@ export function selectCandidates(baselines: readonly ResultsDoc[], candidates: r
   }
   // Input kinds the baselines and the chosen cases do not feed yet: the candidate feeding one that
   // passes on the most exporters (then the smallest graph).
-  const fed = new Set<string>([...baselineSpecs(baselines), ...chosen.map((c) => c.spec)].flatMap(inputKinds));
+  const fed = new Set<string>(
+    [...baselineSpecs(baselines), ...chosen.map((c) => c.spec)].flatMap(inputKinds),
+  );
   for (const kind of Object.keys(INPUT_KINDS)) {
     if (fed.has(kind)) continue;
     const best = [...info.entries()]
       .filter(([, c]) => inputKinds(c.spec).includes(kind))
-      .sort(([ia, a], [ib, b]) => b.okOn.length - a.okOn.length || a.nodes - b.nodes || (ia < ib ? -1 : 1))[0];
+      .sort(
+        ([ia, a], [ib, b]) => b.okOn.length - a.okOn.length || a.nodes - b.nodes || (ia < ib ? -1 : 1),
+      )[0];
     if (!best) continue;
     take(best[0], [`input ${kind}`]);
     inputKinds(best[1].spec).forEach((k) => fed.add(k));
@@ -176,7 +201,9 @@ export function packSpecs(specs: readonly SyntheticSpec[], seed: number, index: 
  */
 function packable(c: Chosen): boolean {
   if (c.spec.export.dynamicAxes) return false;
-  const exporters = new Set(c.adds.filter((p) => !p.startsWith('input ')).map((p) => p.slice(0, p.indexOf(' '))));
+  const exporters = new Set(
+    c.adds.filter((p) => !p.startsWith('input ')).map((p) => p.slice(0, p.indexOf(' '))),
+  );
   return [...exporters].every((e) => c.okOn.includes(e));
 }
 
@@ -194,7 +221,8 @@ export function extraCases(chosen: readonly Chosen[], o: PackOptions): CaseDef[]
     byOk.set(key, [...(byOk.get(key) ?? []), c.spec]);
   }
   const groups: SyntheticSpec[][] = [];
-  const size = (g: SyntheticSpec[]) => [g.reduce((n, s) => n + s.nodes.length, 0), g.reduce((n, s) => n + s.inputs.length, 0)] as const;
+  const size = (g: SyntheticSpec[]) =>
+    [g.reduce((n, s) => n + s.nodes.length, 0), g.reduce((n, s) => n + s.inputs.length, 0)] as const;
   for (const key of [...byOk.keys()].sort().reverse()) {
     let cur: SyntheticSpec[] = [];
     for (const spec of byOk.get(key)!) {
@@ -209,7 +237,10 @@ export function extraCases(chosen: readonly Chosen[], o: PackOptions): CaseDef[]
   }
   const out: CaseDef[] = [];
   let index = o.start;
-  for (const g of groups) out.push(asExtra(g.length === 1 ? { ...g[0]!, seed: o.seed, index } : packSpecs(g, o.seed, index), index++));
+  for (const g of groups)
+    out.push(
+      asExtra(g.length === 1 ? { ...g[0]!, seed: o.seed, index } : packSpecs(g, o.seed, index), index++),
+    );
   for (const c of alone) out.push(asExtra({ ...c.spec, seed: o.seed, index }, index++));
   return out;
 }
@@ -217,5 +248,10 @@ export function extraCases(chosen: readonly Chosen[], o: PackOptions): CaseDef[]
 function asExtra(spec: SyntheticSpec, index: number): CaseDef {
   const c = specToCase(spec);
   const ops = [...new Set(spec.nodes.map((n) => n.op))];
-  return { ...c, id: `extra-${index}`, family: EXTRA_FAMILY, description: `${spec.nodes.length} node(s): ${ops.join(', ')}` };
+  return {
+    ...c,
+    id: `extra-${index}`,
+    family: EXTRA_FAMILY,
+    description: `${spec.nodes.length} node(s): ${ops.join(', ')}`,
+  };
 }

@@ -5,7 +5,17 @@ import type { Rng } from './rng.js';
  * The dtypes the generator uses (a subset of the case schema's DTYPES). The small integer types
  * (uint8, int8, int16) only appear around operators of the extended library that accept them.
  */
-export const SYN_DTYPES = ['float16', 'float32', 'float64', 'int32', 'int64', 'bool', 'uint8', 'int8', 'int16'] as const;
+export const SYN_DTYPES = [
+  'float16',
+  'float32',
+  'float64',
+  'int32',
+  'int64',
+  'bool',
+  'uint8',
+  'int8',
+  'int16',
+] as const;
 export type SynDType = (typeof SYN_DTYPES)[number];
 
 export type Shape = number[];

@@ -38,34 +38,259 @@ function u(s: UnarySpec): OpDef {
 }
 
 register(
-  u({ kind: 'acos', doc: 'torch.acos (|x| ≤ 0.95)', f: Math.acos, monotonic: true, dtypes: NUMERIC, out: 'float', domain: within(0.95), fresh: [-0.9, 0.9], freshInt: [-1, 2] }),
-  u({ kind: 'asin', doc: 'torch.asin (|x| ≤ 0.95)', f: Math.asin, monotonic: true, dtypes: NUMERIC, out: 'float', domain: within(0.95), fresh: [-0.9, 0.9], freshInt: [-1, 2] }),
-  u({ kind: 'tan', doc: 'torch.tan (|x| ≤ 1.2)', f: Math.tan, monotonic: true, dtypes: NUMERIC, out: 'float', domain: within(1.2), fresh: [-1.2, 1.2], freshInt: [-1, 2] }),
-  u({ kind: 'sinh', doc: 'torch.sinh (|x| ≤ 5)', f: Math.sinh, monotonic: true, dtypes: NUMERIC, out: 'float', domain: within(5), fresh: [-3, 3], freshInt: [-3, 4] }),
-  u({ kind: 'cosh', doc: 'torch.cosh (|x| ≤ 5)', f: Math.cosh, dtypes: NUMERIC, out: 'float', domain: within(5), fresh: [-3, 3], freshInt: [-3, 4] }),
-  u({ kind: 'asinh', doc: 'torch.asinh', f: Math.asinh, monotonic: true, dtypes: NUMERIC, out: 'float', domain: within(100), fresh: [-3, 3] }),
-  u({ kind: 'acosh', doc: 'torch.acosh (x ≥ 1.05, ints ≥ 1)', f: Math.acosh, monotonic: true, dtypes: NUMERIC, out: 'float', domain: (t) => t.lo >= (isInt(t.dtype) ? 1 : 1.05), fresh: [1.1, 4], freshInt: [1, 10] }),
-  u({ kind: 'atanh', doc: 'torch.atanh (|x| ≤ 0.9)', f: Math.atanh, monotonic: true, dtypes: F32_64, out: 'float', domain: within(0.9), fresh: [-0.9, 0.9] }),
-  u({ kind: 'log1p', doc: 'torch.log1p (x ≥ -0.9)', f: Math.log1p, monotonic: true, dtypes: NUMERIC, out: 'float', domain: atLeast(-0.9), fresh: [-0.5, 3], freshInt: [0, 10] }),
-  u({ kind: 'log2', doc: 'torch.log2 (x ≥ 0.05)', f: Math.log2, monotonic: true, dtypes: NUMERIC, out: 'float', domain: atLeast(0.05), fresh: [0.1, 5], freshInt: [1, 10] }),
-  u({ kind: 'log10', doc: 'torch.log10 (x ≥ 0.05)', f: Math.log10, monotonic: true, dtypes: NUMERIC, out: 'float', domain: atLeast(0.05), fresh: [0.1, 5], freshInt: [1, 10] }),
-  u({ kind: 'expm1', doc: 'torch.expm1 (x ≤ 8)', f: Math.expm1, monotonic: true, dtypes: NUMERIC, out: 'float', domain: (t) => t.hi <= 8, fresh: [-3, 2], freshInt: [-3, 4] }),
-  u({ kind: 'exp2', doc: 'torch.exp2 (x ≤ 9)', f: (x) => Math.pow(2, x), monotonic: true, dtypes: NUMERIC, out: 'float', domain: (t) => t.hi <= 9, fresh: [-3, 4], freshInt: [-3, 5] }),
-  u({ kind: 'trunc', doc: 'torch.trunc (exact inputs only)', f: Math.trunc, monotonic: true, dtypes: F32_64, out: 'same', exact: true, needsExact: true, fresh: [-4, 4] }),
-  u({ kind: 'frac', doc: 'torch.frac (exact inputs only)', f: (x) => x - Math.trunc(x), dtypes: F32_64, out: 'same', exact: true, needsExact: true, fresh: [-4, 4] }),
-  u({ kind: 'deg2rad', doc: 'torch.deg2rad', f: (x) => (x * Math.PI) / 180, monotonic: true, dtypes: F32_64, out: 'same', fresh: [-180, 180] }),
-  u({ kind: 'rad2deg', doc: 'torch.rad2deg', f: (x) => (x * 180) / Math.PI, monotonic: true, dtypes: F32_64, out: 'same', domain: within(5), fresh: [-3, 3] }),
-  u({ kind: 'erfc', doc: 'torch.erfc', f: (x) => 1 - erf(x), monotonic: true, dtypes: NUMERIC, out: 'float', domain: within(5), fresh: [-2, 2] }),
-  u({ kind: 'sinc', doc: 'torch.sinc', f: (x) => (x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x)), dtypes: F32_64, out: 'same', domain: within(20), fresh: [-3, 3] }),
-  u({ kind: 'logit', doc: 'torch.logit (0.05 ≤ x ≤ 0.95)', f: (x) => Math.log(x / (1 - x)), monotonic: true, dtypes: F32_64, out: 'same', domain: (t) => t.lo >= 0.05 && t.hi <= 0.95, fresh: [0.1, 0.9] }),
-  u({ kind: 'isnan', doc: 'torch.isnan (finite inputs: all false)', f: () => 0, dtypes: NUMERIC, half: true, out: 'bool' }),
+  u({
+    kind: 'acos',
+    doc: 'torch.acos (|x| ≤ 0.95)',
+    f: Math.acos,
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: within(0.95),
+    fresh: [-0.9, 0.9],
+    freshInt: [-1, 2],
+  }),
+  u({
+    kind: 'asin',
+    doc: 'torch.asin (|x| ≤ 0.95)',
+    f: Math.asin,
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: within(0.95),
+    fresh: [-0.9, 0.9],
+    freshInt: [-1, 2],
+  }),
+  u({
+    kind: 'tan',
+    doc: 'torch.tan (|x| ≤ 1.2)',
+    f: Math.tan,
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: within(1.2),
+    fresh: [-1.2, 1.2],
+    freshInt: [-1, 2],
+  }),
+  u({
+    kind: 'sinh',
+    doc: 'torch.sinh (|x| ≤ 5)',
+    f: Math.sinh,
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: within(5),
+    fresh: [-3, 3],
+    freshInt: [-3, 4],
+  }),
+  u({
+    kind: 'cosh',
+    doc: 'torch.cosh (|x| ≤ 5)',
+    f: Math.cosh,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: within(5),
+    fresh: [-3, 3],
+    freshInt: [-3, 4],
+  }),
+  u({
+    kind: 'asinh',
+    doc: 'torch.asinh',
+    f: Math.asinh,
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: within(100),
+    fresh: [-3, 3],
+  }),
+  u({
+    kind: 'acosh',
+    doc: 'torch.acosh (x ≥ 1.05, ints ≥ 1)',
+    f: Math.acosh,
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: (t) => t.lo >= (isInt(t.dtype) ? 1 : 1.05),
+    fresh: [1.1, 4],
+    freshInt: [1, 10],
+  }),
+  u({
+    kind: 'atanh',
+    doc: 'torch.atanh (|x| ≤ 0.9)',
+    f: Math.atanh,
+    monotonic: true,
+    dtypes: F32_64,
+    out: 'float',
+    domain: within(0.9),
+    fresh: [-0.9, 0.9],
+  }),
+  u({
+    kind: 'log1p',
+    doc: 'torch.log1p (x ≥ -0.9)',
+    f: Math.log1p,
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: atLeast(-0.9),
+    fresh: [-0.5, 3],
+    freshInt: [0, 10],
+  }),
+  u({
+    kind: 'log2',
+    doc: 'torch.log2 (x ≥ 0.05)',
+    f: Math.log2,
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: atLeast(0.05),
+    fresh: [0.1, 5],
+    freshInt: [1, 10],
+  }),
+  u({
+    kind: 'log10',
+    doc: 'torch.log10 (x ≥ 0.05)',
+    f: Math.log10,
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: atLeast(0.05),
+    fresh: [0.1, 5],
+    freshInt: [1, 10],
+  }),
+  u({
+    kind: 'expm1',
+    doc: 'torch.expm1 (x ≤ 8)',
+    f: Math.expm1,
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: (t) => t.hi <= 8,
+    fresh: [-3, 2],
+    freshInt: [-3, 4],
+  }),
+  u({
+    kind: 'exp2',
+    doc: 'torch.exp2 (x ≤ 9)',
+    f: (x) => Math.pow(2, x),
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: (t) => t.hi <= 9,
+    fresh: [-3, 4],
+    freshInt: [-3, 5],
+  }),
+  u({
+    kind: 'trunc',
+    doc: 'torch.trunc (exact inputs only)',
+    f: Math.trunc,
+    monotonic: true,
+    dtypes: F32_64,
+    out: 'same',
+    exact: true,
+    needsExact: true,
+    fresh: [-4, 4],
+  }),
+  u({
+    kind: 'frac',
+    doc: 'torch.frac (exact inputs only)',
+    f: (x) => x - Math.trunc(x),
+    dtypes: F32_64,
+    out: 'same',
+    exact: true,
+    needsExact: true,
+    fresh: [-4, 4],
+  }),
+  u({
+    kind: 'deg2rad',
+    doc: 'torch.deg2rad',
+    f: (x) => (x * Math.PI) / 180,
+    monotonic: true,
+    dtypes: F32_64,
+    out: 'same',
+    fresh: [-180, 180],
+  }),
+  u({
+    kind: 'rad2deg',
+    doc: 'torch.rad2deg',
+    f: (x) => (x * 180) / Math.PI,
+    monotonic: true,
+    dtypes: F32_64,
+    out: 'same',
+    domain: within(5),
+    fresh: [-3, 3],
+  }),
+  u({
+    kind: 'erfc',
+    doc: 'torch.erfc',
+    f: (x) => 1 - erf(x),
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'float',
+    domain: within(5),
+    fresh: [-2, 2],
+  }),
+  u({
+    kind: 'sinc',
+    doc: 'torch.sinc',
+    f: (x) => (x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x)),
+    dtypes: F32_64,
+    out: 'same',
+    domain: within(20),
+    fresh: [-3, 3],
+  }),
+  u({
+    kind: 'logit',
+    doc: 'torch.logit (0.05 ≤ x ≤ 0.95)',
+    f: (x) => Math.log(x / (1 - x)),
+    monotonic: true,
+    dtypes: F32_64,
+    out: 'same',
+    domain: (t) => t.lo >= 0.05 && t.hi <= 0.95,
+    fresh: [0.1, 0.9],
+  }),
+  u({
+    kind: 'isnan',
+    doc: 'torch.isnan (finite inputs: all false)',
+    f: () => 0,
+    dtypes: NUMERIC,
+    half: true,
+    out: 'bool',
+  }),
   u({ kind: 'isinf', doc: 'torch.isinf', f: () => 0, dtypes: NUMERIC, half: true, out: 'bool' }),
   u({ kind: 'isfinite', doc: 'torch.isfinite', f: () => 1, dtypes: NUMERIC, half: true, out: 'bool' }),
   u({ kind: 'isneginf', doc: 'torch.isneginf', f: () => 0, dtypes: F32_64, out: 'bool' }),
   u({ kind: 'isposinf', doc: 'torch.isposinf', f: () => 0, dtypes: F32_64, out: 'bool' }),
-  u({ kind: 'signbit', doc: 'torch.signbit (exact inputs)', f: (x) => (x < 0 ? 1 : 0), dtypes: NUMERIC, out: 'bool', needsExact: true }),
-  u({ kind: 'nan_to_num', doc: 'torch.nan_to_num (finite inputs pass through)', f: (x) => x, monotonic: true, dtypes: NUMERIC, out: 'same', exact: true, keepDistinct: true }),
-  u({ kind: 'bitwise_not', doc: 'torch.bitwise_not / ~x (ints and bools)', f: (x) => -x - 1, monotonic: true, dtypes: [...ANY_INT, 'bool'], out: 'same', exact: true, needsExact: true, domain: (t) => t.dtype !== 'uint8' || t.hi <= 255, fresh: [0, 1], freshInt: [0, 50], attrs: (ctx) => ({ spelling: ctx.rng.pick(['fn', 'operator']) }) }),
+  u({
+    kind: 'signbit',
+    doc: 'torch.signbit (exact inputs)',
+    f: (x) => (x < 0 ? 1 : 0),
+    dtypes: NUMERIC,
+    out: 'bool',
+    needsExact: true,
+  }),
+  u({
+    kind: 'nan_to_num',
+    doc: 'torch.nan_to_num (finite inputs pass through)',
+    f: (x) => x,
+    monotonic: true,
+    dtypes: NUMERIC,
+    out: 'same',
+    exact: true,
+    keepDistinct: true,
+  }),
+  u({
+    kind: 'bitwise_not',
+    doc: 'torch.bitwise_not / ~x (ints and bools)',
+    f: (x) => -x - 1,
+    monotonic: true,
+    dtypes: [...ANY_INT, 'bool'],
+    out: 'same',
+    exact: true,
+    needsExact: true,
+    domain: (t) => t.dtype !== 'uint8' || t.hi <= 255,
+    fresh: [0, 1],
+    freshInt: [0, 50],
+    attrs: (ctx) => ({ spelling: ctx.rng.pick(['fn', 'operator']) }),
+  }),
 );
 
 /** Replaces the value rule of a registered unary op (when the factory's rule does not fit). */
@@ -111,7 +336,11 @@ register(
       doc: 'F.rrelu in eval mode: leaky slope (lower + upper) / 2',
       f: (x, a) => (x >= 0 ? x : (x * ((a.lower as number) + (a.upper as number))) / 2),
       monotonic: true,
-      attrs: (ctx) => ctx.rng.pick([{ lower: 0.125, upper: 0.25 }, { lower: 0.1, upper: 0.3 }]),
+      attrs: (ctx) =>
+        ctx.rng.pick([
+          { lower: 0.125, upper: 0.25 },
+          { lower: 0.1, upper: 0.3 },
+        ]),
     }),
   ),
   ext(act({ kind: 'softmin', doc: 'F.softmin over the last dim', f: (x) => x, domain: within(30) })),
@@ -135,7 +364,11 @@ register(
       return [{ dtype: x.dtype, shape }];
     },
     propose(ctx): Proposal | null {
-      const x = ctx.take({ dtypes: F32_64, minRank: 1, where: (t) => t.shape.some((s, i) => s % 2 === 0 && s === t.alt[i]) });
+      const x = ctx.take({
+        dtypes: F32_64,
+        minRank: 1,
+        where: (t) => t.shape.some((s, i) => s % 2 === 0 && s === t.alt[i]),
+      });
       if (!x) return null;
       const axes = x.shape.map((s, i) => i).filter((i) => x.shape[i]! % 2 === 0 && ctx.isStatic(x, i));
       const d = ctx.rng.pick(axes);
@@ -155,9 +388,17 @@ function b(s: BinarySpec): OpDef {
   return ext(binary(s));
 }
 
-
 register(
-  b({ kind: 'atan2', doc: 'torch.atan2', dtypes: F32_64, result: 'promote', scalar: false, right: awayFrom0(0.1), rightFresh: () => [0.2, 2], range: () => [-Math.PI, Math.PI] }),
+  b({
+    kind: 'atan2',
+    doc: 'torch.atan2',
+    dtypes: F32_64,
+    result: 'promote',
+    scalar: false,
+    right: awayFrom0(0.1),
+    rightFresh: () => [0.2, 2],
+    range: () => [-Math.PI, Math.PI],
+  }),
   b({
     kind: 'fmod',
     doc: 'torch.fmod (sign of the dividend), divisor away from 0, exact inputs',
@@ -167,7 +408,10 @@ register(
     needsExact: true,
     right: awayFrom0(0.5),
     rightFresh: (d) => (isFloat(d) ? [0.5, 3] : [1, 5]),
-    scalarValue: (ctx, x) => (isFloat(x.dtype) && ctx.rng.chance(0.5) ? { v: 0.75, type: 'float' } : { v: ctx.rng.pick([2, 3]), type: 'int' }),
+    scalarValue: (ctx, x) =>
+      isFloat(x.dtype) && ctx.rng.chance(0.5)
+        ? { v: 0.75, type: 'float' }
+        : { v: ctx.rng.pick([2, 3]), type: 'int' },
     range: (l, r) => {
       const m = Math.max(Math.abs(r[0]), Math.abs(r[1]));
       return [l[0] < 0 ? -m : 0, l[1] > 0 ? m : 0];
@@ -233,7 +477,9 @@ for (const [kind, f] of [
         scalarFirst: true,
         needsExact: true,
         scalarValue: (ctx, x) =>
-          x.dtype === 'bool' ? { v: ctx.rng.chance(0.5), type: 'bool' } : { v: ctx.rng.pick([1, 3, 6, 12]), type: 'int' },
+          x.dtype === 'bool'
+            ? { v: ctx.rng.chance(0.5), type: 'bool' }
+            : { v: ctx.rng.pick([1, 3, 6, 12]), type: 'int' },
         range: (l, r) => {
           // Non-negative operands stay within the next power of two; otherwise a symmetric bound.
           if (l[0] >= 0 && r[0] >= 0) {
@@ -245,8 +491,12 @@ for (const [kind, f] of [
           return [-p, p - 1];
         },
         validate: (ins, a) => {
-          check(ins.every((t) => t.dtype === 'bool') === (ins[0]!.dtype === 'bool'), `${kind}: bool with bool`);
-          if (a.scalar !== undefined) check((a.scalarType === 'bool') === (ins[0]!.dtype === 'bool'), `${kind}: scalar kind`);
+          check(
+            ins.every((t) => t.dtype === 'bool') === (ins[0]!.dtype === 'bool'),
+            `${kind}: bool with bool`,
+          );
+          if (a.scalar !== undefined)
+            check((a.scalarType === 'bool') === (ins[0]!.dtype === 'bool'), `${kind}: scalar kind`);
         },
         extraAttrs: (ctx) => ({ spelling: ctx.rng.pick(['fn', 'operator']) }),
       }),
@@ -271,9 +521,14 @@ for (const kind of ['bitwise_left_shift', 'bitwise_right_shift'] as const) {
       right: (r) => r[0] >= 0 && r[1] <= 3,
       leftFresh: () => [0, 40],
       rightFresh: () => [0, 4],
-      scalarValue: (ctx, _x, first) => (first ? { v: ctx.rng.pick([1, 5, 12]), type: 'int' } : { v: ctx.rng.pick([1, 2, 3]), type: 'int' }),
+      scalarValue: (ctx, _x, first) =>
+        first ? { v: ctx.rng.pick([1, 5, 12]), type: 'int' } : { v: ctx.rng.pick([1, 2, 3]), type: 'int' },
       range: (l, r) => (left ? [l[0], l[1] * 2 ** r[1]] : [0, l[1]]),
-      validate: (ins) => check(ins.every((t) => isInt(t.dtype)), `${kind}: ints`),
+      validate: (ins) =>
+        check(
+          ins.every((t) => isInt(t.dtype)),
+          `${kind}: ints`,
+        ),
       extraAttrs: (ctx) => ({ spelling: ctx.rng.pick(['fn', 'operator']) }),
     }),
   );
@@ -303,7 +558,10 @@ register(
       check(alias !== undefined, 'alias_binary: fn');
       const n = a.scalar === undefined ? 2 : 1;
       check(inputs.length === n, 'alias_binary: inputs');
-      check(inputs.every((t) => F32_64.includes(t.dtype) || INTS.includes(t.dtype)), 'alias_binary: numeric');
+      check(
+        inputs.every((t) => F32_64.includes(t.dtype) || INTS.includes(t.dtype)),
+        'alias_binary: numeric',
+      );
       const shape = n === 2 ? broadcast(inputs[0]!.shape, inputs[1]!.shape) : [...inputs[0]!.shape];
       if (alias.of === 'cmp') return [{ dtype: 'bool', shape }];
       const d = resultType(operands(inputs, a));
@@ -318,29 +576,63 @@ register(
       const divisor = (t: Tensor) => alias.of !== 'div' || t.lo >= 0.5 || t.hi <= -0.5;
       if (ctx.rng.chance(0.3)) {
         const v = alias.of === 'div' ? 2.0 : isFloat(x.dtype) ? 1.5 : 2;
-        return { inputs: [x], attrs: { fn: alias.fn, scalar: v, scalarType: Number.isInteger(v) && !isFloat(x.dtype) ? 'int' : 'float' } };
+        return {
+          inputs: [x],
+          attrs: {
+            fn: alias.fn,
+            scalar: v,
+            scalarType: Number.isInteger(v) && !isFloat(x.dtype) ? 'int' : 'float',
+          },
+        };
       }
-      const y = ctx.partner(x, { dtypes, where: (t) => (!needExact || t.exact) && divisor(t), range: alias.of === 'div' ? nonzeroFresh : undefined });
+      const y = ctx.partner(x, {
+        dtypes,
+        where: (t) => (!needExact || t.exact) && divisor(t),
+        range: alias.of === 'div' ? nonzeroFresh : undefined,
+      });
       return y ? { inputs: [x, y], attrs: { fn: alias.fn } } : null;
     },
     facts(inputs, a, [o]) {
       if (o!.dtype === 'bool') return [BOOL_FACTS(true)];
       const l = iv(inputs[0]!);
       const r: Interval = a.scalar === undefined ? iv(inputs[1]!) : [a.scalar as number, a.scalar as number];
-      const range = a.fn === 'multiply' ? ivMul(l, r) : a.fn === 'subtract' ? ivSub(l, r) : a.fn === 'rsub' ? ivSub(r, l) : ivDiv(l, r);
-      return [facts(isInt(o!.dtype) ? [Math.floor(range[0]), Math.ceil(range[1])] : range, inputs.every((t) => t.exact))];
+      const range =
+        a.fn === 'multiply'
+          ? ivMul(l, r)
+          : a.fn === 'subtract'
+            ? ivSub(l, r)
+            : a.fn === 'rsub'
+              ? ivSub(r, l)
+              : ivDiv(l, r);
+      return [
+        facts(
+          isInt(o!.dtype) ? [Math.floor(range[0]), Math.ceil(range[1])] : range,
+          inputs.every((t) => t.exact),
+        ),
+      ];
     },
   }),
 );
 
 /** torch.special.* spellings of unary functions (the dynamo exporter registers them apart). */
-const SPECIAL: Record<string, { f: (x: number) => number; domain: (t: Tensor) => boolean; fresh: [number, number] }> = {
+const SPECIAL: Record<
+  string,
+  { f: (x: number) => number; domain: (t: Tensor) => boolean; fresh: [number, number] }
+> = {
   erf: { f: erf, domain: within(5), fresh: [-2, 2] },
   erfc: { f: (x) => 1 - erf(x), domain: within(5), fresh: [-2, 2] },
-  erfcx: { f: (x) => Math.exp(x * x) * (1 - erf(x)), domain: (t) => t.lo >= -1.5 && t.hi <= 5, fresh: [-1, 3] },
+  erfcx: {
+    f: (x) => Math.exp(x * x) * (1 - erf(x)),
+    domain: (t) => t.lo >= -1.5 && t.hi <= 5,
+    fresh: [-1, 3],
+  },
   expm1: { f: Math.expm1, domain: (t) => t.hi <= 8, fresh: [-3, 2] },
   exp2: { f: (x) => 2 ** x, domain: (t) => t.hi <= 9, fresh: [-3, 3] },
-  sinc: { f: (x) => (x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x)), domain: within(20), fresh: [-3, 3] },
+  sinc: {
+    f: (x) => (x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x)),
+    domain: within(20),
+    fresh: [-3, 3],
+  },
   log1p: { f: Math.log1p, domain: atLeast(-0.9), fresh: [-0.5, 3] },
   expit: { f: sigmoid, domain: within(50), fresh: [-4, 4] },
   ndtr: { f: (x) => 0.5 * (1 + erf(x / Math.SQRT2)), domain: within(8), fresh: [-3, 3] },
@@ -352,7 +644,10 @@ register(
     minOpset: 9,
     doc: `torch.special.{${Object.keys(SPECIAL).join(', ')}}`,
     infer([x], a) {
-      check(x !== undefined && F32_64.includes(x.dtype) && (a.fn as string) in SPECIAL, 'special: float input, known fn');
+      check(
+        x !== undefined && F32_64.includes(x.dtype) && (a.fn as string) in SPECIAL,
+        'special: float input, known fn',
+      );
       return [{ dtype: x.dtype, shape: [...x.shape] }];
     },
     propose(ctx): Proposal | null {
@@ -380,7 +675,10 @@ register(
       const fn = a.fn as string;
       const n = fn === 'lerp' && a.weight !== undefined ? 2 : 3;
       check(inputs.length === n && inputs.every((t) => F32_64.includes(t.dtype)), `${fn}: ${n} float inputs`);
-      check(inputs.every((t) => t.dtype === inputs[0]!.dtype), `${fn}: same dtypes`);
+      check(
+        inputs.every((t) => t.dtype === inputs[0]!.dtype),
+        `${fn}: same dtypes`,
+      );
       return [{ dtype: inputs[0]!.dtype, shape: broadcastAll(inputs.map((t) => t.shape)) }];
     },
     propose(ctx): Proposal | null {
@@ -389,7 +687,8 @@ register(
       if (!x) return null;
       const y = ctx.partner(x, { dtypes: [x.dtype] });
       if (!y) return null;
-      if (fn === 'lerp' && ctx.rng.chance(0.5)) return { inputs: [x, y], attrs: { fn, weight: ctx.rng.pick([0.25, 0.5, 0.75]) } };
+      if (fn === 'lerp' && ctx.rng.chance(0.5))
+        return { inputs: [x, y], attrs: { fn, weight: ctx.rng.pick([0.25, 0.5, 0.75]) } };
       const z = ctx.partner(x, {
         dtypes: [x.dtype],
         where: (t) => fn !== 'addcdiv' || t.lo >= 0.2 || t.hi <= -0.2,
@@ -424,7 +723,10 @@ register(
       const [x, t] = inputs;
       check(x !== undefined && F32_64.includes(x.dtype), 'clamp_bound: float input');
       if (t) {
-        check(t.dtype === x.dtype && sameShape(broadcast(x.shape, t.shape), x.shape), 'clamp_bound: tensor bound');
+        check(
+          t.dtype === x.dtype && sameShape(broadcast(x.shape, t.shape), x.shape),
+          'clamp_bound: tensor bound',
+        );
       }
       return [{ dtype: x.dtype, shape: [...x.shape] }];
     },
@@ -433,19 +735,42 @@ register(
       const x = ctx.take({ dtypes: F32_64 });
       if (!x) return null;
       if (fn !== 'clip' && ctx.rng.chance(0.4)) {
-        const t = ctx.partner(x, { dtypes: [x.dtype], where: (c) => sameShape(broadcast(x.shape, c.shape), x.shape) });
-        if (t && sameShape(broadcast(x.shape, t.shape), x.shape) && sameShape(broadcast(x.alt, t.alt), x.alt)) return { inputs: [x, t], attrs: { fn } };
+        const t = ctx.partner(x, {
+          dtypes: [x.dtype],
+          where: (c) => sameShape(broadcast(x.shape, c.shape), x.shape),
+        });
+        if (t && sameShape(broadcast(x.shape, t.shape), x.shape) && sameShape(broadcast(x.alt, t.alt), x.alt))
+          return { inputs: [x, t], attrs: { fn } };
       }
       const mid = (x.lo + x.hi) / 2;
-      return { inputs: [x], attrs: fn === 'clip' ? { fn, min: Math.round(x.lo * 0.5 * 1000) / 1000, max: Math.round(x.hi * 0.5 * 1000) / 1000 } : { fn, bound: Math.round(mid * 1000) / 1000 } };
+      return {
+        inputs: [x],
+        attrs:
+          fn === 'clip'
+            ? { fn, min: Math.round(x.lo * 0.5 * 1000) / 1000, max: Math.round(x.hi * 0.5 * 1000) / 1000 }
+            : { fn, bound: Math.round(mid * 1000) / 1000 },
+      };
     },
     facts(inputs, a) {
       const x = iv(inputs[0]!);
       const t = inputs[1] ? iv(inputs[1]) : null;
       const exact = inputs.every((q) => q.exact);
-      if (a.fn === 'clip') return [facts([Math.min(a.min as number, a.max as number), Math.max(a.min as number, a.max as number)], exact)];
+      if (a.fn === 'clip')
+        return [
+          facts(
+            [Math.min(a.min as number, a.max as number), Math.max(a.min as number, a.max as number)],
+            exact,
+          ),
+        ];
       const bnd: Interval = t ?? [a.bound as number, a.bound as number];
-      return [facts(a.fn === 'clamp_min' ? [Math.max(x[0], bnd[0]), Math.max(x[1], bnd[1])] : [Math.min(x[0], bnd[0]), Math.min(x[1], bnd[1])], exact)];
+      return [
+        facts(
+          a.fn === 'clamp_min'
+            ? [Math.max(x[0], bnd[0]), Math.max(x[1], bnd[1])]
+            : [Math.min(x[0], bnd[0]), Math.min(x[1], bnd[1])],
+          exact,
+        ),
+      ];
     },
   }),
 );

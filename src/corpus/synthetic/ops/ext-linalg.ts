@@ -53,7 +53,10 @@ register(
       const x = ctx.take({ dtypes: ctx.rng.chance(0.7) ? ['bool'] : ALL, where: (t) => t.exact });
       if (!x) return null;
       const dim = pickDim(ctx, x);
-      return { inputs: [x], attrs: { fn: ctx.rng.pick(['all', 'any']), dim, keepdim: dim !== null && ctx.rng.chance(0.4) } };
+      return {
+        inputs: [x],
+        attrs: { fn: ctx.rng.pick(['all', 'any']), dim, keepdim: dim !== null && ctx.rng.chance(0.4) },
+      };
     },
     facts: () => [BOOL_FACTS(true)],
   }),
@@ -75,7 +78,12 @@ register(
       if (minCount(x, dim) < 2) return null;
       return {
         inputs: [x],
-        attrs: { fn: ctx.rng.pick(['std', 'var', 'std_mean', 'var_mean']), dim, unbiased: ctx.rng.chance(0.6), keepdim: dim !== null && ctx.rng.chance(0.4) },
+        attrs: {
+          fn: ctx.rng.pick(['std', 'var', 'std_mean', 'var_mean']),
+          dim,
+          unbiased: ctx.rng.chance(0.6),
+          keepdim: dim !== null && ctx.rng.chance(0.4),
+        },
       };
     },
     facts([x], a) {
@@ -94,27 +102,48 @@ register(
       check(x !== undefined && F32_64.includes(x.dtype), 'norm: float input');
       if (a.fn === 'linalg_matrix_norm') {
         check(x.shape.length >= 2, 'matrix_norm: rank ≥ 2');
-        return [{ dtype: x.dtype, shape: a.keepdim ? [...x.shape.slice(0, -2), 1, 1] : x.shape.slice(0, -2) }];
+        return [
+          { dtype: x.dtype, shape: a.keepdim ? [...x.shape.slice(0, -2), 1, 1] : x.shape.slice(0, -2) },
+        ];
       }
       if (a.fn === 'frobenius_norm') {
         check(x.shape.length >= 2, 'frobenius: rank ≥ 2');
-        return [{ dtype: x.dtype, shape: a.keepdim ? [...x.shape.slice(0, -2), 1, 1] : x.shape.slice(0, -2) }];
+        return [
+          { dtype: x.dtype, shape: a.keepdim ? [...x.shape.slice(0, -2), 1, 1] : x.shape.slice(0, -2) },
+        ];
       }
       return [{ dtype: x.dtype, shape: reduced(x, a.dim as number | null, !!a.keepdim) }];
     },
     propose(ctx): Proposal | null {
-      const fn = ctx.rng.pick(['norm', 'linalg_vector_norm', 'linalg_matrix_norm', 'linalg_norm', 'frobenius_norm']);
+      const fn = ctx.rng.pick([
+        'norm',
+        'linalg_vector_norm',
+        'linalg_matrix_norm',
+        'linalg_norm',
+        'frobenius_norm',
+      ]);
       const matrix = fn === 'linalg_matrix_norm' || fn === 'frobenius_norm';
       const x = ctx.take({ dtypes: F32_64, minRank: matrix ? 2 : 1 });
       if (!x) return null;
       const keepdim = ctx.rng.chance(0.4);
-      if (matrix) return { inputs: [x], attrs: { fn, ord: fn === 'frobenius_norm' ? 'fro' : ctx.rng.pick(['fro', 1]), keepdim } };
-      const dim = fn === 'linalg_norm' && x.shape.length > 2 ? signedDim(ctx, ctx.rng.int(0, x.shape.length - 1), x.shape.length) : pickDim(ctx, x);
-      const p = fn === 'linalg_norm' ? null : ctx.rng.pick(fn === 'norm' && dim === null ? [2, 'fro'] : [1, 2]);
+      if (matrix)
+        return {
+          inputs: [x],
+          attrs: { fn, ord: fn === 'frobenius_norm' ? 'fro' : ctx.rng.pick(['fro', 1]), keepdim },
+        };
+      const dim =
+        fn === 'linalg_norm' && x.shape.length > 2
+          ? signedDim(ctx, ctx.rng.int(0, x.shape.length - 1), x.shape.length)
+          : pickDim(ctx, x);
+      const p =
+        fn === 'linalg_norm' ? null : ctx.rng.pick(fn === 'norm' && dim === null ? [2, 'fro'] : [1, 2]);
       return { inputs: [x], attrs: { fn, dim, p, keepdim: dim !== null && keepdim } };
     },
     facts([x], a) {
-      const n = a.fn === 'linalg_matrix_norm' || a.fn === 'frobenius_norm' ? countOf(x!, null) : countOf(x!, a.dim as number | null);
+      const n =
+        a.fn === 'linalg_matrix_norm' || a.fn === 'frobenius_norm'
+          ? countOf(x!, null)
+          : countOf(x!, a.dim as number | null);
       return [facts([0, mag(x!) * n])];
     },
   }),
@@ -147,16 +176,26 @@ register(
     minOpset: 11,
     doc: 'torch.cumprod (magnitudes ≤ 1.5, short dims) and torch.logcumsumexp along one dim',
     infer([x], a) {
-      check(x !== undefined && F32_64.includes(x.dtype) && x.shape.length >= 1, 'cumulative: float, rank ≥ 1');
+      check(
+        x !== undefined && F32_64.includes(x.dtype) && x.shape.length >= 1,
+        'cumulative: float, rank ≥ 1',
+      );
       normDim(a.dim as number, x.shape.length);
       return [{ dtype: x.dtype, shape: [...x.shape] }];
     },
     propose(ctx): Proposal | null {
       const fn = ctx.rng.pick(['cumprod', 'logcumsumexp']);
-      const x = ctx.take({ dtypes: F32_64, minRank: 1, where: (t) => (fn === 'cumprod' ? mag(t) <= 1.5 : mag(t) <= 20), range: () => [-1.2, 1.2] });
+      const x = ctx.take({
+        dtypes: F32_64,
+        minRank: 1,
+        where: (t) => (fn === 'cumprod' ? mag(t) <= 1.5 : mag(t) <= 20),
+        range: () => [-1.2, 1.2],
+      });
       if (!x) return null;
       const r = x.shape.length;
-      const axes = Array.from({ length: r }, (_, i) => i).filter((i) => fn !== 'cumprod' || Math.max(x.shape[i]!, x.alt[i]!) <= 12);
+      const axes = Array.from({ length: r }, (_, i) => i).filter(
+        (i) => fn !== 'cumprod' || Math.max(x.shape[i]!, x.alt[i]!) <= 12,
+      );
       if (!axes.length) return null;
       return { inputs: [x], attrs: { fn, dim: signedDim(ctx, ctx.rng.pick(axes), r) } };
     },
@@ -186,13 +225,24 @@ const MATMUL_LIKE = ['mm', 'addmm', 'baddbmm', 'addbmm', 'addmv', 'addr', 'dot',
 function linShapes(fn: string, n: number, k: number, m: number, b: number): Shape[] {
   switch (fn) {
     case 'mm':
-      return [[n, k], [k, m]];
+      return [
+        [n, k],
+        [k, m],
+      ];
     case 'addmm':
       return [[m], [n, k], [k, m]];
     case 'baddbmm':
-      return [[b, n, m], [b, n, k], [b, k, m]];
+      return [
+        [b, n, m],
+        [b, n, k],
+        [b, k, m],
+      ];
     case 'addbmm':
-      return [[n, m], [b, n, k], [b, k, m]];
+      return [
+        [n, m],
+        [b, n, k],
+        [b, k, m],
+      ];
     case 'addmv':
       return [[n], [n, k], [k]];
     case 'addr':
@@ -216,10 +266,16 @@ function linOut(fn: string, ins: readonly TType[]): Shape {
       check(s[1]!.length === 2 && s[2]!.length === 2 && s[1]![1] === s[2]![0], 'addmm shapes');
       return broadcastTo(s[0]!, [s[1]![0]!, s[2]![1]!]);
     case 'baddbmm':
-      check(s[1]!.length === 3 && s[2]!.length === 3 && s[1]![0] === s[2]![0] && s[1]![2] === s[2]![1], 'baddbmm shapes');
+      check(
+        s[1]!.length === 3 && s[2]!.length === 3 && s[1]![0] === s[2]![0] && s[1]![2] === s[2]![1],
+        'baddbmm shapes',
+      );
       return broadcastTo(s[0]!, [s[1]![0]!, s[1]![1]!, s[2]![2]!]);
     case 'addbmm':
-      check(s[1]!.length === 3 && s[2]!.length === 3 && s[1]![0] === s[2]![0] && s[1]![2] === s[2]![1], 'addbmm shapes');
+      check(
+        s[1]!.length === 3 && s[2]!.length === 3 && s[1]![0] === s[2]![0] && s[1]![2] === s[2]![1],
+        'addbmm shapes',
+      );
       return broadcastTo(s[0]!, [s[1]![1]!, s[2]![2]!]);
     case 'addmv':
       check(s[1]!.length === 2 && s[2]!.length === 1 && s[1]![1] === s[2]![0], 'addmv shapes');
@@ -251,7 +307,10 @@ register(
     minOpset: 9,
     doc: 'torch.mm / addmm (beta, alpha) / baddbmm / addbmm / addmv / addr / dot / mv / outer',
     infer(inputs, a) {
-      check(inputs.every((t) => F32_64.includes(t.dtype) && t.dtype === inputs[0]!.dtype), 'linalg_product: same float dtypes');
+      check(
+        inputs.every((t) => F32_64.includes(t.dtype) && t.dtype === inputs[0]!.dtype),
+        'linalg_product: same float dtypes',
+      );
       return [{ dtype: inputs[0]!.dtype, shape: linOut(a.fn as string, inputs) }];
     },
     propose(ctx): Proposal | null {
@@ -266,7 +325,8 @@ register(
         ins.push(t);
       }
       const attrs: Attrs = { fn };
-      if (fn.startsWith('add') || fn === 'baddbmm') Object.assign(attrs, { beta: ctx.rng.pick([1, 0.5]), alpha: ctx.rng.pick([1, 2, -0.5]) });
+      if (fn.startsWith('add') || fn === 'baddbmm')
+        Object.assign(attrs, { beta: ctx.rng.pick([1, 0.5]), alpha: ctx.rng.pick([1, 2, -0.5]) });
       return { inputs: ins, attrs };
     },
     facts(inputs, a) {
@@ -287,7 +347,13 @@ register(
           break;
         default: {
           const k =
-            fn === 'addr' ? 1 : fn === 'addmv' ? kdim(inputs[1]!, 1) : fn === 'addmm' ? kdim(inputs[1]!, 1) : kdim(inputs[1]!, 2) * (fn === 'addbmm' ? kdim(inputs[1]!, 0) : 1);
+            fn === 'addr'
+              ? 1
+              : fn === 'addmv'
+                ? kdim(inputs[1]!, 1)
+                : fn === 'addmm'
+                  ? kdim(inputs[1]!, 1)
+                  : kdim(inputs[1]!, 2) * (fn === 'addbmm' ? kdim(inputs[1]!, 0) : 1);
           bound = Math.abs(a.beta as number) * mag(inputs[0]!) + Math.abs(a.alpha as number) * prod(1, 2, k);
         }
       }
@@ -297,13 +363,37 @@ register(
 );
 
 const EINSUM: { eq: string; shapes: (d: number[]) => Shape[] }[] = [
-  { eq: 'ij,jk->ik', shapes: ([i, j, k]) => [[i!, j!], [j!, k!]] },
-  { eq: 'bij,bjk->bik', shapes: ([i, j, k, b]) => [[b!, i!, j!], [b!, j!, k!]] },
+  {
+    eq: 'ij,jk->ik',
+    shapes: ([i, j, k]) => [
+      [i!, j!],
+      [j!, k!],
+    ],
+  },
+  {
+    eq: 'bij,bjk->bik',
+    shapes: ([i, j, k, b]) => [
+      [b!, i!, j!],
+      [b!, j!, k!],
+    ],
+  },
   { eq: 'i,i->', shapes: ([i]) => [[i!], [i!]] },
   { eq: 'ij->ji', shapes: ([i, j]) => [[i!, j!]] },
-  { eq: 'bi,bi->b', shapes: ([i, , , b]) => [[b!, i!], [b!, i!]] },
+  {
+    eq: 'bi,bi->b',
+    shapes: ([i, , , b]) => [
+      [b!, i!],
+      [b!, i!],
+    ],
+  },
   { eq: 'ij,j->i', shapes: ([i, j]) => [[i!, j!], [j!]] },
-  { eq: 'bhqd,bhkd->bhqk', shapes: ([q, d, k, b]) => [[b!, 2, q!, d!], [b!, 2, k!, d!]] },
+  {
+    eq: 'bhqd,bhkd->bhqk',
+    shapes: ([q, d, k, b]) => [
+      [b!, 2, q!, d!],
+      [b!, 2, k!, d!],
+    ],
+  },
 ];
 
 function einsumOut(eq: string, ins: readonly TType[]): Shape {
@@ -329,7 +419,10 @@ register(
     minOpset: 12,
     doc: `torch.einsum with one of: ${EINSUM.map((e) => e.eq).join(', ')}`,
     infer(inputs, a) {
-      check(inputs.every((t) => F32_64.includes(t.dtype) && t.dtype === inputs[0]!.dtype), 'einsum: same float dtypes');
+      check(
+        inputs.every((t) => F32_64.includes(t.dtype) && t.dtype === inputs[0]!.dtype),
+        'einsum: same float dtypes',
+      );
       return [{ dtype: inputs[0]!.dtype, shape: einsumOut(a.equation as string, inputs) }];
     },
     propose(ctx): Proposal | null {
@@ -355,12 +448,23 @@ register(
     minOpset: 9,
     doc: 'torch.tensordot contracting the last dim of a with the first of b',
     infer([x, y]) {
-      check(x !== undefined && y !== undefined && F32_64.includes(x.dtype) && x.dtype === y.dtype, 'tensordot: same floats');
-      check(x.shape.length >= 1 && y.shape.length >= 1 && x.shape[x.shape.length - 1] === y.shape[0], 'tensordot: dims');
+      check(
+        x !== undefined && y !== undefined && F32_64.includes(x.dtype) && x.dtype === y.dtype,
+        'tensordot: same floats',
+      );
+      check(
+        x.shape.length >= 1 && y.shape.length >= 1 && x.shape[x.shape.length - 1] === y.shape[0],
+        'tensordot: dims',
+      );
       return [{ dtype: x.dtype, shape: [...x.shape.slice(0, -1), ...y.shape.slice(1)] }];
     },
     propose(ctx): Proposal | null {
-      const x = ctx.take({ dtypes: F32_64, minRank: 1, maxRank: 3, where: (t) => ctx.isStatic(t, t.shape.length - 1) && mag(t) <= 4 });
+      const x = ctx.take({
+        dtypes: F32_64,
+        minRank: 1,
+        maxRank: 3,
+        where: (t) => ctx.isStatic(t, t.shape.length - 1) && mag(t) <= 4,
+      });
       if (!x) return null;
       const k = x.shape[x.shape.length - 1]!;
       const y = ctx.fresh(x.dtype, [k, ctx.dim(1, 5)], [-1, 1]);
@@ -376,7 +480,10 @@ register(
     minOpset: 9,
     doc: 'torch.cross(a, b, dim) / torch.linalg.cross on a static dim of size 3',
     infer([x, y], a) {
-      check(x !== undefined && y !== undefined && F32_64.includes(x.dtype) && x.dtype === y.dtype, 'cross: same floats');
+      check(
+        x !== undefined && y !== undefined && F32_64.includes(x.dtype) && x.dtype === y.dtype,
+        'cross: same floats',
+      );
       check(sameShape(x.shape, y.shape), 'cross: same shapes');
       check(x.shape[normDim(a.dim as number, x.shape.length)] === 3, 'cross: dim of size 3');
       return [{ dtype: x.dtype, shape: [...x.shape] }];
@@ -389,7 +496,12 @@ register(
       const dtype = ctx.rng.chance(0.85) ? 'float32' : 'float64';
       const x = operand(ctx, dtype, shape, [-1, 1]);
       const y = x && operand(ctx, dtype, shape, [-1, 1]);
-      return x && y ? { inputs: [x, y], attrs: { fn: ctx.rng.pick(['cross', 'linalg_cross']), dim: signedDim(ctx, d, r) } } : null;
+      return x && y
+        ? {
+            inputs: [x, y],
+            attrs: { fn: ctx.rng.pick(['cross', 'linalg_cross']), dim: signedDim(ctx, d, r) },
+          }
+        : null;
     },
     facts([x, y]) {
       return [facts(sym(2 * mag(x!) * mag(y!)))];
@@ -401,12 +513,17 @@ register(
     minOpset: 11,
     doc: 'torch.cdist (p 1 or 2), F.cosine_similarity and F.pairwise_distance along the last dim',
     infer([x, y], a) {
-      check(x !== undefined && y !== undefined && F32_64.includes(x.dtype) && x.dtype === y.dtype, 'distance: same floats');
+      check(
+        x !== undefined && y !== undefined && F32_64.includes(x.dtype) && x.dtype === y.dtype,
+        'distance: same floats',
+      );
       if (a.fn === 'cdist') {
         check(x.shape.length >= 2 && y.shape.length === x.shape.length, 'cdist: ranks');
         check(x.shape[x.shape.length - 1] === y.shape[y.shape.length - 1], 'cdist: feature dims');
         const batch = broadcast(x.shape.slice(0, -2), y.shape.slice(0, -2));
-        return [{ dtype: x.dtype, shape: [...batch, x.shape[x.shape.length - 2]!, y.shape[y.shape.length - 2]!] }];
+        return [
+          { dtype: x.dtype, shape: [...batch, x.shape[x.shape.length - 2]!, y.shape[y.shape.length - 2]!] },
+        ];
       }
       check(sameShape(x.shape, y.shape) && x.shape.length >= 1, 'distance: same shapes');
       return [{ dtype: x.dtype, shape: x.shape.slice(0, -1) }];
@@ -462,9 +579,18 @@ register(
     minOpset: 9,
     doc: 'F.bilinear(x1, x2, weight [out, in1, in2], bias) with a seeded weight',
     infer([x, y], a) {
-      check(x !== undefined && y !== undefined && F32_64.includes(x.dtype) && x.dtype === y.dtype, 'bilinear: same floats');
-      check(x.shape.length >= 1 && sameShape(x.shape.slice(0, -1), y.shape.slice(0, -1)), 'bilinear: batch dims');
-      check(x.shape[x.shape.length - 1] === a.in1_features && y.shape[y.shape.length - 1] === a.in2_features, 'bilinear: features');
+      check(
+        x !== undefined && y !== undefined && F32_64.includes(x.dtype) && x.dtype === y.dtype,
+        'bilinear: same floats',
+      );
+      check(
+        x.shape.length >= 1 && sameShape(x.shape.slice(0, -1), y.shape.slice(0, -1)),
+        'bilinear: batch dims',
+      );
+      check(
+        x.shape[x.shape.length - 1] === a.in1_features && y.shape[y.shape.length - 1] === a.in2_features,
+        'bilinear: features',
+      );
       return [{ dtype: x.dtype, shape: [...x.shape.slice(0, -1), a.out_features as number] }];
     },
     propose(ctx): Proposal | null {
@@ -473,7 +599,17 @@ register(
       const [i1, i2] = [ctx.dim(1, 5), ctx.dim(1, 5)];
       const x = operand(ctx, dtype, [...batch, i1], [-1, 1]);
       const y = x && operand(ctx, dtype, [...batch, i2], [-1, 1]);
-      return x && y ? { inputs: [x, y], attrs: { in1_features: i1, in2_features: i2, out_features: ctx.dim(1, 4), bias: ctx.rng.chance(0.7) } } : null;
+      return x && y
+        ? {
+            inputs: [x, y],
+            attrs: {
+              in1_features: i1,
+              in2_features: i2,
+              out_features: ctx.dim(1, 4),
+              bias: ctx.rng.chance(0.7),
+            },
+          }
+        : null;
     },
     facts([x, y], a) {
       return [facts(sym(mag(x!) * mag(y!) * (a.in1_features as number) * (a.in2_features as number) + 1))];

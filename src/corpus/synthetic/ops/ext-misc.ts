@@ -17,9 +17,31 @@ function def(op: Omit<OpDef, 'minOpset'> & { minOpset?: number }): OpDef {
   return ext({ minOpset: 11, ...op } as OpDef);
 }
 
-const LIKE = ['zeros_like', 'ones_like', 'full_like', 'empty_like_zero', 'new_zeros', 'new_ones', 'new_full', 'new_empty_zero', 'fill', 'zero'] as const;
+const LIKE = [
+  'zeros_like',
+  'ones_like',
+  'full_like',
+  'empty_like_zero',
+  'new_zeros',
+  'new_ones',
+  'new_full',
+  'new_empty_zero',
+  'fill',
+  'zero',
+] as const;
 const SIZED = ['zeros', 'ones', 'full', 'empty_zero'] as const;
-const RANGED = ['arange', 'arange_start', 'arange_step', 'linspace', 'logspace', 'eye', 'hann_window', 'hamming_window', 'blackman_window', 'bartlett_window'] as const;
+const RANGED = [
+  'arange',
+  'arange_start',
+  'arange_step',
+  'linspace',
+  'logspace',
+  'eye',
+  'hann_window',
+  'hamming_window',
+  'blackman_window',
+  'bartlett_window',
+] as const;
 const CONSTANT = ['tensor', 'scalar_tensor', 'as_tensor'] as const;
 
 function createdLength(a: Attrs, n: number): number {
@@ -42,9 +64,11 @@ register(
       check(x !== undefined, 'create: one input');
       const fn = a.fn as string;
       const dtype = (a.dtype as SynDType | undefined) ?? x.dtype;
-      if ((LIKE as readonly string[]).includes(fn)) return [{ dtype: fn === 'fill' || fn === 'zero' ? x.dtype : dtype, shape: [...x.shape] }];
+      if ((LIKE as readonly string[]).includes(fn))
+        return [{ dtype: fn === 'fill' || fn === 'zero' ? x.dtype : dtype, shape: [...x.shape] }];
       if ((SIZED as readonly string[]).includes(fn)) return [{ dtype, shape: [...x.shape] }];
-      if ((CONSTANT as readonly string[]).includes(fn)) return [{ dtype: 'float32', shape: fn === 'scalar_tensor' ? [] : [(a.values as number[]).length] }];
+      if ((CONSTANT as readonly string[]).includes(fn))
+        return [{ dtype: 'float32', shape: fn === 'scalar_tensor' ? [] : [(a.values as number[]).length] }];
       const d = a.dim as number;
       check(x.shape.length >= 1 && d >= 0 && d < x.shape.length, 'create: dim');
       const n = x.shape[d]!;
@@ -59,14 +83,28 @@ register(
       const x = ctx.take({
         dtypes: withHalf(ctx, ALL),
         minRank: ranged ? 1 : 0,
-        where: (t) => (ranged ? t.shape.length >= 1 : fn.startsWith('new') || (LIKE as readonly string[]).includes(fn) || t.shape.every((_, i) => ctx.isStatic(t, i))),
+        where: (t) =>
+          ranged
+            ? t.shape.length >= 1
+            : fn.startsWith('new') ||
+              (LIKE as readonly string[]).includes(fn) ||
+              t.shape.every((_, i) => ctx.isStatic(t, i)),
       });
       if (!x) return null;
       const attrs: Attrs = { fn };
       if (ranged) attrs.dim = ctx.rng.int(0, x.shape.length - 1);
-      if ((CONSTANT as readonly string[]).includes(fn)) attrs.values = fn === 'scalar_tensor' ? [1.5] : range(ctx.rng.int(1, 4)).map(() => ctx.rng.pick([0.5, -1, 2, 0.25]));
-      if (fn === 'full_like' || fn === 'new_full' || fn === 'full' || fn === 'fill') attrs.value = x.dtype === 'bool' ? 1 : isInt(x.dtype) ? 3 : 0.5;
-      if ((fn.endsWith('_like') || fn.startsWith('new_') || (SIZED as readonly string[]).includes(fn)) && ctx.rng.chance(0.3)) attrs.dtype = ctx.rng.pick(['float32', 'int64'] as const);
+      if ((CONSTANT as readonly string[]).includes(fn))
+        attrs.values =
+          fn === 'scalar_tensor'
+            ? [1.5]
+            : range(ctx.rng.int(1, 4)).map(() => ctx.rng.pick([0.5, -1, 2, 0.25]));
+      if (fn === 'full_like' || fn === 'new_full' || fn === 'full' || fn === 'fill')
+        attrs.value = x.dtype === 'bool' ? 1 : isInt(x.dtype) ? 3 : 0.5;
+      if (
+        (fn.endsWith('_like') || fn.startsWith('new_') || (SIZED as readonly string[]).includes(fn)) &&
+        ctx.rng.chance(0.3)
+      )
+        attrs.dtype = ctx.rng.pick(['float32', 'int64'] as const);
       return { inputs: [x], attrs };
     },
     facts([x], a, [o]) {
@@ -75,7 +113,8 @@ register(
       if (fn.startsWith('arange')) return [facts([0, Math.max(...x!.shape, 1) * 2], true, true)];
       if (fn === 'logspace') return [facts([1, 10])];
       if (fn === 'linspace' || fn.endsWith('window') || fn === 'eye') return [facts([0, 1])];
-      if ((CONSTANT as readonly string[]).includes(fn)) return [facts(hull(...(a.values as number[]).map((v): [number, number] => [v, v])), true)];
+      if ((CONSTANT as readonly string[]).includes(fn))
+        return [facts(hull(...(a.values as number[]).map((v): [number, number] => [v, v])), true)];
       const v = typeof a.value === 'number' ? a.value : 1;
       return [facts([Math.min(0, v), Math.max(1, v)], true)];
     },
@@ -86,7 +125,23 @@ register(
 // Random ops: the output is a bool tensor saying that each sample satisfies what the op promises
 // (range, support, finiteness, the dropout mask rule), never the samples themselves.
 
-const RANDOM = ['rand_like', 'randn_like', 'randint_like', 'bernoulli', 'bernoulli_p', 'normal', 'normal_sized', 'rand', 'randn', 'randint', 'multinomial', 'dropout_train', 'native_dropout', 'rrelu_train', 'uniform_'] as const;
+const RANDOM = [
+  'rand_like',
+  'randn_like',
+  'randint_like',
+  'bernoulli',
+  'bernoulli_p',
+  'normal',
+  'normal_sized',
+  'rand',
+  'randn',
+  'randint',
+  'multinomial',
+  'dropout_train',
+  'native_dropout',
+  'rrelu_train',
+  'uniform_',
+] as const;
 
 register(
   def({
@@ -108,13 +163,17 @@ register(
         dtypes: ['float32'],
         minRank: fn === 'multinomial' ? 2 : 0,
         maxRank: fn === 'multinomial' ? 2 : 4,
-        where: (t) => (probs ? t.lo >= (fn === 'multinomial' ? 0.1 : 0) && t.hi <= 1 : mag(t) <= 100) && (fn !== 'rand' && fn !== 'randn' && fn !== 'randint' && fn !== 'normal_sized' || t.shape.every((_, i) => ctx.isStatic(t, i))),
+        where: (t) =>
+          (probs ? t.lo >= (fn === 'multinomial' ? 0.1 : 0) && t.hi <= 1 : mag(t) <= 100) &&
+          ((fn !== 'rand' && fn !== 'randn' && fn !== 'randint' && fn !== 'normal_sized') ||
+            t.shape.every((_, i) => ctx.isStatic(t, i))),
         range: () => (probs ? [0.1, 0.9] : [-1, 1]),
       });
       if (!x) return null;
       const attrs: Attrs = { fn };
       if (fn === 'multinomial') Object.assign(attrs, { samples: ctx.rng.int(1, 3), replacement: true });
-      if (fn === 'randint_like' || fn === 'randint') Object.assign(attrs, { low: ctx.rng.int(-3, 0), high: ctx.rng.int(1, 5) });
+      if (fn === 'randint_like' || fn === 'randint')
+        Object.assign(attrs, { low: ctx.rng.int(-3, 0), high: ctx.rng.int(1, 5) });
       return { inputs: [x], attrs };
     },
     facts: () => [BOOL_FACTS(true)],
@@ -132,16 +191,42 @@ register(
     doc: 'torch.fake_quantize_per_tensor_affine (scalar or tensor qparams), fake_quantize_per_channel_affine, quantize_per_tensor → dequantize; power-of-two scales, exact inputs',
     infer([x], a) {
       check(x !== undefined && x.dtype === 'float32', 'fake_quant: float32');
-      if (a.fn === 'per_channel') check(x.shape.length >= 1 && x.shape[a.axis as number] === (a.scales as number[]).length, 'per_channel: axis');
+      if (a.fn === 'per_channel')
+        check(
+          x.shape.length >= 1 && x.shape[a.axis as number] === (a.scales as number[]).length,
+          'per_channel: axis',
+        );
       return [{ dtype: 'float32', shape: [...x.shape] }];
     },
     propose(ctx): Proposal | null {
       const fn = ctx.rng.pick(['per_tensor', 'per_tensor_qparams', 'per_channel', 'quantize_dequantize']);
-      const x = ctx.take({ dtypes: ['float32'], minRank: fn === 'per_channel' ? 1 : 0, where: (t) => t.exact && mag(t) <= 8 && (fn !== 'per_channel' || ctx.isStatic(t, 0)), range: () => [-2, 2] });
+      const x = ctx.take({
+        dtypes: ['float32'],
+        minRank: fn === 'per_channel' ? 1 : 0,
+        where: (t) => t.exact && mag(t) <= 8 && (fn !== 'per_channel' || ctx.isStatic(t, 0)),
+        range: () => [-2, 2],
+      });
       if (!x) return null;
       const scale = ctx.rng.pick([0.125, 0.0625, 0.25]);
-      if (fn === 'per_channel') return { inputs: [x], attrs: { fn, axis: 0, scales: range(x.shape[0]!).map(() => ctx.rng.pick([0.125, 0.0625, 0.25])), zero_point: 0 } };
-      return { inputs: [x], attrs: { fn, scale, zero_point: fn === 'quantize_dequantize' ? 128 : 0, dtype: fn === 'quantize_dequantize' ? ctx.rng.pick(['quint8', 'qint8']) : 'int8' } };
+      if (fn === 'per_channel')
+        return {
+          inputs: [x],
+          attrs: {
+            fn,
+            axis: 0,
+            scales: range(x.shape[0]!).map(() => ctx.rng.pick([0.125, 0.0625, 0.25])),
+            zero_point: 0,
+          },
+        };
+      return {
+        inputs: [x],
+        attrs: {
+          fn,
+          scale,
+          zero_point: fn === 'quantize_dequantize' ? 128 : 0,
+          dtype: fn === 'quantize_dequantize' ? ctx.rng.pick(['quint8', 'qint8']) : 'int8',
+        },
+      };
     },
     facts([x]) {
       return [facts(hull(iv(x!), [-16, 16]), true)];
@@ -192,21 +277,43 @@ register(
       }
     },
     propose(ctx): Proposal | null {
-      const fn = ctx.rng.pick(['rotary', 'conj_mul', 'fft', 'abs', 'complex', 'polar', 'angle', 'rfft', 'irfft', 'stft']);
+      const fn = ctx.rng.pick([
+        'rotary',
+        'conj_mul',
+        'fft',
+        'abs',
+        'complex',
+        'polar',
+        'angle',
+        'rfft',
+        'irfft',
+        'stft',
+      ]);
       const pair = ['rotary', 'conj_mul', 'fft', 'abs', 'irfft'].includes(fn);
       let shape: Shape;
       if (fn === 'stft') shape = [ctx.dim(1, 2), ctx.rng.int(16, 32)];
       else if (pair) shape = [ctx.dim(1, 3), ctx.dim(2, 6), 2];
       else shape = [ctx.dim(1, 3), ctx.dim(2, 8)];
       const rng: [number, number] = fn === 'polar' ? [0.2, 1] : [-1, 1];
-      const x = ctx.take({ dtypes: ['float32'], fresh: 'never', where: (t) => sameShape(t.shape, shape) && sameShape(t.alt, shape) && t.lo >= rng[0] && t.hi <= rng[1] && (fn !== 'angle' || t.exact) }) ?? ctx.fresh('float32', shape, rng);
+      const x =
+        ctx.take({
+          dtypes: ['float32'],
+          fresh: 'never',
+          where: (t) =>
+            sameShape(t.shape, shape) &&
+            sameShape(t.alt, shape) &&
+            t.lo >= rng[0] &&
+            t.hi <= rng[1] &&
+            (fn !== 'angle' || t.exact),
+        }) ?? ctx.fresh('float32', shape, rng);
       if (!x) return null;
       return { inputs: [x], attrs: fn === 'stft' ? { fn, n_fft: 8, hop: 4 } : { fn } };
     },
     facts([x], a) {
       const n = numel(x!.shape);
       if (a.fn === 'angle') return [facts([0, Math.PI], true)];
-      if (a.fn === 'rfft' || a.fn === 'fft' || a.fn === 'stft' || a.fn === 'irfft') return [facts(sym(mag(x!) * n + 1))];
+      if (a.fn === 'rfft' || a.fn === 'fft' || a.fn === 'stft' || a.fn === 'irfft')
+        return [facts(sym(mag(x!) * n + 1))];
       return [facts(sym(mag(x!) * mag(x!) * 4 + 2))];
     },
   }),
@@ -217,7 +324,16 @@ register(
 // branches on shapes, int arithmetic, item/tolist). Outside tracing (eager reference, torch.export)
 // the same program runs as plain Python, so every exporter sees a valid model.
 
-const SCRIPT_PROGRAMS = ['loop_accumulate', 'list_ops', 'optional_none', 'shape_branch', 'int_math', 'item_tolist', 'script_interpolate', 'tensor_meta'] as const;
+const SCRIPT_PROGRAMS = [
+  'loop_accumulate',
+  'list_ops',
+  'optional_none',
+  'shape_branch',
+  'int_math',
+  'item_tolist',
+  'script_interpolate',
+  'tensor_meta',
+] as const;
 
 register(
   def({
@@ -239,7 +355,12 @@ register(
     },
     propose(ctx) {
       const program = ctx.rng.pick(SCRIPT_PROGRAMS);
-      const x = ctx.take({ dtypes: F32_64, minRank: program === 'script_interpolate' ? 4 : 1, maxRank: program === 'script_interpolate' ? 4 : 4, where: (t) => mag(t) <= 10 && t.shape[0]! <= 6 && t.alt[0]! <= 6 });
+      const x = ctx.take({
+        dtypes: F32_64,
+        minRank: program === 'script_interpolate' ? 4 : 1,
+        maxRank: program === 'script_interpolate' ? 4 : 4,
+        where: (t) => mag(t) <= 10 && t.shape[0]! <= 6 && t.alt[0]! <= 6,
+      });
       return x ? { inputs: [x], attrs: { program } } : null;
     },
     facts([x], a) {
@@ -274,7 +395,11 @@ register(
     },
     propose(ctx) {
       const move = ctx.rng.pick(['none', 'transpose', 'flatten']);
-      const x = ctx.take({ dtypes: ['float32'], minRank: move === 'transpose' ? 2 : 0, where: (t) => mag(t) <= 100 && (move !== 'flatten' || t.shape.every((_, i) => ctx.isStatic(t, i))) });
+      const x = ctx.take({
+        dtypes: ['float32'],
+        minRank: move === 'transpose' ? 2 : 0,
+        where: (t) => mag(t) <= 100 && (move !== 'flatten' || t.shape.every((_, i) => ctx.isStatic(t, i))),
+      });
       return x ? { inputs: [x], attrs: { move } } : null;
     },
     facts([x]) {
@@ -398,8 +523,16 @@ register(
       const fn = ctx.rng.pick(DIRECT_CALLS);
       const shape = [ctx.dim(2, 5), ctx.dim(2, 5)];
       const x =
-        ctx.take({ dtypes: ['float32'], fresh: 'never', where: (t) => t.shape.length === 2 && t.shape.every((s, i) => s >= 2 && s <= 5 && ctx.isStatic(t, i)) && t.lo >= 0.5 && t.hi <= 1.5 && t.exact }) ??
-        ctx.fresh('float32', shape, [0.5, 1.5]);
+        ctx.take({
+          dtypes: ['float32'],
+          fresh: 'never',
+          where: (t) =>
+            t.shape.length === 2 &&
+            t.shape.every((s, i) => s >= 2 && s <= 5 && ctx.isStatic(t, i)) &&
+            t.lo >= 0.5 &&
+            t.hi <= 1.5 &&
+            t.exact,
+        }) ?? ctx.fresh('float32', shape, [0.5, 1.5]);
       return x ? { inputs: [x], attrs: { fn } } : null;
     },
     facts([x], a, [o]) {
@@ -417,7 +550,20 @@ register(
 // the same value is computed with tensor ops on torch._shape_as_tensor (a traced Python int would
 // be a constant).
 
-export const SYM_PROGRAMS = ['mod', 'neg_abs', 'pow', 'ceil_div', 'floor_div', 'trunc_div', 'max_min', 'shifts', 'or', 'ite', 'sum', 'float'] as const;
+export const SYM_PROGRAMS = [
+  'mod',
+  'neg_abs',
+  'pow',
+  'ceil_div',
+  'floor_div',
+  'trunc_div',
+  'max_min',
+  'shifts',
+  'or',
+  'ite',
+  'sum',
+  'float',
+] as const;
 
 register(
   def({
@@ -432,8 +578,12 @@ register(
     propose(ctx) {
       // A dynamic first axis when the case has one (the arithmetic only stays symbolic then).
       const x =
-        ctx.take({ dtypes: F32_64, minRank: 1, fresh: 'never', where: (t) => !ctx.isStatic(t, 0) && mag(t) <= 5 }) ??
-        ctx.take({ dtypes: F32_64, minRank: 1, where: (t) => mag(t) <= 5 });
+        ctx.take({
+          dtypes: F32_64,
+          minRank: 1,
+          fresh: 'never',
+          where: (t) => !ctx.isStatic(t, 0) && mag(t) <= 5,
+        }) ?? ctx.take({ dtypes: F32_64, minRank: 1, where: (t) => mag(t) <= 5 });
       return x ? { inputs: [x], attrs: { program: ctx.rng.pick(SYM_PROGRAMS) } } : null;
     },
     facts([x]) {

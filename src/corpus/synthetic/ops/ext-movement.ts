@@ -10,7 +10,18 @@ import { isFloat } from '../dtype.js';
 import { BOOL_FACTS, facts, hull, iv, moved } from '../facts.js';
 import { broadcast, broadcastAll, check, normDim, numel, sameShape } from '../shape.js';
 import type { Attrs, Ctx, Facts, OpDef, Proposal, Shape, SynDType, Tensor, TType } from '../types.js';
-import { ALL, F32_64, INTS, NUMERIC, mag, range, register, signedDim, staticAxes, withHalf } from './common.js';
+import {
+  ALL,
+  F32_64,
+  INTS,
+  NUMERIC,
+  mag,
+  range,
+  register,
+  signedDim,
+  staticAxes,
+  withHalf,
+} from './common.js';
 import { ext } from './ext-elementwise.js';
 
 const ANYD = (ctx: Ctx): SynDType[] => withHalf(ctx, ALL);
@@ -101,10 +112,21 @@ register(
     propose(ctx): Proposal | null {
       const fn = ctx.rng.pick(['movedim', 'moveaxis', 'swapaxes', 'swapdims', 't', 'T', 'mT', 'mH']);
       const two = fn === 't' || fn === 'T';
-      const x = ctx.take({ dtypes: fn === 'mH' ? F32_64 : ANYD(ctx), minRank: two ? 2 : 2, maxRank: two ? 2 : 5 });
+      const x = ctx.take({
+        dtypes: fn === 'mH' ? F32_64 : ANYD(ctx),
+        minRank: two ? 2 : 2,
+        maxRank: two ? 2 : 5,
+      });
       if (!x) return null;
       const r = x.shape.length;
-      return { inputs: [x], attrs: { fn, a: signedDim(ctx, ctx.rng.int(0, r - 1), r), b: signedDim(ctx, ctx.rng.int(0, r - 1), r) } };
+      return {
+        inputs: [x],
+        attrs: {
+          fn,
+          a: signedDim(ctx, ctx.rng.int(0, r - 1), r),
+          b: signedDim(ctx, ctx.rng.int(0, r - 1), r),
+        },
+      };
     },
     facts: ([x]) => [moved(x!)],
   }),
@@ -120,10 +142,18 @@ register(
       return [{ dtype: x.dtype, shape: [...x.shape.slice(0, d), ...sizes, ...x.shape.slice(d + 1)] }];
     },
     propose(ctx): Proposal | null {
-      const x = ctx.take({ dtypes: ANYD(ctx), minRank: 1, maxRank: 4, where: (t) => staticAxes(ctx, t, (i) => t.shape[i]! > 1).length > 0 });
+      const x = ctx.take({
+        dtypes: ANYD(ctx),
+        minRank: 1,
+        maxRank: 4,
+        where: (t) => staticAxes(ctx, t, (i) => t.shape[i]! > 1).length > 0,
+      });
       if (!x) return null;
       const d = ctx.rng.pick(staticAxes(ctx, x, (i) => x.shape[i]! > 1));
-      return { inputs: [x], attrs: { dim: signedDim(ctx, d, x.shape.length), sizes: factorise(ctx, x.shape[d]!, 2) } };
+      return {
+        inputs: [x],
+        attrs: { dim: signedDim(ctx, d, x.shape.length), sizes: factorise(ctx, x.shape[d]!, 2) },
+      };
     },
     facts: ([x]) => [moved(x!)],
   }),
@@ -138,7 +168,9 @@ register(
       if (s.length >= n) return [{ dtype: x.dtype, shape: [...s] }];
       if (n === 1) return [{ dtype: x.dtype, shape: [1] }];
       if (n === 2) return [{ dtype: x.dtype, shape: s.length === 0 ? [1, 1] : [1, ...s] }];
-      return [{ dtype: x.dtype, shape: s.length === 0 ? [1, 1, 1] : s.length === 1 ? [1, s[0]!, 1] : [...s, 1] }];
+      return [
+        { dtype: x.dtype, shape: s.length === 0 ? [1, 1, 1] : s.length === 1 ? [1, s[0]!, 1] : [...s, 1] },
+      ];
     },
     propose(ctx): Proposal | null {
       const x = ctx.take({ dtypes: ANYD(ctx), maxRank: 3 });
@@ -174,10 +206,29 @@ register(
       }
     },
     propose(ctx): Proposal | null {
-      const fn = ctx.rng.pick(['clone', 'detach', 'contiguous_t', 'channels_last', 'resolve_conj', 'resolve_neg', 'ravel', 'fliplr', 'flipud', 'rot90', 'alias']);
+      const fn = ctx.rng.pick([
+        'clone',
+        'detach',
+        'contiguous_t',
+        'channels_last',
+        'resolve_conj',
+        'resolve_neg',
+        'ravel',
+        'fliplr',
+        'flipud',
+        'rot90',
+        'alias',
+      ]);
       const x = ctx.take({
         dtypes: ANYD(ctx),
-        minRank: fn === 'channels_last' ? 4 : ['contiguous_t', 'fliplr', 'rot90'].includes(fn) ? 2 : fn === 'flipud' ? 1 : 0,
+        minRank:
+          fn === 'channels_last'
+            ? 4
+            : ['contiguous_t', 'fliplr', 'rot90'].includes(fn)
+              ? 2
+              : fn === 'flipud'
+                ? 1
+                : 0,
         maxRank: fn === 'channels_last' ? 4 : 5,
         where: fn === 'ravel' ? allStatic(ctx) : undefined,
       });
@@ -198,7 +249,11 @@ register(
       return [{ dtype: x.dtype, shape: [...size] }];
     },
     propose(ctx): Proposal | null {
-      const x = ctx.take({ dtypes: ANYD(ctx), minRank: 1, where: (t) => allStatic(ctx)(t) && numel(t.shape) >= 4 });
+      const x = ctx.take({
+        dtypes: ANYD(ctx),
+        minRank: 1,
+        where: (t) => allStatic(ctx)(t) && numel(t.shape) >= 4,
+      });
       if (!x) return null;
       const n = numel(x.shape);
       const k = ctx.rng.int(2, Math.min(4, n));
@@ -224,10 +279,16 @@ register(
       return [{ dtype: x.dtype, shape: s }];
     },
     propose(ctx): Proposal | null {
-      const x = ctx.take({ dtypes: ANYD(ctx), minRank: 1, maxRank: 4, where: (t) => staticAxes(ctx, t).length > 0 && numel(t.shape) <= 512 });
+      const x = ctx.take({
+        dtypes: ANYD(ctx),
+        minRank: 1,
+        maxRank: 4,
+        where: (t) => staticAxes(ctx, t).length > 0 && numel(t.shape) <= 512,
+      });
       if (!x) return null;
       const mode = ctx.rng.pick(['flat', 'dim', 'tensor']);
-      if (mode === 'flat') return allStatic(ctx)(x) ? { inputs: [x], attrs: { repeats: ctx.rng.int(2, 3), dim: null } } : null;
+      if (mode === 'flat')
+        return allStatic(ctx)(x) ? { inputs: [x], attrs: { repeats: ctx.rng.int(2, 3), dim: null } } : null;
       const d = ctx.rng.pick(staticAxes(ctx, x));
       const dim = signedDim(ctx, d, x.shape.length);
       if (mode === 'dim') return { inputs: [x], attrs: { repeats: ctx.rng.int(2, 3), dim } };
@@ -250,7 +311,10 @@ register(
       const fn = a.fn as string;
       const shapes = inputs.map((t) => t.shape);
       const r = shapes[0]!.length;
-      check(shapes.every((s) => s.length === r), 'join_ext: same ranks');
+      check(
+        shapes.every((s) => s.length === r),
+        'join_ext: same ranks',
+      );
       let axis: number;
       let norm = (s: Shape): Shape => s;
       if (fn === 'hstack') axis = r === 1 ? 0 : 1;
@@ -265,17 +329,40 @@ register(
         axis = 1;
       } else axis = normDim(a.dim as number, r);
       const ns = shapes.map(norm);
-      check(ns.every((s) => s.length > axis && s.every((d, i) => i === axis || d === ns[0]![i])), 'join_ext: sizes');
+      check(
+        ns.every((s) => s.length > axis && s.every((d, i) => i === axis || d === ns[0]![i])),
+        'join_ext: sizes',
+      );
       const out = [...ns[0]!];
       out[axis] = ns.reduce((p, s) => p + s[axis]!, 0);
       return [{ dtype: inputs[0]!.dtype, shape: out }];
     },
     propose(ctx): Proposal | null {
       const fn = ctx.rng.pick(['hstack', 'vstack', 'dstack', 'column_stack', 'concat', 'concatenate']);
-      const x = ctx.take({ dtypes: ANYD(ctx), minRank: 1, maxRank: fn === 'dstack' || fn === 'column_stack' ? 2 : 4, where: allStatic(ctx) });
+      const x = ctx.take({
+        dtypes: ANYD(ctx),
+        minRank: 1,
+        maxRank: fn === 'dstack' || fn === 'column_stack' ? 2 : 4,
+        where: allStatic(ctx),
+      });
       if (!x) return null;
       const r = x.shape.length;
-      const axis = fn === 'hstack' ? (r === 1 ? 0 : 1) : fn === 'vstack' ? (r === 1 ? -1 : 0) : fn === 'dstack' ? -1 : fn === 'column_stack' ? (r === 1 ? -1 : 1) : ctx.rng.int(0, r - 1);
+      const axis =
+        fn === 'hstack'
+          ? r === 1
+            ? 0
+            : 1
+          : fn === 'vstack'
+            ? r === 1
+              ? -1
+              : 0
+            : fn === 'dstack'
+              ? -1
+              : fn === 'column_stack'
+                ? r === 1
+                  ? -1
+                  : 1
+                : ctx.rng.int(0, r - 1);
       const n = ctx.rng.int(2, 3);
       const ins = [x];
       for (let i = 1; i < n; i++) {
@@ -285,10 +372,18 @@ register(
         if (!t) return null;
         ins.push(t);
       }
-      return { inputs: ins, attrs: fn === 'concat' || fn === 'concatenate' ? { fn, dim: signedDim(ctx, axis, r) } : { fn } };
+      return {
+        inputs: ins,
+        attrs: fn === 'concat' || fn === 'concatenate' ? { fn, dim: signedDim(ctx, axis, r) } : { fn },
+      };
     },
     facts(inputs) {
-      return [facts(hull(...inputs.map(iv)), inputs.every((t) => t.exact))];
+      return [
+        facts(
+          hull(...inputs.map(iv)),
+          inputs.every((t) => t.exact),
+        ),
+      ];
     },
   }),
   def({
@@ -328,12 +423,28 @@ register(
           }
         }
       }
-      check(sizes.every((s) => s >= 1), 'split_ext: no empty parts');
+      check(
+        sizes.every((s) => s >= 1),
+        'split_ext: no empty parts',
+      );
       return sizes.map((s) => ({ dtype: x.dtype, shape: x.shape.map((v, i) => (i === d ? s : v)) }));
     },
     propose(ctx): Proposal | null {
-      const fn = ctx.rng.pick(['tensor_split', 'tensor_split_indices', 'unbind', 'hsplit', 'vsplit', 'split_with_sizes', 'unsafe_split', 'unsafe_chunk']);
-      const x = ctx.take({ dtypes: ANYD(ctx), minRank: fn === 'hsplit' || fn === 'vsplit' ? 2 : 1, where: (t) => staticAxes(ctx, t, (i) => t.shape[i]! >= 2 && t.shape[i]! <= 8).length > 0 });
+      const fn = ctx.rng.pick([
+        'tensor_split',
+        'tensor_split_indices',
+        'unbind',
+        'hsplit',
+        'vsplit',
+        'split_with_sizes',
+        'unsafe_split',
+        'unsafe_chunk',
+      ]);
+      const x = ctx.take({
+        dtypes: ANYD(ctx),
+        minRank: fn === 'hsplit' || fn === 'vsplit' ? 2 : 1,
+        where: (t) => staticAxes(ctx, t, (i) => t.shape[i]! >= 2 && t.shape[i]! <= 8).length > 0,
+      });
       if (!x) return null;
       const r = x.shape.length;
       const ok = staticAxes(ctx, x, (i) => x.shape[i]! >= 2 && x.shape[i]! <= 8);
@@ -341,10 +452,15 @@ register(
       if (!ok.includes(d)) return null;
       const n = x.shape[d]!;
       const attrs: Attrs = { fn, dim: fn === 'hsplit' || fn === 'vsplit' ? d : signedDim(ctx, d, r) };
-      if (fn === 'tensor_split_indices') attrs.indices = [1, ctx.rng.int(2, n)].filter((v, i, arr) => arr.indexOf(v) === i && v < n);
+      if (fn === 'tensor_split_indices')
+        attrs.indices = [1, ctx.rng.int(2, n)].filter((v, i, arr) => arr.indexOf(v) === i && v < n);
       else if (fn === 'split_with_sizes') attrs.sizes = factorSizes(ctx, n);
       else if (fn !== 'unbind') {
-        const divisors = range(n + 1).filter((k) => k >= 2 && (n % k === 0 || fn === 'unsafe_split' || fn === 'unsafe_chunk' || fn === 'tensor_split'));
+        const divisors = range(n + 1).filter(
+          (k) =>
+            k >= 2 &&
+            (n % k === 0 || fn === 'unsafe_split' || fn === 'unsafe_chunk' || fn === 'tensor_split'),
+        );
         if (!divisors.length) return null;
         attrs.sections = ctx.rng.pick(divisors);
       }
@@ -360,7 +476,10 @@ register(
     group: 'join-split',
     doc: "torch.meshgrid of 2–3 1-D tensors, indexing 'ij' or 'xy'",
     infer(inputs, a) {
-      check(inputs.length >= 2 && inputs.every((t) => t.shape.length === 1 && t.dtype === inputs[0]!.dtype), 'meshgrid: 1-D, same dtype');
+      check(
+        inputs.length >= 2 && inputs.every((t) => t.shape.length === 1 && t.dtype === inputs[0]!.dtype),
+        'meshgrid: 1-D, same dtype',
+      );
       const sizes = inputs.map((t) => t.shape[0]!);
       if (a.indexing === 'xy') [sizes[0], sizes[1]] = [sizes[1]!, sizes[0]!];
       return inputs.map((t) => ({ dtype: t.dtype, shape: [...sizes] }));
@@ -444,19 +563,41 @@ register(
       const x = ctx.take({
         dtypes: ANYD(ctx),
         minRank: fn === 'second' || fn === 'pair' ? 2 : fn === 'none' ? 0 : 1,
-        where: fn === 'mask' ? allStatic(ctx) : fn === 'first' || fn === 'pair' ? needStatic(0) : fn === 'second' ? needStatic(1) : fn === 'ellipsis' ? (t) => needStatic(t.shape.length - 1)(t) : undefined,
+        where:
+          fn === 'mask'
+            ? allStatic(ctx)
+            : fn === 'first' || fn === 'pair'
+              ? needStatic(0)
+              : fn === 'second'
+                ? needStatic(1)
+                : fn === 'ellipsis'
+                  ? (t) => needStatic(t.shape.length - 1)(t)
+                  : undefined,
       });
       if (!x) return null;
       const s = x.shape;
       switch (fn) {
         case 'first':
-          return { inputs: [x], attrs: { fn, idx: range(ctx.rng.int(1, 4)).map(() => ctx.rng.int(-s[0]!, s[0]! - 1)) } };
+          return {
+            inputs: [x],
+            attrs: { fn, idx: range(ctx.rng.int(1, 4)).map(() => ctx.rng.int(-s[0]!, s[0]! - 1)) },
+          };
         case 'second':
-          return { inputs: [x], attrs: { fn, idx: range(ctx.rng.int(1, 4)).map(() => ctx.rng.int(0, s[1]! - 1)) } };
+          return {
+            inputs: [x],
+            attrs: { fn, idx: range(ctx.rng.int(1, 4)).map(() => ctx.rng.int(0, s[1]! - 1)) },
+          };
         case 'pair': {
           if (!ctx.isStatic(x, 1)) return null;
           const k = ctx.rng.int(1, 4);
-          return { inputs: [x], attrs: { fn, idx: range(k).map(() => ctx.rng.int(0, s[0]! - 1)), idx2: range(k).map(() => ctx.rng.int(0, s[1]! - 1)) } };
+          return {
+            inputs: [x],
+            attrs: {
+              fn,
+              idx: range(k).map(() => ctx.rng.int(0, s[0]! - 1)),
+              idx2: range(k).map(() => ctx.rng.int(0, s[1]! - 1)),
+            },
+          };
         }
         case 'mask': {
           if (numel(s) > 256) return null;
@@ -477,13 +618,30 @@ register(
     doc: 'out-of-place writes at distinct constant indices along dim 0: index_put (accumulate), slice assignment, index_add, index_copy, index_fill, select_scatter, slice_scatter (emulated with cat on torch 1.13, whose eager slice_scatter is broken), diagonal_scatter, masked_scatter',
     infer([x, v], a) {
       check(x !== undefined && x.shape.length >= 1, 'index_write: rank ≥ 1');
-      if (a.fn !== 'index_fill') check(v !== undefined && v.dtype === x.dtype, 'index_write: source of the same dtype');
+      if (a.fn !== 'index_fill')
+        check(v !== undefined && v.dtype === x.dtype, 'index_write: source of the same dtype');
       return [{ dtype: x.dtype, shape: [...x.shape] }];
     },
     propose(ctx): Proposal | null {
-      const fn = ctx.rng.pick(['index_put', 'index_put_acc', 'setitem', 'index_add', 'index_copy', 'index_fill', 'select_scatter', 'slice_scatter', 'diagonal_scatter', 'masked_scatter']);
-      const dtypes: SynDType[] = fn === 'index_put_acc' || fn === 'index_add' ? [...F32_64, ...INTS] : ANYD(ctx);
-      const x = ctx.take({ dtypes, minRank: fn === 'diagonal_scatter' ? 2 : 1, where: (t) => allStatic(ctx)(t) && t.shape[0]! >= 2 });
+      const fn = ctx.rng.pick([
+        'index_put',
+        'index_put_acc',
+        'setitem',
+        'index_add',
+        'index_copy',
+        'index_fill',
+        'select_scatter',
+        'slice_scatter',
+        'diagonal_scatter',
+        'masked_scatter',
+      ]);
+      const dtypes: SynDType[] =
+        fn === 'index_put_acc' || fn === 'index_add' ? [...F32_64, ...INTS] : ANYD(ctx);
+      const x = ctx.take({
+        dtypes,
+        minRank: fn === 'diagonal_scatter' ? 2 : 1,
+        where: (t) => allStatic(ctx)(t) && t.shape[0]! >= 2,
+      });
       if (!x) return null;
       const s = x.shape;
       const rows = distinct(ctx, s[0]!, ctx.rng.int(1, s[0]!));
@@ -531,8 +689,14 @@ register(
       const parts = [iv(x!), ...(v ? [iv(v)] : [])];
       if (a.fn === 'index_fill') parts.push([Number(a.value), Number(a.value)]);
       let r = hull(...parts);
-      if (a.fn === 'index_put_acc' || a.fn === 'index_add') r = [r[0] * 2, r[1] * 2].sort((p, q) => p - q) as [number, number];
-      return [facts(hull(r, parts[0]!), inputs.every((t) => t.exact) && a.fn !== 'index_put_acc' && a.fn !== 'index_add')];
+      if (a.fn === 'index_put_acc' || a.fn === 'index_add')
+        r = [r[0] * 2, r[1] * 2].sort((p, q) => p - q) as [number, number];
+      return [
+        facts(
+          hull(r, parts[0]!),
+          inputs.every((t) => t.exact) && a.fn !== 'index_put_acc' && a.fn !== 'index_add',
+        ),
+      ];
     },
   }),
   def({
@@ -564,7 +728,11 @@ register(
       }
       const attrs: Attrs = { fn, dim: signedDim(ctx, d, r), index, indexShape: ishape };
       if (fn === 'scatter_value') return { inputs: [x], attrs: { ...attrs, value: 0.25 } };
-      if (fn === 'scatter_reduce') Object.assign(attrs, { reduce: ctx.rng.pick(['sum', 'prod', 'amax', 'amin', 'mean']), include_self: ctx.rng.chance(0.5) });
+      if (fn === 'scatter_reduce')
+        Object.assign(attrs, {
+          reduce: ctx.rng.pick(['sum', 'prod', 'amax', 'amin', 'mean']),
+          include_self: ctx.rng.chance(0.5),
+        });
       const v = ctx.fresh(x.dtype, ishape, [-1, 1]);
       return v ? { inputs: [x, v], attrs } : null;
     },
@@ -587,12 +755,25 @@ register(
       const fn = ctx.rng.pick(['take', 'take_along_dim']);
       const x = ctx.take({ dtypes: ANYD(ctx), minRank: 1, where: allStatic(ctx) });
       if (!x) return null;
-      if (fn === 'take') return { inputs: [x], attrs: { fn, index: range(ctx.rng.int(1, 6)).map(() => ctx.rng.int(0, numel(x.shape) - 1)) } };
+      if (fn === 'take')
+        return {
+          inputs: [x],
+          attrs: { fn, index: range(ctx.rng.int(1, 6)).map(() => ctx.rng.int(0, numel(x.shape) - 1)) },
+        };
       const r = x.shape.length;
       const d = ctx.rng.int(0, r - 1);
       const k = ctx.rng.int(1, 3);
       const ishape = x.shape.map((s, i) => (i === d ? k : s));
-      return { inputs: [x], attrs: { fn, dim: signedDim(ctx, d, r), k, index: range(numel(ishape)).map(() => ctx.rng.int(0, x.shape[d]! - 1)), indexShape: ishape } };
+      return {
+        inputs: [x],
+        attrs: {
+          fn,
+          dim: signedDim(ctx, d, r),
+          k,
+          index: range(numel(ishape)).map(() => ctx.rng.int(0, x.shape[d]! - 1)),
+          indexShape: ishape,
+        },
+      };
     },
     facts: ([x]) => [moved(x!, false)],
   }),
@@ -629,26 +810,55 @@ register(
     },
     propose(ctx): Proposal | null {
       const fn = ctx.rng.pick(['narrow', 'diagonal', 'diag', 'diag_embed']);
-      const x = ctx.take({ dtypes: ANYD(ctx), minRank: fn === 'diagonal' ? 2 : 1, maxRank: fn === 'diag' ? 2 : 4, where: allStatic(ctx) });
+      const x = ctx.take({
+        dtypes: ANYD(ctx),
+        minRank: fn === 'diagonal' ? 2 : 1,
+        maxRank: fn === 'diag' ? 2 : 4,
+        where: allStatic(ctx),
+      });
       if (!x) return null;
       const r = x.shape.length;
       if (fn === 'narrow') {
         const d = ctx.rng.int(0, r - 1);
         const start = ctx.rng.int(0, x.shape[d]! - 1);
-        return { inputs: [x], attrs: { fn, dim: signedDim(ctx, d, r), start, length: ctx.rng.int(1, x.shape[d]! - start) } };
+        return {
+          inputs: [x],
+          attrs: { fn, dim: signedDim(ctx, d, r), start, length: ctx.rng.int(1, x.shape[d]! - start) },
+        };
       }
       if (fn === 'diagonal') {
         const [d1, d2] = ctx.rng.sample(range(r), 2) as [number, number];
-        return { inputs: [x], attrs: { fn, offset: ctx.rng.pick([0, 0, 1, -1]), dim1: signedDim(ctx, d1, r), dim2: signedDim(ctx, d2, r) } };
+        return {
+          inputs: [x],
+          attrs: {
+            fn,
+            offset: ctx.rng.pick([0, 0, 1, -1]),
+            dim1: signedDim(ctx, d1, r),
+            dim2: signedDim(ctx, d2, r),
+          },
+        };
       }
       return { inputs: [x], attrs: { fn } };
     },
-    facts: ([x], a) => [a.fn === 'diag' || a.fn === 'diag_embed' ? facts(hull(iv(x!), [0, 0]), x!.exact) : moved(x!, false)],
+    facts: ([x], a) => [
+      a.fn === 'diag' || a.fn === 'diag_embed' ? facts(hull(iv(x!), [0, 0]), x!.exact) : moved(x!, false),
+    ],
   }),
 );
 
 /** Constant data (in attrs): ops whose output size depends on values. */
-const DATA_DEPENDENT = ['nonzero', 'nonzero_tuple', 'argwhere', 'where_cond', 'masked_select', 'unique', 'unique_inverse', 'unique_dim', 'unique_consecutive', 'bincount'] as const;
+const DATA_DEPENDENT = [
+  'nonzero',
+  'nonzero_tuple',
+  'argwhere',
+  'where_cond',
+  'masked_select',
+  'unique',
+  'unique_inverse',
+  'unique_dim',
+  'unique_consecutive',
+  'bincount',
+] as const;
 
 function dataDependentShapes(fn: string, vals: number[], shape: Shape): Shape[] {
   const nz = vals.filter((v) => v !== 0).length;
@@ -668,7 +878,9 @@ function dataDependentShapes(fn: string, vals: number[], shape: Shape): Shape[] 
       return [[new Set(vals).size], [...shape], [new Set(vals).size]];
     case 'unique_dim': {
       const rowLen = numel(shape.slice(1));
-      const rows = new Set(range(shape[0]!).map((i) => JSON.stringify(vals.slice(i * rowLen, (i + 1) * rowLen))));
+      const rows = new Set(
+        range(shape[0]!).map((i) => JSON.stringify(vals.slice(i * rowLen, (i + 1) * rowLen))),
+      );
       return [[rows.size, ...shape.slice(1)]];
     }
     case 'unique_consecutive':
@@ -689,7 +901,10 @@ register(
       const shape = a.valuesShape as number[];
       check(numel(shape) === vals.length, 'data_dependent: values');
       const outs = dataDependentShapes(fn, vals, shape);
-      check(outs.every((s) => s.every((d) => d >= 1)), 'data_dependent: non-empty');
+      check(
+        outs.every((s) => s.every((d) => d >= 1)),
+        'data_dependent: non-empty',
+      );
       const [x] = inputs;
       check(x !== undefined, 'data_dependent: one input');
       if (fn === 'masked_select') {
@@ -703,14 +918,26 @@ register(
     propose(ctx): Proposal | null {
       const fn = ctx.rng.pick(DATA_DEPENDENT);
       if (fn === 'masked_select') {
-        const x = ctx.take({ dtypes: ANYD(ctx), minRank: 1, where: (t) => allStatic(ctx)(t) && numel(t.shape) <= 128 });
+        const x = ctx.take({
+          dtypes: ANYD(ctx),
+          minRank: 1,
+          where: (t) => allStatic(ctx)(t) && numel(t.shape) <= 128,
+        });
         if (!x) return null;
         const vals = range(numel(x.shape)).map((i) => (i === 0 || ctx.rng.chance(0.5) ? 1 : 0));
         return { inputs: [x], attrs: { fn, values: vals, valuesShape: [...x.shape] } };
       }
-      const x = ctx.take({ dtypes: [...F32_64, ...INTS], where: (t) => numel(t.shape) >= 1 && numel(t.alt) >= 1 && mag(t) <= 1e6 });
+      const x = ctx.take({
+        dtypes: [...F32_64, ...INTS],
+        where: (t) => numel(t.shape) >= 1 && numel(t.alt) >= 1 && mag(t) <= 1e6,
+      });
       if (!x) return null;
-      const shape = fn === 'unique_dim' ? [ctx.rng.int(2, 5), ctx.rng.int(1, 3)] : fn === 'bincount' || fn === 'unique_consecutive' ? [ctx.rng.int(2, 12)] : [ctx.rng.int(1, 4), ctx.rng.int(1, 4)];
+      const shape =
+        fn === 'unique_dim'
+          ? [ctx.rng.int(2, 5), ctx.rng.int(1, 3)]
+          : fn === 'bincount' || fn === 'unique_consecutive'
+            ? [ctx.rng.int(2, 12)]
+            : [ctx.rng.int(1, 4), ctx.rng.int(1, 4)];
       const hi = fn.startsWith('nonzero') || fn === 'argwhere' || fn === 'where_cond' ? 1 : 3;
       const vals = range(numel(shape)).map(() => ctx.rng.int(0, hi));
       vals[0] = Math.max(vals[0]!, 1);
@@ -733,7 +960,10 @@ register(
     group: 'reduction',
     doc: 'torch.argsort (descending), torch.sort(stable=True), torch.msort, torch.kthvalue, topk smallest — exact tie-free inputs',
     infer([x], a) {
-      check(x !== undefined && NUMERIC.includes(x.dtype) && x.shape.length >= 1, 'sort_ext: numeric, rank ≥ 1');
+      check(
+        x !== undefined && NUMERIC.includes(x.dtype) && x.shape.length >= 1,
+        'sort_ext: numeric, rank ≥ 1',
+      );
       const d = normDim((a.dim as number) ?? 0, x.shape.length);
       switch (a.fn) {
         case 'argsort':
@@ -761,19 +991,33 @@ register(
     },
     propose(ctx): Proposal | null {
       const fn = ctx.rng.pick(['argsort', 'sort_stable', 'msort', 'kthvalue', 'topk_smallest']);
-      const x = ctx.take({ dtypes: F32_64, minRank: 1, where: (t) => t.exact && t.distinct && staticAxes(ctx, t).length > 0 });
+      const x = ctx.take({
+        dtypes: F32_64,
+        minRank: 1,
+        where: (t) => t.exact && t.distinct && staticAxes(ctx, t).length > 0,
+      });
       if (!x) return null;
       const r = x.shape.length;
       const d = fn === 'msort' ? 0 : ctx.rng.pick(staticAxes(ctx, x));
       if (!ctx.isStatic(x, d)) return null;
-      return { inputs: [x], attrs: { fn, dim: signedDim(ctx, d, r), descending: ctx.rng.chance(0.5), k: ctx.rng.int(1, x.shape[d]!) } };
+      return {
+        inputs: [x],
+        attrs: {
+          fn,
+          dim: signedDim(ctx, d, r),
+          descending: ctx.rng.chance(0.5),
+          k: ctx.rng.int(1, x.shape[d]!),
+        },
+      };
     },
     facts([x], a, outs) {
       const n = Math.max(...x!.shape, 1);
       const vals = moved(x!);
       const idx: Facts = facts([0, n], true);
       if (a.fn === 'argsort') return [idx];
-      return outs.map((o) => (o.dtype === 'int64' && a.fn !== 'msort' && a.fn !== 'topk_smallest' ? idx : vals));
+      return outs.map((o) =>
+        o.dtype === 'int64' && a.fn !== 'msort' && a.fn !== 'topk_smallest' ? idx : vals,
+      );
     },
   }),
   def({

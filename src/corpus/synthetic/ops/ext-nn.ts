@@ -21,11 +21,17 @@ function def(op: Omit<OpDef, 'minOpset'> & { minOpset?: number }): OpDef {
 }
 
 /** A fresh float32 input of this shape (pool tensors of exactly this static shape first). */
-function input(ctx: Ctx, shape: Shape, rng: [number, number] = [-1, 1], dtypes: readonly SynDType[] = F32): Tensor | null {
+function input(
+  ctx: Ctx,
+  shape: Shape,
+  rng: [number, number] = [-1, 1],
+  dtypes: readonly SynDType[] = F32,
+): Tensor | null {
   const found = ctx.take({
     dtypes,
     fresh: 'never',
-    where: (t) => sameShape(t.shape, shape) && sameShape(t.alt, shape) && t.lo >= rng[0] - 1e-9 && t.hi <= rng[1] + 1e-9,
+    where: (t) =>
+      sameShape(t.shape, shape) && sameShape(t.alt, shape) && t.lo >= rng[0] - 1e-9 && t.hi <= rng[1] + 1e-9,
   });
   if (found && ctx.rng.chance(0.5)) return found;
   return ctx.fresh(ctx.rng.pick(dtypes), shape, rng);
@@ -78,28 +84,67 @@ register(
           const r = a.factor as number;
           check(s.length >= 3 && s[s.length - 3]! % (r * r) === 0, 'pixel_shuffle: channels');
           const n = s.length;
-          return [{ dtype: x.dtype, shape: [...s.slice(0, n - 3), s[n - 3]! / (r * r), s[n - 2]! * r, s[n - 1]! * r] }];
+          return [
+            {
+              dtype: x.dtype,
+              shape: [...s.slice(0, n - 3), s[n - 3]! / (r * r), s[n - 2]! * r, s[n - 1]! * r],
+            },
+          ];
         }
         case 'pixel_unshuffle': {
           const r = a.factor as number;
           const n = s.length;
           check(n >= 3 && s[n - 2]! % r === 0 && s[n - 1]! % r === 0, 'pixel_unshuffle: spatial');
-          return [{ dtype: x.dtype, shape: [...s.slice(0, n - 3), s[n - 3]! * r * r, s[n - 2]! / r, s[n - 1]! / r] }];
+          return [
+            {
+              dtype: x.dtype,
+              shape: [...s.slice(0, n - 3), s[n - 3]! * r * r, s[n - 2]! / r, s[n - 1]! / r],
+            },
+          ];
         }
         default: {
           check(s.length === 4 && s[1] === a.in_channels, 'convolution: [N, C, H, W]');
           const k = a.kernel as number;
-          return [{ dtype: x.dtype, shape: [s[0]!, a.out_channels as number, windowOut(s[2]!, k, 1, 0, 1), windowOut(s[3]!, k, 1, 0, 1)] }];
+          return [
+            {
+              dtype: x.dtype,
+              shape: [
+                s[0]!,
+                a.out_channels as number,
+                windowOut(s[2]!, k, 1, 0, 1),
+                windowOut(s[3]!, k, 1, 0, 1),
+              ],
+            },
+          ];
         }
       }
     },
     propose(ctx): Proposal | null {
-      const fn = ctx.rng.pick(['conv_tbc', 'im2col', 'col2im', 'tensor_unfold', 'pixel_shuffle', 'pixel_unshuffle', 'convolution']);
+      const fn = ctx.rng.pick([
+        'conv_tbc',
+        'im2col',
+        'col2im',
+        'tensor_unfold',
+        'pixel_shuffle',
+        'pixel_unshuffle',
+        'convolution',
+      ]);
       switch (fn) {
         case 'conv_tbc': {
           const c = ctx.dim(1, 4);
           const x = input(ctx, [ctx.dim(3, 8), ctx.dim(1, 3), c]);
-          return x ? { inputs: [x], attrs: { fn, in_channels: c, out_channels: ctx.dim(1, 4), kernel: ctx.rng.int(1, 3), pad: ctx.rng.int(0, 1) } } : null;
+          return x
+            ? {
+                inputs: [x],
+                attrs: {
+                  fn,
+                  in_channels: c,
+                  out_channels: ctx.dim(1, 4),
+                  kernel: ctx.rng.int(1, 3),
+                  pad: ctx.rng.int(0, 1),
+                },
+              }
+            : null;
         }
         case 'im2col': {
           const x = input(ctx, [ctx.dim(1, 2), ctx.dim(1, 3), ctx.dim(3, 6), ctx.dim(3, 6)]);
@@ -113,11 +158,24 @@ register(
           return x ? { inputs: [x], attrs: { fn, kernel: 2, stride: st, output_size: [oh, ow] } } : null;
         }
         case 'tensor_unfold': {
-          const x = ctx.take({ dtypes: F32_64, minRank: 1, maxRank: 4, where: (t) => t.shape.some((s, i) => s >= 2 && ctx.isStatic(t, i)) });
+          const x = ctx.take({
+            dtypes: F32_64,
+            minRank: 1,
+            maxRank: 4,
+            where: (t) => t.shape.some((s, i) => s >= 2 && ctx.isStatic(t, i)),
+          });
           if (!x) return null;
           const axes = range(x.shape.length).filter((i) => x.shape[i]! >= 2 && ctx.isStatic(x, i));
           const d = ctx.rng.pick(axes);
-          return { inputs: [x], attrs: { fn, dim: signedDim(ctx, d, x.shape.length), size: ctx.rng.int(1, x.shape[d]!), step: ctx.rng.int(1, 2) } };
+          return {
+            inputs: [x],
+            attrs: {
+              fn,
+              dim: signedDim(ctx, d, x.shape.length),
+              size: ctx.rng.int(1, x.shape[d]!),
+              step: ctx.rng.int(1, 2),
+            },
+          };
         }
         case 'pixel_shuffle': {
           const r = 2;
@@ -131,7 +189,12 @@ register(
         default: {
           const c = ctx.dim(1, 3);
           const x = input(ctx, [ctx.dim(1, 2), c, ctx.dim(3, 6), ctx.dim(3, 6)]);
-          return x ? { inputs: [x], attrs: { fn, in_channels: c, out_channels: ctx.dim(1, 4), kernel: ctx.rng.int(1, 3) } } : null;
+          return x
+            ? {
+                inputs: [x],
+                attrs: { fn, in_channels: c, out_channels: ctx.dim(1, 4), kernel: ctx.rng.int(1, 3) },
+              }
+            : null;
         }
       }
     },
@@ -171,8 +234,26 @@ register(
       const sp = range(n).map(() => 2 * ctx.dim(1, 3));
       const x = input(ctx, [ctx.dim(1, 2), ctx.dim(1, 3), ...sp], fn === 'lp_pool' ? [0.1, 1] : [-1, 1]);
       if (!x) return null;
-      if (fn.startsWith('adaptive')) return { inputs: [x], attrs: { fn: fn === 'adaptive_max_pool' ? `adaptive_max_pool${n}d` : fn, spatial: n, output_size: sp.map((d) => d / 2), indices: fn === 'adaptive_max_pool' && n < 3 && ctx.rng.chance(0.6) } };
-      return { inputs: [x], attrs: { fn: `${fn}${n}d`, spatial: n, kernel: 2, indices: fn === 'max_pool' && ctx.rng.chance(0.7), ...(fn === 'lp_pool' ? { norm_type: 2 } : {}) } };
+      if (fn.startsWith('adaptive'))
+        return {
+          inputs: [x],
+          attrs: {
+            fn: fn === 'adaptive_max_pool' ? `adaptive_max_pool${n}d` : fn,
+            spatial: n,
+            output_size: sp.map((d) => d / 2),
+            indices: fn === 'adaptive_max_pool' && n < 3 && ctx.rng.chance(0.6),
+          },
+        };
+      return {
+        inputs: [x],
+        attrs: {
+          fn: `${fn}${n}d`,
+          spatial: n,
+          kernel: 2,
+          indices: fn === 'max_pool' && ctx.rng.chance(0.7),
+          ...(fn === 'lp_pool' ? { norm_type: 2 } : {}),
+        },
+      };
     },
     facts([x], a, outs) {
       const vals = String(a.fn).startsWith('lp_pool') ? facts([0, mag(x!) * 8]) : moved(x!, false);
@@ -190,12 +271,21 @@ register(
         check(s.length === 2 && s[0] === a.rows, 'weight_norm: [rows, k]');
         return [{ dtype: x.dtype, shape: [s[0]!, a.cols as number] }];
       }
-      if (a.fn === 'batch_norm_train' || a.fn === 'local_response_norm') check(s.length >= 3, `${String(a.fn)}: rank ≥ 3`);
-      if (a.fn === 'layer_norm_plain' || a.fn === 'native_layer_norm') check(s.length >= 1, 'layer_norm: rank ≥ 1');
+      if (a.fn === 'batch_norm_train' || a.fn === 'local_response_norm')
+        check(s.length >= 3, `${String(a.fn)}: rank ≥ 3`);
+      if (a.fn === 'layer_norm_plain' || a.fn === 'native_layer_norm')
+        check(s.length >= 1, 'layer_norm: rank ≥ 1');
       return [{ dtype: x.dtype, shape: [...s] }];
     },
     propose(ctx): Proposal | null {
-      const fn = ctx.rng.pick(['layer_norm_plain', 'native_layer_norm', 'batch_norm_train', 'local_response_norm', 'normalize', 'weight_norm']);
+      const fn = ctx.rng.pick([
+        'layer_norm_plain',
+        'native_layer_norm',
+        'batch_norm_train',
+        'local_response_norm',
+        'normalize',
+        'weight_norm',
+      ]);
       if (fn === 'weight_norm') {
         const rows = ctx.dim(1, 5);
         const k = ctx.dim(2, 6);
@@ -207,10 +297,27 @@ register(
         dtypes: F32,
         minRank,
         maxRank: 4,
-        where: (t) => t.shape.every((_, i) => ctx.isStatic(t, i)) && (fn !== 'batch_norm_train' || t.shape[0]! * numel(t.shape.slice(2)) >= 2) && (fn !== 'layer_norm_plain' && fn !== 'native_layer_norm' || t.shape[t.shape.length - 1]! >= 2) && mag(t) <= 10,
+        where: (t) =>
+          t.shape.every((_, i) => ctx.isStatic(t, i)) &&
+          (fn !== 'batch_norm_train' || t.shape[0]! * numel(t.shape.slice(2)) >= 2) &&
+          ((fn !== 'layer_norm_plain' && fn !== 'native_layer_norm') || t.shape[t.shape.length - 1]! >= 2) &&
+          mag(t) <= 10,
       });
       if (!x) return null;
-      return { inputs: [x], attrs: { fn, eps: 1e-5, ...(fn === 'normalize' ? { p: ctx.rng.pick([1, 2]), dim: signedDim(ctx, ctx.rng.int(0, x.shape.length - 1), x.shape.length) } : {}), ...(fn === 'local_response_norm' ? { size: ctx.rng.int(1, 3) } : {}) } };
+      return {
+        inputs: [x],
+        attrs: {
+          fn,
+          eps: 1e-5,
+          ...(fn === 'normalize'
+            ? {
+                p: ctx.rng.pick([1, 2]),
+                dim: signedDim(ctx, ctx.rng.int(0, x.shape.length - 1), x.shape.length),
+              }
+            : {}),
+          ...(fn === 'local_response_norm' ? { size: ctx.rng.int(1, 3) } : {}),
+        },
+      };
     },
     facts([x], a) {
       if (a.fn === 'normalize') return [facts([-1, 1])];
@@ -227,12 +334,20 @@ register(
     doc: 'F.dropout / dropout1d / dropout2d / dropout3d / alpha_dropout / feature_alpha_dropout with training=False (identity)',
     infer([x], a) {
       check(x !== undefined && F32_64.includes(x.dtype), 'dropout_eval: float');
-      if (a.fn !== 'dropout' && a.fn !== 'alpha_dropout') check(x.shape.length >= 3, 'feature dropout: rank ≥ 3');
+      if (a.fn !== 'dropout' && a.fn !== 'alpha_dropout')
+        check(x.shape.length >= 3, 'feature dropout: rank ≥ 3');
       return [{ dtype: x.dtype, shape: [...x.shape] }];
     },
     propose(ctx): Proposal | null {
-      const fn = ctx.rng.pick(['dropout', 'dropout2d', 'dropout3d', 'alpha_dropout', 'feature_alpha_dropout']);
-      const rank = fn === 'dropout2d' ? 4 : fn === 'dropout3d' ? 5 : fn === 'feature_alpha_dropout' ? 4 : undefined;
+      const fn = ctx.rng.pick([
+        'dropout',
+        'dropout2d',
+        'dropout3d',
+        'alpha_dropout',
+        'feature_alpha_dropout',
+      ]);
+      const rank =
+        fn === 'dropout2d' ? 4 : fn === 'dropout3d' ? 5 : fn === 'feature_alpha_dropout' ? 4 : undefined;
       const x = ctx.take({ dtypes: F32_64, minRank: rank, maxRank: rank });
       return x ? { inputs: [x], attrs: { fn, p: ctx.rng.pick([0.1, 0.5]) } } : null;
     },
@@ -266,10 +381,15 @@ register(
       const dim = ctx.dim(1, 5);
       if (fn === 'embedding_bag') {
         const n = ix.shape[0]!;
-        const offsets = [0, ...range(ctx.rng.int(0, Math.min(2, n - 1))).map(() => ctx.rng.int(1, n - 1))].filter((v, i, arr) => arr.indexOf(v) === i).sort((p, q) => p - q);
+        const offsets = [0, ...range(ctx.rng.int(0, Math.min(2, n - 1))).map(() => ctx.rng.int(1, n - 1))]
+          .filter((v, i, arr) => arr.indexOf(v) === i)
+          .sort((p, q) => p - q);
         return { inputs: [ix], attrs: { fn, num, dim, offsets, mode: ctx.rng.pick(['sum', 'mean', 'max']) } };
       }
-      return { inputs: [ix], attrs: { fn, num, dim, ...(fn === 'embedding_padding' ? { padding_idx: 0 } : { max_norm: 1.0 }) } };
+      return {
+        inputs: [ix],
+        attrs: { fn, num, dim, ...(fn === 'embedding_padding' ? { padding_idx: 0 } : { max_norm: 1.0 }) },
+      };
     },
     facts([ix], a) {
       if (a.fn === 'one_hot') return [facts([0, 1], true)];
@@ -289,7 +409,8 @@ register(
       const s = [...x.shape];
       for (let i = 0; i < n; i++) {
         const d = s.length - 1 - i;
-        if (String(a.fn).startsWith('reflection')) check(pad[2 * i]! < s[d]! && pad[2 * i + 1]! < s[d]!, 'reflection: pad < size');
+        if (String(a.fn).startsWith('reflection'))
+          check(pad[2 * i]! < s[d]! && pad[2 * i + 1]! < s[d]!, 'reflection: pad < size');
         s[d] = s[d]! + pad[2 * i]! + pad[2 * i + 1]!;
       }
       return [{ dtype: x.dtype, shape: s }];
@@ -297,12 +418,19 @@ register(
     propose(ctx): Proposal | null {
       const fn = ctx.rng.pick(['reflection_pad', 'replication_pad', 'constant_pad_nd']);
       const n = ctx.rng.int(1, 3);
-      const x = ctx.take({ dtypes: F32_64, minRank: n + 1, maxRank: n + 2, where: (t) => t.shape.every((s, i) => ctx.isStatic(t, i) && (i < t.shape.length - n || s >= 2)) });
+      const x = ctx.take({
+        dtypes: F32_64,
+        minRank: n + 1,
+        maxRank: n + 2,
+        where: (t) => t.shape.every((s, i) => ctx.isStatic(t, i) && (i < t.shape.length - n || s >= 2)),
+      });
       if (!x) return null;
       const pad = range(2 * n).map(() => ctx.rng.int(0, 1));
       return { inputs: [x], attrs: { fn: fn === 'constant_pad_nd' ? fn : `${fn}${n}d`, pad, value: 0.5 } };
     },
-    facts: ([x], a) => [a.fn === 'constant_pad_nd' ? facts(hull(iv(x!), [0.5, 0.5]), x!.exact) : moved(x!, false)],
+    facts: ([x], a) => [
+      a.fn === 'constant_pad_nd' ? facts(hull(iv(x!), [0.5, 0.5]), x!.exact) : moved(x!, false),
+    ],
   }),
   def({
     kind: 'upsample_direct',
@@ -315,15 +443,40 @@ register(
       return [{ dtype: x.dtype, shape: [...x.shape.slice(0, 2), ...(a.size as number[])] }];
     },
     propose(ctx): Proposal | null {
-      const fn = ctx.rng.pick(['upsample_nearest', 'upsample_linear1d', 'upsample_bilinear2d', 'upsample_bicubic2d', 'upsample_trilinear3d', 'nearest-exact', 'antialias']);
-      const n = fn === 'upsample_nearest' ? ctx.rng.int(1, 3) : fn === 'upsample_linear1d' ? 1 : fn === 'upsample_trilinear3d' ? 3 : 2;
+      const fn = ctx.rng.pick([
+        'upsample_nearest',
+        'upsample_linear1d',
+        'upsample_bilinear2d',
+        'upsample_bicubic2d',
+        'upsample_trilinear3d',
+        'nearest-exact',
+        'antialias',
+      ]);
+      const n =
+        fn === 'upsample_nearest'
+          ? ctx.rng.int(1, 3)
+          : fn === 'upsample_linear1d'
+            ? 1
+            : fn === 'upsample_trilinear3d'
+              ? 3
+              : 2;
       const sp = range(n).map(() => ctx.dim(2, 4));
       const x = input(ctx, [ctx.dim(1, 2), ctx.dim(1, 3), ...sp]);
       if (!x) return null;
       const size = sp.map((d) => (fn === 'antialias' ? Math.max(1, d - 1) : d * 2));
-      return { inputs: [x], attrs: { fn: fn === 'upsample_nearest' ? `upsample_nearest${n}d` : fn, spatial: n, size, align_corners: ctx.rng.chance(0.5) } };
+      return {
+        inputs: [x],
+        attrs: {
+          fn: fn === 'upsample_nearest' ? `upsample_nearest${n}d` : fn,
+          spatial: n,
+          size,
+          align_corners: ctx.rng.chance(0.5),
+        },
+      };
     },
-    facts: ([x], a) => [a.fn === 'upsample_bicubic2d' || a.fn === 'antialias' ? facts(sym(mag(x!) * 1.5)) : moved(x!, false)],
+    facts: ([x], a) => [
+      a.fn === 'upsample_bicubic2d' || a.fn === 'antialias' ? facts(sym(mag(x!) * 1.5)) : moved(x!, false),
+    ],
   }),
   def({
     kind: 'grid_sample',
@@ -338,7 +491,15 @@ register(
         const [h, w] = a.size as [number, number];
         return [{ dtype: x.dtype, shape: [x.shape[0]!, h, w, 2] }];
       }
-      check(g !== undefined && g.dtype === x.dtype && x.shape.length === 4 && g.shape.length === 4 && g.shape[3] === 2 && g.shape[0] === x.shape[0], 'grid_sample: shapes');
+      check(
+        g !== undefined &&
+          g.dtype === x.dtype &&
+          x.shape.length === 4 &&
+          g.shape.length === 4 &&
+          g.shape[3] === 2 &&
+          g.shape[0] === x.shape[0],
+        'grid_sample: shapes',
+      );
       return [{ dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, g.shape[1]!, g.shape[2]!] }];
     },
     propose(ctx): Proposal | null {
@@ -346,13 +507,26 @@ register(
       const n = ctx.dim(1, 2);
       if (fn === 'affine_grid') {
         const theta = input(ctx, [n, 2, 3]);
-        return theta ? { inputs: [theta], attrs: { fn, size: [ctx.dim(2, 5), ctx.dim(2, 5)], align_corners: ctx.rng.chance(0.5) } } : null;
+        return theta
+          ? {
+              inputs: [theta],
+              attrs: { fn, size: [ctx.dim(2, 5), ctx.dim(2, 5)], align_corners: ctx.rng.chance(0.5) },
+            }
+          : null;
       }
       const x = input(ctx, [n, ctx.dim(1, 3), ctx.dim(2, 5), ctx.dim(2, 5)]);
       const g = x && ctx.fresh(x.dtype, [n, ctx.dim(1, 4), ctx.dim(1, 4), 2], [-0.9, 0.9]);
       if (!x || !g) return null;
       const mode = ctx.rng.pick(['bilinear', 'bicubic']);
-      return { inputs: [x, g], attrs: { fn, mode, padding_mode: ctx.rng.pick(['zeros', 'border', 'reflection']), align_corners: ctx.rng.chance(0.5) } };
+      return {
+        inputs: [x, g],
+        attrs: {
+          fn,
+          mode,
+          padding_mode: ctx.rng.pick(['zeros', 'border', 'reflection']),
+          align_corners: ctx.rng.chance(0.5),
+        },
+      };
     },
     facts(inputs, a) {
       if (a.fn === 'affine_grid') return [facts(sym(mag(inputs[0]!) * 3))];
@@ -382,15 +556,38 @@ register(
       return [{ dtype: 'float32', shape: [x.shape[0]!, x.shape[1]!, h * dirs] }];
     },
     propose(ctx): Proposal | null {
-      const fn = ctx.rng.pick(['lstm', 'gru', 'rnn_tanh', 'rnn_relu', 'lstm_cell', 'gru_cell', 'rnn_cell', 'packed_lstm']);
+      const fn = ctx.rng.pick([
+        'lstm',
+        'gru',
+        'rnn_tanh',
+        'rnn_relu',
+        'lstm_cell',
+        'gru_cell',
+        'rnn_cell',
+        'packed_lstm',
+      ]);
       const input = ctx.dim(1, 5);
       const cell = fn.endsWith('_cell');
-      const shape = cell ? [ctx.dim(1, 3), input] : [ctx.dim(2, 5), fn === 'packed_lstm' ? 2 : ctx.dim(1, 3), input];
-      const x = ctx.take({ dtypes: F32, fresh: 'never', where: (t) => sameShape(t.shape, shape) && sameShape(t.alt, shape) && mag(t) <= 3 }) ?? ctx.fresh('float32', shape, [-1, 1]);
+      const shape = cell
+        ? [ctx.dim(1, 3), input]
+        : [ctx.dim(2, 5), fn === 'packed_lstm' ? 2 : ctx.dim(1, 3), input];
+      const x =
+        ctx.take({
+          dtypes: F32,
+          fresh: 'never',
+          where: (t) => sameShape(t.shape, shape) && sameShape(t.alt, shape) && mag(t) <= 3,
+        }) ?? ctx.fresh('float32', shape, [-1, 1]);
       if (!x) return null;
       return {
         inputs: [x],
-        attrs: { fn, input, hidden: ctx.dim(1, 5), layers: cell || fn === 'packed_lstm' ? 1 : ctx.rng.int(1, 2), bidirectional: !cell && fn !== 'packed_lstm' && ctx.rng.chance(0.4), ...(fn === 'packed_lstm' ? { lengths: [shape[0]!, Math.max(1, shape[0]! - 1)] } : {}) },
+        attrs: {
+          fn,
+          input,
+          hidden: ctx.dim(1, 5),
+          layers: cell || fn === 'packed_lstm' ? 1 : ctx.rng.int(1, 2),
+          bidirectional: !cell && fn !== 'packed_lstm' && ctx.rng.chance(0.4),
+          ...(fn === 'packed_lstm' ? { lengths: [shape[0]!, Math.max(1, shape[0]! - 1)] } : {}),
+        },
       };
     },
     facts([x], a) {
@@ -407,7 +604,14 @@ register(
       const [q] = inputs;
       check(q !== undefined && q.dtype === 'float32', 'attention: float32');
       const [, k, v] = inputs;
-      check(k !== undefined && v !== undefined && q.shape.length === 4 && sameShape(k.shape, v.shape) && k.shape[3] === q.shape[3], 'sdpa: shapes');
+      check(
+        k !== undefined &&
+          v !== undefined &&
+          q.shape.length === 4 &&
+          sameShape(k.shape, v.shape) &&
+          k.shape[3] === q.shape[3],
+        'sdpa: shapes',
+      );
       return [{ dtype: 'float32', shape: [...q.shape] }];
     },
     propose(ctx): Proposal | null {
@@ -417,7 +621,15 @@ register(
       const k = q && input(ctx, [b, h, l, d]);
       const v = k && input(ctx, [b, h, l, d]);
       if (!q || !k || !v) return null;
-      return { inputs: [q, k, v], attrs: { fn, ...(fn === 'sdpa_mask' ? { mask: range(l * l).map((i) => i % (l + 1) === 0 || ctx.rng.chance(0.6)), maskLen: l } : {}) } };
+      return {
+        inputs: [q, k, v],
+        attrs: {
+          fn,
+          ...(fn === 'sdpa_mask'
+            ? { mask: range(l * l).map((i) => i % (l + 1) === 0 || ctx.rng.chance(0.6)), maskLen: l }
+            : {}),
+        },
+      };
     },
     facts(inputs) {
       return [facts(sym(Math.max(...inputs.map(mag)) * 4 + 1))];
@@ -428,7 +640,10 @@ register(
     group: 'matmul',
     doc: 'nn.MultiheadAttention self-attention (seeded weights, batch_first, need_weights both ways)',
     infer([x], a) {
-      check(x !== undefined && x.dtype === 'float32' && x.shape.length === 3 && x.shape[2] === a.embed, 'mha: [B, L, E] float32');
+      check(
+        x !== undefined && x.dtype === 'float32' && x.shape.length === 3 && x.shape[2] === a.embed,
+        'mha: [B, L, E] float32',
+      );
       return [{ dtype: 'float32', shape: [...x.shape] }];
     },
     propose(ctx): Proposal | null {
@@ -453,11 +668,24 @@ register(
         check(x.shape.length >= 2, 'nll: [N, C, …]');
         return [{ dtype: x.dtype, shape: none ? [x.shape[0]!, ...x.shape.slice(2)] : [] }];
       }
-      check(t !== undefined && t.dtype === x.dtype && sameShape(t.shape, x.shape), 'loss: target of the same shape');
+      check(
+        t !== undefined && t.dtype === x.dtype && sameShape(t.shape, x.shape),
+        'loss: target of the same shape',
+      );
       return [{ dtype: x.dtype, shape: none ? [...x.shape] : [] }];
     },
     propose(ctx): Proposal | null {
-      const fn = ctx.rng.pick(['nll_loss', 'cross_entropy', 'cross_entropy_probs', 'bce_logits', 'kl_div', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss']);
+      const fn = ctx.rng.pick([
+        'nll_loss',
+        'cross_entropy',
+        'cross_entropy_probs',
+        'bce_logits',
+        'kl_div',
+        'mse_loss',
+        'l1_loss',
+        'smooth_l1_loss',
+        'huber_loss',
+      ]);
       const reduction = ctx.rng.pick(['mean', 'sum', 'none']);
       if (fn === 'nll_loss' || fn === 'cross_entropy') {
         const c = ctx.dim(2, 5);
@@ -466,13 +694,36 @@ register(
         const x = input(ctx, [n, c, ...extra], [-2, 2]);
         if (!x) return null;
         const target = range(n * numel(extra)).map(() => ctx.rng.int(0, c - 1));
-        return { inputs: [x], attrs: { fn, reduction, target, targetShape: [n, ...extra], ignore_index: fn === 'cross_entropy' && ctx.rng.chance(0.3) ? target[0]! : -100 } };
+        return {
+          inputs: [x],
+          attrs: {
+            fn,
+            reduction,
+            target,
+            targetShape: [n, ...extra],
+            ignore_index: fn === 'cross_entropy' && ctx.rng.chance(0.3) ? target[0]! : -100,
+          },
+        };
       }
       const shape = [ctx.dim(1, 4), ctx.dim(1, 5)];
       const x = input(ctx, shape, fn === 'kl_div' ? [-3, -0.1] : [-2, 2]);
-      const t = x && ctx.fresh(x.dtype, shape, fn === 'bce_logits' || fn === 'cross_entropy_probs' || fn === 'kl_div' ? [0.05, 1] : [-2, 2]);
+      const t =
+        x &&
+        ctx.fresh(
+          x.dtype,
+          shape,
+          fn === 'bce_logits' || fn === 'cross_entropy_probs' || fn === 'kl_div' ? [0.05, 1] : [-2, 2],
+        );
       if (!x || !t) return null;
-      return { inputs: [x, t], attrs: { fn, reduction, ...(fn === 'bce_logits' ? { pos_weight: ctx.rng.chance(0.5) } : {}), ...(fn === 'kl_div' ? { log_target: false } : {}) } };
+      return {
+        inputs: [x, t],
+        attrs: {
+          fn,
+          reduction,
+          ...(fn === 'bce_logits' ? { pos_weight: ctx.rng.chance(0.5) } : {}),
+          ...(fn === 'kl_div' ? { log_target: false } : {}),
+        },
+      };
     },
     facts(inputs, a) {
       const n = Math.max(numel(inputs[0]!.shape), 1);
@@ -501,7 +752,15 @@ register(
         const y1 = ctx.rng.int(0, h - 2);
         return [0, x1, y1, ctx.rng.int(x1 + 1, w - 1), ctx.rng.int(y1 + 1, h - 1)];
       });
-      return { inputs: [x], attrs: { fn: ctx.rng.pick(['roi_align', 'roi_pool']), boxes, output_size: [2, 2], aligned: ctx.rng.chance(0.5) } };
+      return {
+        inputs: [x],
+        attrs: {
+          fn: ctx.rng.pick(['roi_align', 'roi_pool']),
+          boxes,
+          output_size: [2, 2],
+          aligned: ctx.rng.chance(0.5),
+        },
+      };
     },
     facts: ([x]) => [facts(iv(x!))],
   }),
