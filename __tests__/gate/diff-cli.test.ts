@@ -1,9 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { main } from '../../src/cli/index.js';
-import type { CliIo } from '../../src/cli/io.js';
 import type { ResultsDoc } from '../../src/results/schema.js';
+import { runCli } from '../cli-harness.js';
 import { tempDir } from '../helpers.js';
 import { caseResult as c, resultsDoc as doc } from './docs.js';
 
@@ -13,16 +12,7 @@ async function diff(baseline: ResultsDoc, candidate: ResultsDoc) {
   const a = path.join(dir, 'candidate.json');
   await writeFile(b, JSON.stringify(baseline));
   await writeFile(a, JSON.stringify(candidate));
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    interactive: false,
-    exitCode: 0,
-  };
-  const code = await main(['node', 'convgate', 'diff', b, a], io);
-  return { code, out, err, files: { b, a } };
+  return { ...(await runCli('diff', b, a)), files: { b, a } };
 }
 
 describe('convgate diff exit codes', () => {
