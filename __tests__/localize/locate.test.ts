@@ -7,6 +7,7 @@ import {
   DEFAULT_LOCATE_OPTIONS,
   locateDivergence,
   refineDivergence,
+  regionOfNode,
   regionValues,
 } from '../../src/localize/locate.js';
 import { matchCall } from '../../src/localize/ort-probe.js';
@@ -238,6 +239,36 @@ describe('refineDivergence', () => {
     // Everything reproduced: nothing to refine.
     const same = { ...r, functions: r.functions!.map((f) => ({ ...f, relErr: 0 })) };
     expect(refineDivergence(summary, same, base)).toBe(base);
+  });
+});
+
+describe('regionOfNode', () => {
+  it('the nodes of the same call a node depends on; the top-level forward when it is in no call', () => {
+    const s = chain();
+    // A crash at /n1/Mul_1: its call's nodes before it, not itself (it does not load).
+    expect(regionOfNode(s, 3, false)).toEqual({ call: { path: 'n1', call: 0 }, region: [1, 2] });
+    expect(regionOfNode(s, 3, true)?.region).toEqual([1, 2, 3]);
+    // Integer positions divided in the model's own forward, then a Log that rejects them.
+    const top = {
+      ...s,
+      graph: {
+        ...s.graph!,
+        nodes: [
+          { name: '/Abs', op: 'Abs', inputs: ['pos'], outputs: ['p1'], scopes: null },
+          {
+            name: '/emb/Gather',
+            op: 'Gather',
+            inputs: ['w', 'pos'],
+            outputs: ['e'],
+            scopes: [['emb', 0]] as [string, number][],
+          },
+          { name: '/Div', op: 'Div', inputs: ['p1', 'k'], outputs: ['p2'], scopes: null },
+          { name: '/Log', op: 'Log', inputs: ['p2', 'e'], outputs: ['p3'], scopes: null },
+        ],
+      },
+    };
+    expect(regionOfNode(top, 3, false)).toEqual({ call: { path: '', call: 0 }, region: [0, 2] });
+    expect(regionOfNode(top, 0, false)).toBeNull();
   });
 });
 

@@ -100,6 +100,74 @@ describe('Ochiai ranking', () => {
   });
 });
 
+describe('Ochiai ranking over the converter functions the exports ran', () => {
+  const base: Pick<CaseResult, 'kind' | 'family' | 'settings' | 'outputs' | 'timingsMs'> = {
+    kind: 'real',
+    family: 'f',
+    settings: {} as CaseResult['settings'],
+    outputs: [],
+    timingsMs: { export: 1, load: 1, run: 1 },
+  };
+  type Call = [string, string | null, string];
+  const real = (
+    id: string,
+    outcome: CaseResult['outcome'],
+    sourceOps: string[],
+    calls: Call[],
+  ): CaseResult => ({
+    ...base,
+    id,
+    outcome,
+    opTypes: ['Gather', 'Div', 'Add'],
+    sourceOps,
+    surface: { calls },
+  });
+  const intDiv: Call = ['aten::div', 'opset10', 'int64/2,int64/0'];
+  const floatDiv: Call = ['aten::div', 'opset10', 'float32/2,float32/0'];
+  const embedding: Call = ['aten::embedding', 'opset9', 'float32/2,int64/2,int,bool,bool'];
+
+  it('ranks a functional operator inside forward (int / int) above the module classes it travels with', () => {
+    // Both failing models hold an Embedding and divide two int tensors in their own forward: only
+    // the converter's record of the export sees the division and its input types.
+    const cases = [
+      real('a', 'wrong-output', ['Embedding', 'Linear'], [embedding, intDiv]),
+      real('b', 'invalid-model', ['Embedding', 'Linear'], [embedding, intDiv, floatDiv]),
+      ...Array.from({ length: 12 }, (_, i) =>
+        real(`p${i}`, 'ok', i < 2 ? ['Embedding'] : ['Linear'], i < 2 ? [embedding, floatDiv] : [floatDiv]),
+      ),
+    ];
+    const rows = suspiciousOperators(cases, new Set(['a', 'b']));
+    expect(rows[0]).toMatchObject({
+      kind: 'converter-variant',
+      name: 'aten::div(int, int)',
+      failing: 2,
+      passing: 0,
+      score: 1,
+    });
+    const emb = rows.find((r) => r.kind === 'source' && r.name === 'Embedding')!;
+    expect(emb.score).toBeLessThan(rows[0].score);
+    expect(rows.find((r) => r.name === 'aten::div')).toMatchObject({
+      kind: 'converter',
+      failing: 2,
+      passing: 12,
+    });
+  });
+
+  it('slices a localized case to the converter calls of the torch function it diverges in', () => {
+    const failing: CaseResult = {
+      ...real('f', 'wrong-output', ['Embedding'], [embedding, intDiv]),
+      localization: {
+        fingerprint: { id: 'x', text: 'x' },
+        elapsedMs: 1,
+        divergingNode: { node: '/Div', op: 'Div', module: '', function: 'div', via: 'values' },
+      },
+    };
+    const rows = suspiciousOperators([failing, real('p', 'ok', ['Linear'], [floatDiv])], new Set(['f']));
+    expect(rows.find((r) => r.name.startsWith('aten::embedding'))).toBeUndefined();
+    expect(rows.find((r) => r.name === 'aten::div(int, int)')).toMatchObject({ failing: 1, diverging: 1 });
+  });
+});
+
 describe('fingerprints', () => {
   it('drops numbers, paths, node names and addresses, keeps the words', () => {
     expect(

@@ -108,6 +108,22 @@ class Capture(unittest.TestCase):
         self.assertIn("transpose", names)
         self.assertNotIn("linear", names)
 
+    def test_functions_of_the_models_own_forward(self):
+        class Top(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = torch.nn.Linear(4, 4)
+
+            def forward(self, x, n):
+                return self.lin(x) * torch.div(n, 2).unsqueeze(-1)
+
+        x, n = torch.rand(2, 4), torch.tensor([3, 5])
+        got = capture.function_outputs(Top().eval(), [x, n], "", 0)
+        names = [name for name, _ in got]
+        self.assertIn("div", names)
+        self.assertNotIn("linear", names)  # inside the child module
+        self.assertEqual(dict(got)["div"][0].tolist(), [1.5, 2.5])
+
     def test_exporter_node_of_a_failing_symbolic(self):
         def broken(g, weight, indices, padding_idx, scale_grad_by_freq, sparse):
             raise RuntimeError("broken embedding symbolic")

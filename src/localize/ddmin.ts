@@ -32,27 +32,62 @@ function split<T>(items: T[], n: number): T[][] {
 
 export class OutOfBudget extends Error {}
 
-/** Counts trials and time against a budget; `test` throws OutOfBudget when it is spent. */
+export interface MeterOptions {
+  now?: () => number;
+  /**
+   * Called when the time budget runs out while a trial is running: stops it (kills the
+   * processes it runs in). The trial is then inconclusive — never counted as reproduced.
+   */
+  interrupt?: () => void;
+}
+
+/**
+ * Counts trials and time against a budget; `test` throws OutOfBudget when it is spent — also in
+ * the middle of a trial: at the deadline the running trial is interrupted and its result dropped.
+ */
 export class Meter {
   trials = 0;
-  readonly started = Date.now();
+  readonly started: number;
   exhausted = false;
+  /** A trial was stopped at the deadline (inconclusive). */
+  interrupted = false;
+  private readonly now: () => number;
   constructor(
     readonly budget: Budget,
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly options: MeterOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.started = this.now();
+  }
 
   get elapsedMs(): number {
     return this.now() - this.started;
   }
 
   async test<T>(oracle: Oracle<T>, kept: T[]): Promise<boolean> {
-    if (this.trials >= this.budget.trials || this.elapsedMs >= this.budget.seconds * 1000) {
+    const left = this.budget.seconds * 1000 - this.elapsedMs;
+    if (this.trials >= this.budget.trials || left <= 0) {
       this.exhausted = true;
       throw new OutOfBudget();
     }
     this.trials++;
-    return oracle(kept);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), left);
+    });
+    const running = oracle(kept);
+    try {
+      const r = await Promise.race([running, deadline]);
+      if (r !== 'deadline') return r;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.exhausted = true;
+    this.interrupted = true;
+    running.catch(() => undefined); // its outcome no longer matters
+    this.options.interrupt?.();
+    await running.catch(() => undefined); // let it unwind before the next step reuses anything
+    throw new OutOfBudget();
   }
 
   spend(): Spend {
@@ -61,6 +96,7 @@ export class Meter {
       elapsedMs: this.elapsedMs,
       budget: { trials: this.budget.trials, seconds: this.budget.seconds },
       exhausted: this.exhausted,
+      ...(this.interrupted ? { interrupted: true } : {}),
     };
   }
 }

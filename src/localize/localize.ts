@@ -15,7 +15,7 @@ import { writeBundle, type BundleSource } from './bundle.js';
 import type { Budget } from './ddmin.js';
 import { divergingNodeFromError } from './error-node.js';
 import { fingerprintOf } from './fingerprint.js';
-import { locateDivergence, refineDivergence, regionValues, type Located } from './locate.js';
+import { locateDivergence, refineDivergence, regionOfNode, regionValues, type Located } from './locate.js';
 import type { ProbeSummary } from './probe-summary.js';
 import {
   minimizeSpec,
@@ -135,7 +135,8 @@ async function findDivergingNode(
   if (st.result.outcome === 'wrong-output' || st.result.outcome === 'ok') {
     const located = await probeValues(session, st);
     if (located && !located.found) notes.push(located.reason);
-    return located?.found ? refine(session, st, located) : located?.node;
+    if (located?.found) return refine(session, st, located);
+    return located?.node ? refineAt(session, st, located.node, true) : undefined;
   }
   const graph = await session.probe(st.def.id, st.workerCase, st.caseDir, {
     set: failingSet(st.result),
@@ -156,7 +157,29 @@ async function findDivergingNode(
     const upstream = `upstream of the failing node ${named.node} (${named.op})`;
     return { ...refined, note: refined.note ? `${refined.note}; ${upstream}` : upstream };
   }
-  return located?.node?.ops ? { ...named, ops: located.node.ops } : named;
+  const base = located?.node?.ops ? { ...named, ops: located.node.ops } : named;
+  const refined = await refineAt(session, st, base, false);
+  if (refined === base) return base;
+  const upstream = `upstream of the failing node ${named.node} (${named.op})`;
+  return { ...refined, via: 'values', note: refined.note ? `${refined.note}; ${upstream}` : upstream };
+}
+
+/**
+ * When no compared module value pins the failure down: refines inside the call of `node` (the
+ * model's own `forward` when it is in none) over the nodes it depends on — the first torch
+ * function the converted model stops reproducing before a crash (an integer division whose result
+ * a later `Log` rejects), or inside the call of an output no value explains.
+ */
+async function refineAt(
+  session: LocalizeSession,
+  st: CaseState,
+  node: DivergingNode,
+  includeSelf: boolean,
+): Promise<DivergingNode> {
+  const index = st.probe?.graph?.nodes.findIndex((n) => n.name === node.node) ?? -1;
+  const where = st.probe && index >= 0 ? regionOfNode(st.probe, index, includeSelf) : null;
+  if (!where) return node;
+  return refine(session, st, { found: true, node, call: where.call, region: where.region });
 }
 
 /**

@@ -230,6 +230,40 @@ function regionOps(g: Graph, nodes: number[], call: { path: string; call: number
   return out;
 }
 
+/** Nodes a refinement inside one call exposes at most (the nearest before the node). */
+const MAX_REGION = 200;
+
+/**
+ * Where to refine when compared module values did not pin a failure down (a crash whose upstream
+ * values all agree, or a wrong output no value explains): the innermost module call of node
+ * `index` — the model's own `forward` (path "", call 0) when it is in none — and the nodes of
+ * that call it depends on, itself included unless it is the node a crash names (a truncated
+ * probe cannot hold a node that does not load).
+ */
+export function regionOfNode(
+  summary: ProbeSummary,
+  index: number,
+  includeSelf: boolean,
+): { call: { path: string; call: number }; region: number[] } | null {
+  const nodes = summary.graph?.nodes;
+  if (!nodes?.[index]) return null;
+  const scopes = nodes[index].scopes;
+  const innermost = scopes?.length ? scopes[scopes.length - 1] : null;
+  const call = innermost ? { path: innermost[0], call: innermost[1] } : { path: '', call: 0 };
+  const sameCall = (n: ProbeNode) => {
+    const s = n.scopes?.length ? n.scopes[n.scopes.length - 1] : null;
+    return innermost ? s?.[0] === call.path && s?.[1] === call.call : !s;
+  };
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => n.outputs.forEach((v) => v && producer.set(v, i)));
+  const g: Graph = { producer, summary: summary as Graph['summary'] };
+  const region = [...ancestors(g, index)]
+    .filter((i) => (i !== index || includeSelf) && sameCall(nodes[i]))
+    .sort((a, b) => a - b)
+    .slice(-MAX_REGION);
+  return region.length ? { call, region } : null;
+}
+
 const SHAPE_OPS = new Set(['Shape', 'Size', 'Constant', 'ConstantOfShape', 'Range']);
 
 /** Values worth exposing in a refinement: outputs of the region's nodes, shape arithmetic left out. */

@@ -80,13 +80,13 @@ export async function minimizeSpec(
   ranges: Ranges,
   keepNode: number | null,
 ): Promise<{ spec: SyntheticSpec; minimal: Minimal }> {
-  const meter = new Meter(ctx.budget);
+  const meter = new Meter(ctx.budget, { interrupt: () => ctx.session.interrupt() });
   let trial = 0;
   const reproduces = async (s: SyntheticSpec): Promise<boolean> => {
     const def = specToCase(s);
     const wc = await ctx.session.resolve(def);
     const t = await ctx.session.trial(`${def.id}~${++trial}`, wc, path.join(ctx.workDir, 'trial'));
-    return sameFailure(ctx.original, t);
+    return !meter.interrupted && sameFailure(ctx.original, t); // killed at the deadline: no result
   };
   let base = spec;
   const flat = staticSpec(spec);
@@ -153,8 +153,9 @@ export interface NoSubmodule {
 export function noSubmoduleNote(none: NoSubmodule): string {
   const { trials, elapsedMs, exhausted } = none.spend;
   const spent = `${trials} trial(s), ${(elapsedMs / 1000).toFixed(1)} s`;
+  const stopped = none.spend.interrupted ? '; the last trial was stopped at the deadline, inconclusive' : '';
   return exhausted
-    ? `submodule reduction: the budget ran out (${spent}) before a submodule reproduced the failure alone`
+    ? `submodule reduction: the budget ran out (${spent}${stopped}) before a submodule reproduced the failure alone`
     : `no submodule reproduces the failure alone (${spent})`;
 }
 
@@ -169,13 +170,14 @@ export async function reduceSubmodule(
   modules: ProbeModule[],
   hint: string | null,
 ): Promise<Submodule | { none: NoSubmodule }> {
-  const meter = new Meter(ctx.budget);
+  const meter = new Meter(ctx.budget, { interrupt: () => ctx.session.interrupt() });
   const base = await ctx.session.resolve(def);
   const tried: [string, boolean][] = [];
   let trial = 0;
   const reproduces = async ([m]: ProbeModule[]): Promise<boolean> => {
     const wc = submoduleCase(base, { path: m.path, call: 0 });
     const t = await ctx.session.trial(`${def.id}~s${++trial}`, wc, path.join(ctx.workDir, 'trial'));
+    if (meter.interrupted) return false; // killed at the deadline: inconclusive, no result
     const ok = sameFailure(ctx.original, t);
     tried.push([m.path, ok]);
     return ok;

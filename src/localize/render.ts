@@ -6,6 +6,7 @@
  */
 import { escapeInline } from '../report/escape.js';
 import { formatError } from '../report/markdown.js';
+import { isOperatorKind } from './ochiai.js';
 import type { DivergingNode, Finding, Localization, Minimal, Submodule, SuspiciousRow } from './schema.js';
 
 export interface Escape {
@@ -14,6 +15,8 @@ export interface Escape {
 
 const KIND_LABEL: Record<SuspiciousRow['kind'], string> = {
   op: 'ONNX op',
+  converter: 'converter function',
+  'converter-variant': 'converter function × input kinds',
   pair: 'ONNX producer→consumer',
   source: 'source op / module',
   'source-pair': 'source producer→consumer',
@@ -24,7 +27,7 @@ export function codeName(text: string, max = 80, esc: Escape = escapeInline): st
   const t = text.replace(/\s+/g, ' ').trim();
   const cut = t.length > max ? `${t.slice(0, max)}…` : t;
   // Escaped text inside backticks would show its backslashes: quote only what is plainly safe.
-  return /^[\w.:/\-→>[\]#() ]*$/.test(cut) ? `\`${cut}\`` : esc(cut, max);
+  return /^[\w.:/\-→>[\],#() ]*$/.test(cut) ? `\`${cut}\`` : esc(cut, max);
 }
 
 /** "regressions concentrate on Transpose: 9/9 failing cases contain it, 0 of 240 passing". */
@@ -33,7 +36,7 @@ export function concentrationLine(
   failingWord = 'regressions',
   esc: Escape = escapeInline,
 ): string | null {
-  const top = rows.find((r) => r.kind === 'op' || r.kind === 'source');
+  const top = rows.find((r) => isOperatorKind(r.kind));
   if (!top) return null;
   return `${failingWord[0].toUpperCase()}${failingWord.slice(1)} concentrate on ${codeName(top.name, 80, esc)} (${KIND_LABEL[top.kind]}): it is implicated in ${top.failing}/${top.failingTotal} failing cases and appears in ${top.passing} of ${top.passingTotal} passing ones.`;
 }
@@ -44,8 +47,8 @@ export function suspiciousTable(rows: SuspiciousRow[], max = 15, esc: Escape = e
     '| # | operator | kind | failing with it | passing with it | diverges there | Ochiai |',
     '|---:|---|---|---:|---:|---:|---:|',
   ];
-  const ops = rows.filter((r) => r.kind === 'op' || r.kind === 'source');
-  const pairs = rows.filter((r) => r.kind === 'pair' || r.kind === 'source-pair');
+  const ops = rows.filter((r) => isOperatorKind(r.kind));
+  const pairs = rows.filter((r) => !isOperatorKind(r.kind));
   [...ops, ...pairs].slice(0, max).forEach((r, i) => {
     out.push(
       `| ${i + 1} | ${codeName(r.name, 80, esc)} | ${KIND_LABEL[r.kind]} | ${r.failing}/${r.failingTotal} | ${r.passing}/${r.passingTotal} | ${r.diverging ?? 0} | ${r.score.toFixed(2)} |`,

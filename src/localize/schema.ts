@@ -47,6 +47,8 @@ export const Spend = z.object({
   budget: z.object({ trials: z.number().int().positive(), seconds: z.number().positive() }),
   /** The budget ran out before the search finished (the result is smaller, maybe not minimal). */
   exhausted: z.boolean(),
+  /** The time budget ran out during a trial, which was killed (inconclusive, not counted as reproduced). */
+  interrupted: z.boolean().optional(),
 });
 export type Spend = z.infer<typeof Spend>;
 
@@ -94,8 +96,12 @@ export type Localization = z.infer<typeof Localization>;
 
 /** One row of the suspicious-operator table (spectrum-based, Ochiai). */
 export const SuspiciousRow = z.object({
-  /** `op`: ONNX op type; `pair`: ONNX producer→consumer; `source`: source module/operator kind; `diverging`: op of diverging nodes. */
-  kind: z.enum(['op', 'pair', 'source', 'source-pair']),
+  /**
+   * `op`: ONNX op type; `converter`: a converter function the export ran (`aten::div`);
+   * `converter-variant`: that function with the kinds of its inputs (`aten::div(int, int)`);
+   * `source`: source module/operator kind; `pair` / `source-pair`: producer→consumer.
+   */
+  kind: z.enum(['op', 'converter', 'converter-variant', 'source', 'pair', 'source-pair']),
   name: z.string(),
   score: z.number(),
   /** Failing cases that contain it / all failing cases. */

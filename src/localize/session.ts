@@ -165,6 +165,15 @@ export class LocalizeSession {
       : { problem: `ONNX Runtime could not run the probe model: ${r.reply.error.split('\n')[0]}` };
   }
 
+  /**
+   * Stops whatever runs now (a trial past its deadline): kills both workers' process groups. The
+   * request in flight ends as killed; the next request starts fresh workers.
+   */
+  interrupt(): void {
+    this.python?.kill();
+    this.ort?.kill();
+  }
+
   async stop(): Promise<void> {
     await Promise.allSettled([this.python?.stop(), this.ort?.stop()]);
   }

@@ -88,7 +88,8 @@ def _function_name(func):
 
 def function_outputs(model, inputs, path, call, limit=500):
     """[(function name, [tensor])] of the torch functions one module call runs itself (not inside
-    its child modules), in order: `linear`, `transpose`, `matmul`, `softmax`, …"""
+    its child modules), in order: `linear`, `transpose`, `matmul`, `softmax`, …. Path "" is the
+    model's own `forward` (call 0)."""
     from torch.overrides import TorchFunctionMode
 
     stack = []
@@ -98,7 +99,7 @@ def function_outputs(model, inputs, path, call, limit=500):
     class Recorder(TorchFunctionMode):
         def __torch_function__(self, func, types, args=(), kwargs=None):
             out = func(*args, **(kwargs or {}))
-            if stack and stack[-1] == (path, call) and len(seen) < limit:
+            if (stack[-1] if stack else ("", 0)) == (path, call) and len(seen) < limit:
                 flat = [t.detach().clone() for t in flatten_tensors(out)]
                 if flat:
                     seen.append((_function_name(func), flat))
