@@ -5,7 +5,8 @@
 //
 //     node repro.mjs
 //
-// Exit status: 0 every output within tolerance, 1 the failure reproduced, 2 cannot run.
+// Exit status: 0 every output within tolerance, 1 the failure reproduced, 2 cannot run (or
+// cannot reproduce here: the export raised, and only repro.py re-runs an export).
 // onnxruntime-node is found next to the bundle, else in CONVGATE_HOME (a convgate checkout).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -108,12 +109,20 @@ async function main() {
         ? `\ndiverging node: ${d.node ?? d.step ?? '?'} (${d.op}${d.function ? `, in ${d.function}()` : ''})${d.module ? ` in module ${d.module}` : ''}`
         : ''),
   );
+  // The converter raised: ONNX Runtime cannot re-run an export. A model it wrote before raising
+  // (torch.onnx writes the file, then its checker raises) is still run, but its passing is not "ok".
+  const exportFailed = o.outcome === 'conversion-crash';
+  if (exportFailed)
+    console.log(
+      'the export itself failed: ONNX Runtime cannot reproduce that; repro.py re-runs the export and shows its error',
+    );
   if (!existsSync(path.join(here, 'model.onnx'))) {
     console.log(
       'the converter wrote no model.onnx: nothing to run in ONNX Runtime (see repro.py for the export error)',
     );
     return 2;
   }
+  if (exportFailed) console.log('running the model.onnx the converter wrote before it raised:');
   const ort = loadOrt(bundle.convgateHome);
   let session;
   try {
@@ -151,6 +160,12 @@ async function main() {
   if (problems.length) {
     console.log(`REPRODUCED: wrong output (${problems.length} problem(s))`);
     return 1;
+  }
+  if (exportFailed) {
+    console.log(
+      'NOT REPRODUCED here: the written model loads and every output is within tolerance, but the export raised (run repro.py)',
+    );
+    return 2;
   }
   console.log('ok: every output within tolerance');
   return 0;
