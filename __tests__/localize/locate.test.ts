@@ -239,6 +239,15 @@ describe('refineDivergence', () => {
     // Everything reproduced: nothing to refine.
     const same = { ...r, functions: r.functions!.map((f) => ({ ...f, relErr: 0 })) };
     expect(refineDivergence(summary, same, base)).toBe(base);
+    // An earlier same-shaped function the graph keeps no value of (zeros folded into a constant)
+    // is not the one the node belongs to: the function named like its op is.
+    const zeros = {
+      name: 'zeros_like',
+      index: 9,
+      outputs: [{ name: 'z', dtype: 'float32', shape: [2, 3, 3], file: 'f9' }],
+    };
+    const withZeros = { ...summary, functions: [zeros, ...summary.functions!] };
+    expect(refineDivergence(withZeros, r, base)).toMatchObject({ op: 'Softmax', function: 'softmax' });
   });
 });
 

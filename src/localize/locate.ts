@@ -325,7 +325,11 @@ export function refineDivergence(
   const sameShape = (f: (typeof unmatched)[number]) =>
     shape !== undefined &&
     f.outputs.some((t) => t.shape.length === shape.length && t.shape.every((d, k) => d === shape[k]));
-  const fn = unmatched.find(sameShape) ?? unmatched[0];
+  // A function named like the node's op (`div` for Div, `layer_norm` for LayerNormalization) first.
+  const flat = (x: string) => x.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const named = (f: (typeof unmatched)[number]) =>
+    flat(f.name).includes(flat(n.op)) || flat(n.op).includes(flat(f.name));
+  const fn = unmatched.find((f) => sameShape(f) && named(f)) ?? unmatched.find(sameShape) ?? unmatched[0];
   return {
     ...base,
     node: n.name,
