@@ -32,6 +32,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--corpus-path", action="append", default=[], help="appended to sys.path")
     parser.add_argument("--model-library", action="append", default=[], help="a library corpus factories may call")
     parser.add_argument("--list", action="store_true", help="print what this interpreter has of each plugin (JSON) and exit")
+    parser.add_argument("--zygote", action="store_true", help="prepare once, then fork workers on request (zygote.py)")
     return parser.parse_args(argv)
 
 
@@ -110,7 +111,7 @@ def ready_message(
     }
 
 
-def warm_up(converter: ModuleType) -> None:
+def warm_up(converter: ModuleType, threads: int | None = None) -> None:
     """The converter's first-call imports and caches (torch.export, torchlib: ~2.5 s on the modern
     stack) are paid before ready, then everything imported so far is frozen: it lives as long as
     the worker, and keeping it out of the cyclic collector's generations keeps automatic
@@ -119,15 +120,38 @@ def warm_up(converter: ModuleType) -> None:
 
     hook = getattr(converter, "warm_up", None)
     if hook is not None:
-        try:
-            hook()
-        except Exception:  # noqa: BLE001 -- a failing warm-up shows again in the first case
-            pass
+        with _single_threaded(threads):
+            try:
+                hook()
+            except Exception:  # noqa: BLE001 -- a failing warm-up shows again in the first case
+                pass
     gc.collect()
     gc.freeze()
 
 
-def start(channel: Channel, args: argparse.Namespace) -> tuple[ModuleType, dict[str, Any], Any]:
+class _single_threaded:
+    """With `threads` set (the zygote): torch runs the warm-up on the calling thread only, so no
+    OpenMP team exists before a fork (a team does not survive fork), then gets the worker's
+    thread count back -- set before fork, the pool itself starts in each forked worker."""
+
+    def __init__(self, threads: int | None):
+        self.threads = threads
+
+    def __enter__(self) -> None:
+        if self.threads is not None and "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(1)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.threads is not None and "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(max(1, self.threads))
+
+
+Prepared = tuple[ModuleType, dict[str, Any], Any, dict[str, Any]]
+
+
+def prepare(args: argparse.Namespace, zygote: bool = False) -> Prepared:
+    """Everything before the first request: plugins, surface recorder, corpus paths, warm-up.
+    Returns the converter, its plugin entry, the recorder and the ready message."""
     from . import factories
     from .surface import recorder_for
 
@@ -141,18 +165,27 @@ def start(channel: Channel, args: argparse.Namespace) -> tuple[ModuleType, dict[
         if p not in sys.path:
             sys.path.append(p)
     factories.configure(factories.Scope.from_paths(args.corpus_path, args.model_library))
-    warm_up(converter)
-    channel.send(ready_message(args, converter, loaded, recorder))
+    warm_up(converter, args.threads if zygote else None)
+    return converter, entry, recorder, ready_message(args, converter, loaded, recorder)
+
+
+def start(channel: Channel, args: argparse.Namespace) -> tuple[ModuleType, dict[str, Any], Any]:
+    converter, entry, recorder, ready = prepare(args)
+    channel.send(ready)
     return converter, entry, recorder
 
 
 def fatal(channel: Channel, exc: BaseException) -> None:
+    channel.send(fatal_message(exc))
+
+
+def fatal_message(exc: BaseException) -> dict[str, Any]:
     message: dict[str, Any] = {"type": "fatal", "error": "%s: %s" % (type(exc).__name__, exc), "python": sys.executable}
     if isinstance(exc, ModuleNotFoundError) and exc.name:  # a package a plugin imports without declaring it
         exc = MissingDependency(exc.name.split(".")[0], "the worker (converter %s)" % _converter_name)
     if isinstance(exc, MissingDependency):
         message["missing"] = {"package": exc.package, "neededBy": exc.needed_by, "install": plugins.install_hint(exc.package)}
-    channel.send(message)
+    return message
 
 
 def die_with_parent() -> None:
@@ -230,13 +263,21 @@ def main(argv: list[str]) -> int:
         print(json.dumps(listing()))
         return 0
     die_with_parent()
+    if args.zygote:
+        from . import zygote
+
+        return zygote.serve(args)
     channel = Channel()
     try:
         converter, entry, recorder = start(channel, args)
     except BaseException as exc:  # noqa: BLE001
         fatal(channel, exc)
         return 3
+    return serve(channel, args, converter, entry, recorder)
 
+
+def serve(channel: Channel, args: argparse.Namespace, converter: ModuleType, entry: dict[str, Any], recorder: Any) -> int:
+    """One request after the other until shutdown (or the end of the request stream)."""
     from .runner import CaseRunner
 
     runner = CaseRunner(channel, converter, args.converter, entry["frontends"], recorder)

@@ -29,6 +29,8 @@ export const WorkerEnvironment = z.object({
   exporter: z.string().nullable().optional(),
   /** Documented workarounds the worker applied to make the stack import (docs/stacks.md). */
   workarounds: z.array(z.string()),
+  /** How the worker was started: forked by the zygote (src/convert/zygote.ts); absent: spawned. */
+  workerStart: z.literal('zygote').optional(),
   /** Absolute paths replaced by placeholders in recorded error text. */
   paths: z.object({
     sitePackages: z.array(z.string()),

@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import { spawn } from 'node:child_process';
 import { WORKER_SCRIPT } from '../util/paths.js';
 import { TailBuffer } from '../util/tail-buffer.js';
 import { BoundedLineSplitter, MAX_REPLY_LINE_BYTES } from '../util/bounded-lines.js';
@@ -12,6 +11,7 @@ import {
 } from '../util/proc-tree.js';
 import { AnyReply, type ConvertRequest, type ReadyReply, type ResultReply } from './protocol.js';
 import { RUN_DEFAULTS } from '../run/defaults.js';
+import { spawnedProcess, ZygoteUnavailable, type WorkerProcess, type Zygote } from './zygote.js';
 
 export interface PythonWorkerOptions {
   /** Interpreter of the converter build under test. */
@@ -39,6 +39,11 @@ export interface PythonWorkerOptions {
   maxReplyBytes?: number;
   /** Aborting it kills a worker that is still starting (the run is being interrupted). */
   signal?: AbortSignal;
+  /**
+   * Fork the worker from this zygote (started with the same options) instead of spawning one;
+   * when the zygote cannot fork, the worker is spawned.
+   */
+  zygote?: Zygote;
 }
 
 /** How one request ended. Anything but `result` leaves the worker dead. */
@@ -97,30 +102,30 @@ export class PythonWorker {
   private readonly pid: number | undefined;
   /** Processes seen in the worker's tree (by the memory poll): killed with it even if re-parented. */
   private readonly seen = new Map<number, ProcEntry>();
+  private exitStatus = 'unknown';
 
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly child: WorkerProcess,
     private readonly options: PythonWorkerOptions,
   ) {
     this.pid = child.pid;
-    child.stdout!.on('data', (d: Buffer) => this.stderr.push(d));
-    child.stderr!.on('data', (d: Buffer) => this.stderr.push(d));
+    for (const s of child.output) s.on('data', (d: Buffer) => this.stderr.push(d));
     const splitter = new BoundedLineSplitter(
       options.maxReplyBytes ?? MAX_REPLY_LINE_BYTES,
       (line) => this.onLine(line),
       (bytes) => this.onOversized(bytes),
     );
-    (child.stdio[3] as Readable).on('data', (d: Buffer) => splitter.push(d));
-    for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]])
-      s?.on('error', () => undefined);
+    child.replies.on('data', (d: Buffer) => splitter.push(d));
+    for (const s of [child.input, child.replies, ...child.output]) s.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
+      child.onExit((code, signal) => {
         void this.onExit(code, signal).then(resolve);
       });
     });
   }
 
-  static async start(options: PythonWorkerOptions): Promise<PythonWorker> {
+  /** The worker's command line (after the interpreter); the zygote is started with the same. */
+  static args(options: PythonWorkerOptions): string[] {
     const args = [
       WORKER_SCRIPT,
       '--converter',
@@ -133,20 +138,19 @@ export class PythonWorker {
     for (const m of options.modelLibraries ?? []) args.push('--model-library', m);
     for (const f of options.frontends ?? []) args.push('--frontend', f);
     if (options.convertCommand !== undefined) args.push('--convert-cmd', options.convertCommand);
+    return args;
+  }
+
+  static async start(options: PythonWorkerOptions): Promise<PythonWorker> {
     if (options.signal?.aborted)
       throw new WorkerStartError('the run was interrupted before the worker started');
-    const child = spawn(options.python, args, {
-      env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      // Its own process group: the run kills the group, and a terminal's Ctrl-C reaches the run
-      // only, which then stops every worker itself.
-      detached: true,
-    });
-    const worker = new PythonWorker(child, options);
+    const worker = new PythonWorker(await PythonWorker.launch(options), options);
     const onAbort = () => worker.kill();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await worker.waitReady(child, options);
+      if (options.signal?.aborted)
+        throw new WorkerStartError('the run was interrupted while the worker started');
+      await worker.waitReady(worker.child, options);
       return worker;
     } catch (e) {
       worker.kill();
@@ -156,7 +160,31 @@ export class PythonWorker {
     }
   }
 
-  private waitReady(child: ChildProcess, options: PythonWorkerOptions): Promise<void> {
+  /** Forks the worker from the zygote when there is one that can, else spawns it. */
+  private static async launch(options: PythonWorkerOptions): Promise<WorkerProcess> {
+    if (options.zygote?.alive) {
+      try {
+        return await options.zygote.fork(options.startTimeoutMs);
+      } catch (e) {
+        if (!(e instanceof ZygoteUnavailable)) throw e;
+      }
+    }
+    const child = spawn(options.python, PythonWorker.args(options), {
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      // Its own process group: the run kills the group, and a terminal's Ctrl-C reaches the run
+      // only, which then stops every worker itself.
+      detached: true,
+    });
+    return spawnedProcess(child);
+  }
+
+  /** Whether the zygote forked this worker (false: spawned). */
+  get forked(): boolean {
+    return this.readyReply?.environment?.workerStart === 'zygote';
+  }
+
+  private waitReady(child: WorkerProcess, options: PythonWorkerOptions): Promise<void> {
     const timeoutMs = options.startTimeoutMs ?? 180_000;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
@@ -168,14 +196,14 @@ export class PythonWorker {
         this.onStartLine = undefined;
         reject(e);
       };
-      child.once('error', (e) =>
+      child.onError((e) =>
         fail(new WorkerStartError(`cannot start Python interpreter ${options.python}: ${e.message}`)),
       );
       void this.exited.then(() => {
         if (!this.readyReply)
           fail(
             new WorkerStartError(
-              `the Python worker (${options.python}) exited with ${child.exitCode ?? child.signalCode} before it was ready:\n${this.stderr.toString().trim()}`,
+              `the Python worker (${options.python}) exited with ${this.exitStatus} before it was ready:\n${this.stderr.toString().trim()}`,
             ),
           );
       });
@@ -244,19 +272,19 @@ export class PythonWorker {
   }
 
   private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    this.exitStatus = String(signal ?? code);
     const wasKilled = this.state === 'dying';
     this.state = 'dying';
     // Whatever the worker started dies with it (and stops holding our pipes).
     if (this.pid !== undefined) killProcessTree(this.pid, this.seen.values());
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, CLOSE_GRACE_MS);
-      this.child.once('close', () => {
+      this.child.onClose(() => {
         clearTimeout(timer);
         resolve();
       });
     });
-    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr, this.child.stdio[3]])
-      s?.destroy();
+    this.child.destroy();
     this.state = 'exited';
     const p = this.pending;
     this.pending = null;
@@ -331,7 +359,7 @@ export class PythonWorker {
           });
         }, MEMORY_POLL_MS);
       }
-      (this.child.stdin as Writable).write(JSON.stringify(message) + '\n');
+      this.child.input.write(JSON.stringify(message) + '\n');
     });
   }
 
@@ -343,7 +371,7 @@ export class PythonWorker {
       if (this.pid !== undefined)
         for (const m of descendantsOf(processTableSync(), this.pid))
           if (m.pid !== this.pid) this.seen.set(m.pid, m);
-      (this.child.stdin as Writable).end(JSON.stringify({ type: 'shutdown' }) + '\n');
+      this.child.input.end(JSON.stringify({ type: 'shutdown' }) + '\n');
       const timer = setTimeout(() => this.kill(), 3000);
       await this.exited;
       clearTimeout(timer);

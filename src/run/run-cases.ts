@@ -4,6 +4,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { residentMb } from '../util/rss.js';
 import { PythonWorker, type PythonWorkerOptions } from '../convert/python-worker.js';
+import { Zygote, zygoteApplies } from '../convert/zygote.js';
 import type { ConvertedReply, ReadyReply } from '../convert/protocol.js';
 import { OrtWorker } from '../check/ort-client.js';
 import { caseFrontends, caseKind, syntheticSpec, type Corpus } from '../corpus/load.js';
@@ -61,21 +62,68 @@ export class RunInterrupted extends Error {
   }
 }
 
+/** How a run's converter workers were started (results.json → environment.workerStart). */
+export interface WorkerStart {
+  /** zygote: forked from one prepared process (src/convert/zygote.ts); spawn: each its own interpreter. */
+  mode: 'zygote' | 'spawn';
+  /** Why workers were spawned although the zygote applies (it failed to start, or died). */
+  note?: string;
+}
+
 /** Every worker process of one run, so that an interruption can kill them all at once. */
 class WorkerSet {
   private readonly converters = new Set<PythonWorker>();
   private readonly runtimes = new Set<OrtWorker>();
+  /** Started with the first converter worker, when forking applies (useZygote). */
+  private zygote: Promise<Zygote | null> | null = null;
+  private zygoteNote: string | undefined;
+  private zygoteProcess: Zygote | null = null;
 
   constructor(
     private readonly options: PythonWorkerOptions,
     private readonly signal: AbortSignal | undefined,
+    private readonly useZygote: boolean,
   ) {}
 
+  private startZygote(): Promise<Zygote | null> {
+    this.zygote ??= Zygote.start({
+      python: this.options.python,
+      args: PythonWorker.args(this.options),
+      env: this.options.env ?? process.env,
+      ...(this.options.startTimeoutMs !== undefined ? { startTimeoutMs: this.options.startTimeoutMs } : {}),
+    }).then(
+      (z) => {
+        this.zygoteProcess = z;
+        if (this.signal?.aborted) z.kill();
+        return z;
+      },
+      (e: unknown) => {
+        // Spawned workers then say what is wrong (a missing package, a broken interpreter).
+        this.zygoteNote = `${e instanceof Error ? e.message : String(e)}; workers were spawned`;
+        return null;
+      },
+    );
+    return this.zygote;
+  }
+
   async converter(): Promise<PythonWorker> {
-    const w = await PythonWorker.start({ ...this.options, ...(this.signal ? { signal: this.signal } : {}) });
+    const zygote = this.useZygote ? await this.startZygote() : null;
+    const w = await PythonWorker.start({
+      ...this.options,
+      ...(this.signal ? { signal: this.signal } : {}),
+      ...(zygote ? { zygote } : {}),
+    });
     this.converters.add(w);
     if (this.signal?.aborted) w.kill();
     return w;
+  }
+
+  /** How converter workers were started, for results.json. */
+  workerStart(): WorkerStart {
+    if (!this.useZygote) return { mode: 'spawn' };
+    const note = this.zygoteNote ?? this.zygoteProcess?.note ?? undefined;
+    if (this.zygoteProcess === null) return { mode: 'spawn', ...(note ? { note } : {}) };
+    return { mode: 'zygote', ...(note && note !== 'stopped' ? { note } : {}) };
   }
 
   async runtime(): Promise<OrtWorker> {
@@ -89,10 +137,13 @@ class WorkerSet {
   killAll(): void {
     for (const w of this.converters) w.kill();
     for (const w of this.runtimes) w.kill();
+    this.zygoteProcess?.kill();
   }
 
   async stopAll(): Promise<void> {
     await Promise.allSettled([...this.converters, ...this.runtimes].map((w) => w.stop()));
+    const zygote = await this.zygote;
+    await zygote?.stop();
   }
 }
 
@@ -145,24 +196,24 @@ export async function runCases(
 
   const jobs = Math.max(1, Math.min(opts.jobs, todo.length || 1));
   const threads = opts.threads ?? DEFAULT_THREADS;
-  const workers = new WorkerSet(
-    {
-      python: opts.python,
-      adapter: opts.adapter,
-      corpusPaths: corpus.pythonPaths,
-      modelLibraries: corpus.modelLibraries,
-      frontends: caseFrontends(cases),
-      ...(opts.convertCommand !== undefined ? { convertCommand: opts.convertCommand } : {}),
-      env: workerEnv(opts.env ?? process.env, threads),
-      threads,
-      memoryLimitMb: opts.memoryLimitMb,
-      surface: opts.surface !== false,
-    },
-    opts.signal,
-  );
+  const workerOptions: PythonWorkerOptions = {
+    python: opts.python,
+    adapter: opts.adapter,
+    corpusPaths: corpus.pythonPaths,
+    modelLibraries: corpus.modelLibraries,
+    frontends: caseFrontends(cases),
+    ...(opts.convertCommand !== undefined ? { convertCommand: opts.convertCommand } : {}),
+    env: workerEnv(opts.env ?? process.env, threads),
+    threads,
+    memoryLimitMb: opts.memoryLimitMb,
+    surface: opts.surface !== false,
+  };
+  const useZygote = (opts.zygote ?? process.env.CONVGATE_ZYGOTE !== '0') && zygoteApplies(workerOptions);
+  const workers = new WorkerSet(workerOptions, opts.signal, useZygote);
   const onAbort = () => workers.killAll();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const finish = (complete: boolean) => writeFinal({ corpus, cases, opts, extraSettings, state, complete });
+  const finish = (complete: boolean) =>
+    writeFinal({ corpus, cases, opts, extraSettings, state, complete, workerStart: workers.workerStart() });
   try {
     const started = await startWorkers(workers, jobs, opts.signal);
     if (!started) {
@@ -448,6 +499,7 @@ interface FinalInput {
   extraSettings: Record<string, unknown>;
   state: RunState;
   complete: boolean;
+  workerStart: WorkerStart;
 }
 
 /** Writes results.json from what the run has (cases in corpus order) and returns it. */
@@ -476,6 +528,7 @@ async function writeFinal(input: FinalInput): Promise<ResultsDoc> {
       exporter: ready?.environment?.exporter ?? ready?.converter.exporter ?? null,
       packages: ready?.environment?.packages ?? {},
       workarounds: ready?.environment?.workarounds ?? [],
+      workerStart: input.workerStart,
       pythonPath: opts.env?.PYTHONPATH ?? process.env.PYTHONPATH ?? null,
     },
     settings: {

@@ -37,6 +37,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Record which of the converter's translation functions ran (default true; docs/coverage.md). */
   surface?: boolean;
+  /**
+   * Fork converter workers from one prepared process where that applies (torch frontends and
+   * converters; src/convert/zygote.ts). Default: true unless CONVGATE_ZYGOTE=0.
+   */
+  zygote?: boolean;
 }
 
 export interface ResolvedCase {
