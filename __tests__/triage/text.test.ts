@@ -3,10 +3,13 @@ import { extract } from '../../src/triage/features.js';
 import {
   BODY_HEAD_CHARS,
   BODY_TAIL_CHARS,
+  boundedDescriptionOf,
+  cutBody,
   descriptionOf,
   exceptionNames,
   prepareText,
   tokenize,
+  wordBigrams,
 } from '../../src/triage/text.js';
 
 describe('descriptionOf', () => {
@@ -84,5 +87,40 @@ describe('extract', () => {
       extract({ title: 'Please add support for Einsum', body: '' }).signals.has('request-without-failure'),
     ).toBe(true);
     expect(extract({ title: '', body: '' }).signals.has('no-failure-reported')).toBe(false);
+  });
+});
+
+describe('boundedDescriptionOf (the cut comes before the description step)', () => {
+  const limit = BODY_HEAD_CHARS + BODY_TAIL_CHARS + '\n[…]\n'.length;
+
+  it('reads only what the head/tail cut keeps: a separator in the dropped middle is never seen', () => {
+    // Were the description taken from the whole body first, the text after the separator (and
+    // so TAIL) would be gone; it survives only because the middle was cut away before.
+    const body = `HEAD${'a'.repeat(40_000)}\n--- comment ---\n${'b'.repeat(40_000)}TAIL`;
+    const d = boundedDescriptionOf(body);
+    expect(d.length).toBeLessThanOrEqual(limit);
+    expect(d.startsWith('HEAD')).toBe(true);
+    expect(d.endsWith('TAIL')).toBe(true);
+  });
+
+  it('still cuts at a separator the head holds', () => {
+    expect(boundedDescriptionOf(`prose\n--- comment ---\n${'x'.repeat(50_000)}`)).toBe('prose\n');
+  });
+
+  it('is the cut itself for a 4 MB body of spaces, and cutting again changes nothing', () => {
+    const d = boundedDescriptionOf(' '.repeat(4_000_000));
+    expect(d.length).toBe(limit);
+    expect(cutBody(d)).toBe(d);
+    expect(prepareText('T', d).truncated).toBe(true);
+  });
+});
+
+describe('wordBigrams', () => {
+  it('pairs adjacent words, folds digits and drops pairs of two stopwords', () => {
+    const pairs = wordBigrams('Op Round is not supported in opset 11. It is');
+    expect(pairs).toContain('not supported');
+    expect(pairs).toContain('opset #');
+    expect(pairs).toContain('round is');
+    expect(pairs).not.toContain('it is');
   });
 });

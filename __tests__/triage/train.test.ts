@@ -95,6 +95,28 @@ describe('trainModel', () => {
     expect(model.vocabulary.length).toBeGreaterThan(0);
     expect(Object.keys(model.fields.cause.weights).some((k) => k.startsWith('w:'))).toBe(true);
   });
+
+  it('learns adjacent word pairs only when maxBigrams allows them', () => {
+    const base = { calibrationFolds: 0, bowScale: 2, minDocFreq: 2 };
+    const pairs = (o: object): string[] =>
+      trainModel(invented(30), { ...base, ...o }).vocabulary.filter((t) => t.startsWith('b:'));
+    expect(pairs({})).toEqual([]);
+    expect(pairs({ maxBigrams: 5 })).toHaveLength(5);
+    expect(pairs({ maxBigrams: 100 })).toContain('b:not supported');
+  });
+
+  it('weighs rare causes up with causeBalance', () => {
+    // One other/unknown issue among 19, trained with few word cues: balanced, that single
+    // example weighs as much as each larger label, so the model gives its cause more probability.
+    const data = invented(27).filter((e, i) => e.labels.cause !== 'other' || i === 2);
+    const rare = data.find((e) => e.labels.cause === 'other')!;
+    const opts = { calibrationFolds: 0, bowScale: 0, iterations: 200 };
+    const pOther = (causeBalance: number): number => {
+      const t = classifyWith(trainModel(data, { ...opts, causeBalance }), rare);
+      return t.cause.label === 'other' ? t.cause.confidence : 0;
+    };
+    expect(pOther(1)).toBeGreaterThan(pOther(0) + 0.02);
+  });
 });
 
 describe('crossValidate', () => {

@@ -41,6 +41,7 @@ function describeFeature(name: string, ex: Extracted, x: FeatureValues): string 
   }
   if (name.startsWith('exc:')) return `exception ${name.slice(4)}`;
   if (name.startsWith('w:')) return `word "${name.slice(2)}"`;
+  if (name.startsWith('b:')) return `words "${name.slice(2)}"`;
   return name;
 }
 

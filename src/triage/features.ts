@@ -3,10 +3,11 @@
 //   sig:<id>   hand-written signal (signals.ts), value 1
 //   w:<token>  word from title + body (learned), value bowScale / sqrt(#words in vocabulary)
 //   exc:<Name> exception class named in the text (learned), same scaling as words
+//   b:<w1 w2>  adjacent word pair (learned when the model keeps pairs), same scaling as words
 
 import { readFrames } from './frames.js';
 import { DERIVED_SIGNALS, FRAME_SIGNALS, PATTERN_SIGNALS } from './signals.js';
-import { exceptionNames, prepareText, tokenize } from './text.js';
+import { exceptionNames, prepareText, tokenize, wordBigrams } from './text.js';
 
 export interface IssueText {
   title: string;
@@ -61,6 +62,7 @@ export function extract(issue: IssueText, withTerms = true): Extracted {
   if (withTerms) {
     for (const token of tokenize(text.all)) terms.add(`w:${token}`);
     for (const name of exceptionNames(text.all)) terms.add(`exc:${name}`);
+    for (const pair of wordBigrams(text.all)) terms.add(`b:${pair}`);
   }
   return { signals, terms, truncated: text.truncated };
 }

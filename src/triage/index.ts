@@ -2,7 +2,7 @@
 
 import { classifyWith, type FieldVerdict, type Triage } from './classify.js';
 import { defaultModel } from './default-model.js';
-import { descriptionOf } from './text.js';
+import { boundedDescriptionOf } from './text.js';
 
 export {
   FIELD_THRESHOLDS,
@@ -22,8 +22,8 @@ export { trainModel, rulesOnlyModel } from './train.js';
  * Symptom, root cause and converter stage of an issue, each with a calibrated confidence
  * and the evidence that decided it. Pure, deterministic, no I/O. Only the description
  * counts (text after a `--- comment ---` line, as in the labeled data, is ignored), and
- * bodies of any length are cut to their head and tail first.
+ * bodies of any length are cut to their head and tail before anything else reads them.
  */
 export function classifyIssue(input: { title: string; body: string | null }): Triage {
-  return classifyWith(defaultModel(), { title: input.title ?? '', body: descriptionOf(input.body) });
+  return classifyWith(defaultModel(), { title: input.title ?? '', body: boundedDescriptionOf(input.body) });
 }

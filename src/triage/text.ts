@@ -36,14 +36,33 @@ export interface PreparedText {
   truncated: boolean;
 }
 
+/** Marks the dropped middle of a long body. */
+const CUT_MARK = '\n[…]\n';
+
+/**
+ * A body of any length cut to its first BODY_HEAD_CHARS and last BODY_TAIL_CHARS characters.
+ * Idempotent: a body cut once comes out unchanged, so callers may cut before any other work.
+ */
+export function cutBody(body: string | null | undefined): string {
+  const b = body ?? '';
+  if (b.length <= BODY_HEAD_CHARS + BODY_TAIL_CHARS + CUT_MARK.length) return b;
+  return `${b.slice(0, BODY_HEAD_CHARS)}${CUT_MARK}${b.slice(b.length - BODY_TAIL_CHARS)}`;
+}
+
+/**
+ * The description of an issue body bounded by the cut: the body is cut to its head and tail
+ * first, then cut at the first `--- comment ---` line, so no step reads more than the cut keeps
+ * (a separator in the dropped middle is not seen; the App's issue bodies hold none).
+ */
+export function boundedDescriptionOf(body: string | null | undefined): string {
+  return descriptionOf(cutBody(body));
+}
+
 export function prepareText(title: string | null | undefined, body: string | null | undefined): PreparedText {
   const t = (title ?? '').slice(0, MAX_TITLE_CHARS);
-  let b = body ?? '';
-  let truncated = false;
-  if (b.length > BODY_HEAD_CHARS + BODY_TAIL_CHARS) {
-    b = `${b.slice(0, BODY_HEAD_CHARS)}\n[…]\n${b.slice(b.length - BODY_TAIL_CHARS)}`;
-    truncated = true;
-  }
+  const raw = body ?? '';
+  let b = cutBody(raw);
+  const truncated = b.length < raw.length || b.includes(CUT_MARK);
   b = b.replace(/\r\n?/g, '\n');
   const failureLines = b.split('\n').filter((line) => FAILURE_LINE.test(line));
   return { title: t, body: b, all: `${t}\n${b}`, failure: [t, ...failureLines].join('\n'), truncated };
@@ -79,6 +98,27 @@ export function tokenize(text: string): Set<string> {
         if (part.length >= 2 && !STOPWORDS.has(part) && !/^#+$/.test(part)) out.add(part);
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Adjacent word pairs (lower-cased, digit runs folded to '#', joined by a space), so phrases a
+ * single word misses count: "not supported", "data type", "shape inference". A pair of two
+ * stopwords says nothing and is dropped; one stopword is kept ("not supported").
+ */
+export function wordBigrams(text: string): Set<string> {
+  const out = new Set<string>();
+  let previous: string | undefined;
+  for (const raw of text.toLowerCase().split(WORD_SPLIT)) {
+    if (raw.length < 2 || raw.length > MAX_TOKEN_CHARS) {
+      previous = undefined;
+      continue;
+    }
+    const word = raw.replace(/\d+/g, '#');
+    if (previous !== undefined && !(STOPWORDS.has(previous) && STOPWORDS.has(word)))
+      out.add(`${previous} ${word}`);
+    previous = word;
   }
   return out;
 }

@@ -20,8 +20,10 @@ import {
 export interface TrainOptions {
   /** A word becomes a feature when at least this many training issues contain it. */
   minDocFreq: number;
-  /** Cap on the learned vocabulary (most frequent first). */
+  /** Cap on the learned vocabulary of single words and exception names (most frequent first). */
   maxVocabulary: number;
+  /** Cap on learned adjacent word pairs (`b:` features, most frequent first); 0 = no pairs. */
+  maxBigrams: number;
   /** Scale of the normalized bag-of-words block relative to a signal (value 1); 0 = no words. */
   bowScale: number;
   /** Pull of signal weights towards their hand-written priors. */
@@ -35,6 +37,11 @@ export interface TrainOptions {
    */
   stageFeatures: boolean;
   lambdaStage: number;
+  /**
+   * Class balance of the cause loss: each issue weighs (n / (k · n_label))^causeBalance, so rare
+   * causes are not drowned by incompatibility (0 = plain likelihood, 1 = fully balanced).
+   */
+  causeBalance: number;
   /** Pull of label biases towards the smoothed label frequencies. */
   lambdaBias: number;
   /** Pseudo-examples of LABEL_PRIORS mixed into the label frequencies. */
@@ -48,6 +55,7 @@ export interface TrainOptions {
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   minDocFreq: 3,
   maxVocabulary: 1500,
+  maxBigrams: 0,
   // Words and exception names are learned, and signal weights move freely with the data: with
   // own-labelled issues added (337 in all), this generalises better to issues the cues were not
   // written from than rules held near their hand-written weights (README.md, issue 15 round 2).
@@ -57,6 +65,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   lambdaWord: 0.5,
   stageFeatures: false,
   lambdaStage: 5,
+  causeBalance: 0,
   lambdaBias: 5,
   priorStrength: 10,
   iterations: 300,
@@ -156,11 +165,17 @@ function buildVocabulary(extracted: Extracted[], opts: TrainOptions): string[] {
   for (const ex of extracted) {
     for (const t of ex.terms) df.set(t, (df.get(t) ?? 0) + 1);
   }
-  return [...df.entries()]
-    .filter(([, n]) => n >= opts.minDocFreq)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, opts.maxVocabulary)
-    .map(([t]) => t);
+  const frequent = (keep: (t: string) => boolean, cap: number): string[] =>
+    [...df.entries()]
+      .filter(([t, n]) => n >= opts.minDocFreq && keep(t))
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, cap)
+      .map(([t]) => t);
+  const isPair = (t: string): boolean => t.startsWith('b:');
+  return [
+    ...frequent((t) => !isPair(t), opts.maxVocabulary),
+    ...(opts.maxBigrams > 0 ? frequent(isPair, opts.maxBigrams) : []),
+  ];
 }
 
 function toProblem(values: FeatureValues[], featureNames: string[]): Problem {
@@ -208,6 +223,7 @@ function distinctRows(
   rowsUsed: readonly number[],
   y: readonly number[],
   k: number,
+  labelWeight: readonly number[] = new Array<number>(k).fill(1),
 ): { row: SparseRow; counts: number[]; total: number }[] {
   const byKey = new Map<string, { row: SparseRow; counts: number[]; total: number }>();
   rowsUsed.forEach((r, i) => {
@@ -218,10 +234,18 @@ function distinctRows(
       entry = { row, counts: new Array<number>(k).fill(0), total: 0 };
       byKey.set(key, entry);
     }
-    entry.counts[y[i]]++;
-    entry.total++;
+    entry.counts[y[i]] += labelWeight[y[i]];
+    entry.total += labelWeight[y[i]];
   });
   return [...byKey.values()];
+}
+
+/** Per label, (n / (k · n_label))^power over the labels present (1 for absent ones). */
+function balancedWeights(y: readonly number[], k: number, power: number): number[] {
+  const counts = new Array<number>(k).fill(0);
+  for (const c of y) counts[c]++;
+  const present = counts.filter((n) => n > 0).length;
+  return counts.map((n) => (n > 0 && power > 0 ? (y.length / (present * n)) ** power : 1));
 }
 
 /** `y[i]` is the label index of `problem.rows[rowsUsed[i]]`. */
@@ -259,7 +283,13 @@ function fitField(
 
   // Issues with the same features and label contribute the same gradient: fit on the distinct
   // (row, label) pairs with their counts (same optimum, far fewer rows when words are off).
-  const distinct = distinctRows(problem, rowsUsed, y, k);
+  const distinct = distinctRows(
+    problem,
+    rowsUsed,
+    y,
+    k,
+    balancedWeights(y, k, field === 'cause' ? opts.causeBalance : 0),
+  );
 
   const gW = labels.map(() => new Float64Array(d));
   const gB = new Float64Array(k);
