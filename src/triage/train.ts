@@ -248,6 +248,44 @@ function balancedWeights(y: readonly number[], k: number, power: number): number
   return counts.map((n) => (n > 0 && power > 0 ? (y.length / (present * n)) ** power : 1));
 }
 
+/**
+ * Gradient of the negative log-likelihood of the distinct rows under `fit`, into `gW` / `gB`
+ * (overwritten); `z` is scratch space of one entry per label.
+ */
+function dataGradient(
+  distinct: readonly { row: SparseRow; counts: number[]; total: number }[],
+  fit: FieldFit,
+  gW: Float64Array[],
+  gB: Float64Array,
+  z: Float64Array,
+): void {
+  const { bias: b, weights: w } = fit;
+  const k = b.length;
+  for (let c = 0; c < k; c++) gW[c].fill(0);
+  gB.fill(0);
+  for (const { row, counts, total } of distinct) {
+    for (let c = 0; c < k; c++) z[c] = b[c];
+    for (let j = 0; j < row.index.length; j++) {
+      const f = row.index[j];
+      const v = row.value[j];
+      for (let c = 0; c < k; c++) z[c] += v * w[c][f];
+    }
+    // softmax, in place
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) if (z[c] > max) max = z[c];
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      z[c] = Math.exp(z[c] - max);
+      sum += z[c];
+    }
+    for (let c = 0; c < k; c++) {
+      const err = (total * z[c]) / sum - counts[c];
+      gB[c] += err;
+      for (let j = 0; j < row.index.length; j++) gW[c][row.index[j]] += err * row.value[j];
+    }
+  }
+}
+
 /** `y[i]` is the label index of `problem.rows[rowsUsed[i]]`. */
 function fitField(
   field: Field,
@@ -295,29 +333,7 @@ function fitField(
   const gB = new Float64Array(k);
   const z = new Float64Array(k);
   for (let it = 1; it <= opts.iterations; it++) {
-    for (let c = 0; c < k; c++) gW[c].fill(0);
-    gB.fill(0);
-    for (const { row, counts, total } of distinct) {
-      for (let c = 0; c < k; c++) z[c] = b[c];
-      for (let j = 0; j < row.index.length; j++) {
-        const f = row.index[j];
-        const v = row.value[j];
-        for (let c = 0; c < k; c++) z[c] += v * w[c][f];
-      }
-      // softmax, in place
-      let max = -Infinity;
-      for (let c = 0; c < k; c++) if (z[c] > max) max = z[c];
-      let sum = 0;
-      for (let c = 0; c < k; c++) {
-        z[c] = Math.exp(z[c] - max);
-        sum += z[c];
-      }
-      for (let c = 0; c < k; c++) {
-        const err = (total * z[c]) / sum - counts[c];
-        gB[c] += err;
-        for (let j = 0; j < row.index.length; j++) gW[c][row.index[j]] += err * row.value[j];
-      }
-    }
+    dataGradient(distinct, { bias: b, weights: w }, gW, gB, z);
     const corr1 = 1 - beta1 ** it;
     const corr2 = 1 - beta2 ** it;
     for (let c = 0; c < k; c++) {
