@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { readEvent } from '../../src/action/context.js';
-import { INPUT_DEFAULTS, InputError, Inputs, Outputs, readConfig } from '../../src/action/inputs.js';
+import { INPUT_NAMES, InputError, Outputs, parseInputs, readConfig } from '../../src/action/inputs.js';
 import { tempDir } from '../helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -19,12 +19,20 @@ const actionYml = parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as 
 const config = (inputs: Record<string, string> = {}) => readConfig((name) => inputs[name] ?? '', '/ws');
 
 describe('action.yml', () => {
-  it('declares every input the code reads, with the same defaults and a description', () => {
-    expect(Object.keys(actionYml.inputs).sort()).toEqual(Object.values(Inputs).sort());
+  it('declares every input the schema reads, with a description', () => {
+    expect(Object.keys(actionYml.inputs).sort()).toEqual([...INPUT_NAMES].sort());
+    for (const spec of Object.values(actionYml.inputs)) expect(spec.description.length).toBeGreaterThan(10);
+  });
+
+  it("states the schema's defaults: each default of action.yml parses to the schema's own", () => {
+    const unset = parseInputs({});
     for (const [name, spec] of Object.entries(actionYml.inputs)) {
-      expect([name, spec.default ?? '']).toEqual([name, INPUT_DEFAULTS[name as keyof typeof INPUT_DEFAULTS]]);
-      expect(spec.description.length).toBeGreaterThan(10);
+      // An empty default means "unset" for the schema too; every other one must be given.
+      const parsed = parseInputs({ [name]: spec.default ?? '' });
+      expect([name, parsed[name as keyof typeof parsed]]).toEqual([name, unset[name as keyof typeof unset]]);
     }
+    // …and a changed default would be noticed: a value other than the default parses differently.
+    expect(parseInputs({ timeout: '7' }).timeout).not.toEqual(unset.timeout);
   });
 
   it('declares every output the code sets, and runs dist/index.js on node24', () => {
@@ -74,6 +82,9 @@ describe('readConfig', () => {
       baseline: 'old/results.json',
       'artifact-name': 'none',
       force: 'true',
+      across: 'Yes',
+      localize: 'no',
+      timeout: ' 30 ',
     });
     expect(c).toMatchObject({
       mode: 'shard',
@@ -85,6 +96,9 @@ describe('readConfig', () => {
       baseline: { file: '/ws/old/results.json' },
       artifactName: null,
       force: true,
+      across: true,
+      localize: false,
+      timeoutS: 30,
     });
   });
 
@@ -95,6 +109,10 @@ describe('readConfig', () => {
     [{ mode: 'shard' }, 'input shard is required with mode shard (e.g. "1/3" in a matrix job)'],
     [{ mode: 'merge', shard: '1/2' }, 'input shard does not apply to mode merge (it merges all shards)'],
     [{ jobs: '0' }, 'input jobs must be a positive whole number; got "0"'],
+    [{ timeout: 'soon' }, 'input timeout must be a positive number; got "soon"'],
+    [{ 'memory-limit': '1.5' }, 'input memory-limit must be a positive whole number; got "1.5"'],
+    [{ 'slow-clock': 'sun' }, 'input slow-clock must be one of cpu, wall; got "sun"'],
+    [{ localize: 'sometimes' }, 'input localize must be true or false; got "sometimes"'],
     [{ atol: 'tight' }, 'input atol must be a number ≥ 0; got "tight"'],
     [{ reruns: '-1' }, 'input reruns must be a whole number ≥ 0; got "-1"'],
     [{ force: 'maybe' }, 'input force must be true or false; got "maybe"'],
@@ -102,7 +120,7 @@ describe('readConfig', () => {
       { 'fail-on': 'slow' },
       'input fail-on must be one of regressions, regressions-or-slow, never; got "slow"',
     ],
-    [{ filter: '(' }, /^input filter is not a valid regular expression: /],
+    [{ filter: '(' }, /^input filter must be a valid regular expression \(.+\); got "\("$/],
     [
       { adapter: 'nope' },
       'input adapter must be one of torch.onnx, torch.onnx.dynamo, onnx-version-converter, keras.onnx, tf2onnx, command; got "nope"',
@@ -111,7 +129,7 @@ describe('readConfig', () => {
       { 'baseline-env': 'PYTHONPATH /x' },
       'input baseline-env: "PYTHONPATH /x" is not NAME=VALUE (a variable name is letters, digits and _)',
     ],
-    [{ 'artifact-name': 'a/b' }, /^input artifact-name cannot contain/],
+    [{ 'artifact-name': 'a/b' }, /^input artifact-name must be a name without .*; got "a\/b"$/],
     [
       { 'results-dir': '.' },
       'input results-dir must be a folder of its own (not the workspace or above it); got "."',

@@ -13,7 +13,7 @@ describe('convgate CLI', () => {
   it('rejects a bad --jobs with exit 2 and names the option', async () => {
     const r = await cli('run', '--out', '/tmp/x', '--jobs', 'many');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--jobs must be a positive whole number, got "many"/);
+    expect(r.err).toMatch(/--jobs must be a positive whole number; got "many"/);
   });
 
   it('rejects an unknown corpus with exit 2', async () => {
