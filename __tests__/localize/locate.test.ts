@@ -244,7 +244,7 @@ describe('refineDivergence', () => {
     const zeros = {
       name: 'zeros_like',
       index: 9,
-      outputs: [{ name: 'z', dtype: 'float32', shape: [2, 3, 3], file: 'f9' }],
+      outputs: [{ name: 'z', dtype: 'float32' as const, shape: [2, 3, 3], file: 'f9' }],
     };
     const withZeros = { ...summary, functions: [zeros, ...summary.functions!] };
     expect(refineDivergence(withZeros, r, base)).toMatchObject({ op: 'Softmax', function: 'softmax' });
