@@ -16,6 +16,8 @@ import { PACKAGE_ROOT } from '../util/paths.js';
 import { DEFAULT_JOBS, positiveInt } from '../util/args.js';
 import { resolveStack } from '../run/stacks.js';
 import { treeSampler } from './tree-sampler.js';
+import { PythonWorker, type PythonWorkerOptions } from '../convert/python-worker.js';
+import { Zygote } from '../convert/zygote.js';
 
 interface Measured {
   wallMs: number;
@@ -49,6 +51,7 @@ const program = new Command('bench')
   .option('--adapter <name>', 'converter adapter (default: the stack default)')
   .option('--work <dir>', 'scratch folder', path.join(os.tmpdir(), 'convgate-bench'))
   .option('--one-worker', 'also run convgate with --jobs 1: memory of N workers against one', false)
+  .option('--spawned', 'also run convgate with spawned workers (CONVGATE_ZYGOTE=0), side by side', false)
   .parse(process.argv);
 const flags = program.opts<{
   corpus: string;
@@ -59,6 +62,7 @@ const flags = program.opts<{
   adapter?: string;
   work: string;
   oneWorker: boolean;
+  spawned: boolean;
 }>();
 const stack = resolveStack({ stack: flags.stack, python: flags.python });
 const python = stack.python;
@@ -98,6 +102,22 @@ const fast = await measure(node, convgateArgs);
 const single =
   flags.oneWorker && flags.jobs > 1
     ? await measure(node, [...convgateArgs, '--jobs', '1', '--out', path.join(flags.work, 'convgate-1')])
+    : null;
+// The same without the zygote: every converter worker its own interpreter.
+const spawnedEnv = { ...process.env, CONVGATE_ZYGOTE: '0' };
+const spawnedArgs = (jobs: number, dir: string) => [
+  ...convgateArgs,
+  '--jobs',
+  String(jobs),
+  '--out',
+  path.join(flags.work, dir),
+];
+const fastSpawned = flags.spawned
+  ? await measure(node, spawnedArgs(flags.jobs, 'spawned'), spawnedEnv)
+  : null;
+const singleSpawned =
+  flags.spawned && flags.oneWorker && flags.jobs > 1
+    ? await measure(node, spawnedArgs(1, 'spawned-1'), spawnedEnv)
     : null;
 const doc = await readResultsDoc(convgateOut);
 const defaultOpset = typeof doc.converter.defaultOpset === 'number' ? doc.converter.defaultOpset : null;
@@ -166,6 +186,8 @@ const rows = [
   ['', 'wall time', 'CPU (tree)', 'peak RSS (tree)', 'peak PSS (tree)', 'ok cases'],
   row(`convgate run --jobs ${flags.jobs}`, fast, String(okConvgate)),
   ...(single ? [row('convgate run --jobs 1', single, '')] : []),
+  ...(fastSpawned ? [row(`  spawned workers: --jobs ${flags.jobs}`, fastSpawned, '')] : []),
+  ...(singleSpawned ? [row('  spawned workers: --jobs 1', singleSpawned, '')] : []),
   row('naive loop: python convert', naiveConvert, ''),
   row('naive loop: node ORT check', naiveCheck, String(naiveCounts.ok ?? 0)),
   ['naive loop: total', s(naiveWall), `${naiveCpu.toFixed(0)} s`, mb(naivePeak), mb(naivePss), ''],
@@ -181,4 +203,47 @@ if (single)
   console.log(
     `ratio ${flags.jobs} workers / 1 worker peak memory: RSS ${(fast.peakMb / single.peakMb).toFixed(2)}, PSS ${(fast.peakPssMb / single.peakPssMb).toFixed(2)} (target ≤ 1.50); wall ${(fast.wallMs / single.wallMs).toFixed(2)}`,
   );
+if (fastSpawned && singleSpawned)
+  console.log(
+    `  spawned workers: ${flags.jobs} workers / 1 worker peak memory: RSS ${(fastSpawned.peakMb / singleSpawned.peakMb).toFixed(2)}, PSS ${(fastSpawned.peakPssMb / singleSpawned.peakPssMb).toFixed(2)}; wall ${(fastSpawned.wallMs / singleSpawned.wallMs).toFixed(2)}`,
+  );
+if (flags.spawned)
+  console.log(
+    await startupCosts({
+      python,
+      adapter,
+      corpusPaths: corpus.pythonPaths,
+      modelLibraries: corpus.modelLibraries,
+      threads: 2,
+    }),
+  );
 console.log(`load average at the end: ${load} (other processes on the machine slow every row alike)`);
+
+/** CPU seconds a process has used (utime + stime), from /proc/<pid>/stat. */
+async function cpuOf(pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU a converter worker costs until it is ready: spawned, and forked from a zygote. */
+async function startupCosts(options: PythonWorkerOptions): Promise<string> {
+  const spawned = await PythonWorker.start(options);
+  const spawnedCpu = await cpuOf(spawned.processId);
+  await spawned.stop();
+  const zygote = await Zygote.start({
+    python: options.python,
+    args: PythonWorker.args(options),
+    env: process.env,
+  });
+  const zygoteCpu = await cpuOf(zygote.pid);
+  const forked = [
+    await PythonWorker.start({ ...options, zygote }),
+    await PythonWorker.start({ ...options, zygote }),
+  ];
+  const forkedCpu = await Promise.all(forked.map((w) => cpuOf(w.processId)));
+  await Promise.all(forked.map((w) => w.stop()));
+  await zygote.stop();
+  const f = (x: number) => `${x.toFixed(2)} s`;
+  return `worker start-up CPU until ready: spawned ${f(spawnedCpu)}; zygote ${f(zygoteCpu)} once, then per forked worker ${forkedCpu.map(f).join(', ')}`;
+}
