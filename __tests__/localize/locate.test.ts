@@ -249,6 +249,43 @@ describe('refineDivergence', () => {
     const withZeros = { ...summary, functions: [zeros, ...summary.functions!] };
     expect(refineDivergence(withZeros, r, base)).toMatchObject({ op: 'Softmax', function: 'softmax' });
   });
+
+  it('where no module value pointed: values no eager function has the shape of are unknown, not wrong', () => {
+    // One function (multi_head_attention_forward) hides the call's internals: only its output
+    // shape is known, so inner values that match nothing say nothing about where it went wrong.
+    const summary: ProbeSummary = {
+      ...chain(),
+      graph: {
+        ...chain().graph!,
+        nodes: [
+          { name: '/mha/MatMul', op: 'MatMul', inputs: ['x', 'w'], outputs: ['q'], scopes: [['mha', 0]] },
+          { name: '/mha/Reshape', op: 'Reshape', inputs: ['q', 's'], outputs: ['q2'], scopes: [['mha', 0]] },
+        ],
+      },
+      functions: [
+        {
+          name: 'multi_head_attention_forward',
+          index: 0,
+          outputs: [{ name: 'o', dtype: 'float32', shape: [5, 2, 8], file: 'f0' }],
+        },
+      ],
+      region: ['q', 'q2'],
+      target: { node: '/mha/Reshape', index: 1 },
+    };
+    const run: ProbeRun = {
+      outputs: [],
+      values: [],
+      functions: [
+        { value: 'q', fn: 0, relErr: 0.9, shape: [5, 2, 8] },
+        { value: 'q2', fn: -1, relErr: Infinity, shape: [10, 5, 4] },
+      ],
+      missing: [],
+      timingsMs: { load: 0, run: 0, compare: 0 },
+    };
+    const base = { node: '/mha/Transpose', op: 'Transpose', module: 'mha', via: 'error' as const };
+    expect(refineDivergence(summary, run, base, { unknownAgrees: true })).toBe(base);
+    expect(refineDivergence(summary, run, base)).toMatchObject({ op: 'MatMul' }); // the default reading
+  });
 });
 
 describe('regionOfNode', () => {

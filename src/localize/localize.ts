@@ -179,7 +179,7 @@ async function refineAt(
   const index = st.probe?.graph?.nodes.findIndex((n) => n.name === node.node) ?? -1;
   const where = st.probe && index >= 0 ? regionOfNode(st.probe, index, includeSelf) : null;
   if (!where) return node;
-  return refine(session, st, { found: true, node, call: where.call, region: where.region });
+  return refine(session, st, { found: true, node, call: where.call, region: where.region }, true);
 }
 
 /**
@@ -190,6 +190,7 @@ async function refine(
   session: LocalizeSession,
   st: CaseState,
   located: Extract<Located, { found: true }>,
+  unknownAgrees = false,
 ): Promise<DivergingNode> {
   const summary = st.probe;
   if (!summary || !located.call) return located.node;
@@ -210,7 +211,7 @@ async function refine(
     (st.loc.notes ??= []).push(`refinement: ${run.problem}`);
     return located.node;
   }
-  return refineDivergence(probed.summary, run, located.node);
+  return refineDivergence(probed.summary, run, located.node, { unknownAgrees });
 }
 
 function originalOf(st: CaseState): Original {

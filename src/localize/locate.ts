@@ -286,12 +286,23 @@ export function refineDivergence(
   summary: ProbeSummary,
   run: ProbeRun,
   base: DivergingNode,
-  options: Partial<LocateOptions> = {},
+  options: Partial<LocateOptions> & {
+    /**
+     * A value no eager function has the shape of is unknown, not wrong (refining where no compared
+     * module value pointed: a call whose one function hides its internals, such as
+     * `multi_head_attention_forward`, must not make every inner node look wrong).
+     */
+    unknownAgrees?: boolean;
+  } = {},
 ): DivergingNode {
   const o = { ...DEFAULT_LOCATE_OPTIONS, ...options };
   const nodes = summary.graph?.nodes ?? [];
   const matches = new Map((run.functions ?? []).map((m) => [m.value, m]));
-  const agrees = (v: string) => (matches.get(v)?.relErr ?? Infinity) <= o.floor;
+  const agrees = (v: string) => {
+    const m = matches.get(v);
+    if (o.unknownAgrees && (!m || m.fn < 0)) return true;
+    return (m?.relErr ?? Infinity) <= o.floor;
+  };
   const regionSet = new Set(summary.region ?? []);
   const producer = new Map<string, number>();
   nodes.forEach((n, i) => n.outputs.forEach((v) => producer.set(v, i)));
