@@ -124,6 +124,58 @@ describe('comparisons across converter stacks', () => {
   });
 });
 
+describe('lost coverage across stacks (--allow-lost-coverage)', () => {
+  const unsupported = { ...c('det', 'unsupported'), unmet: ['torchvision-ops *: not installed'] };
+  const before = () => made(TS_113, [c('a', 'ok'), c('det', 'ok')]);
+  const after = (stack = TS_213) => made(stack, [c('a', 'ok'), unsupported]);
+
+  it('lists the cases the candidate stack cannot run without failing, only across different stacks', () => {
+    const failing = diffResults(before(), after(), { across: true });
+    expect(failing.verdict).toBe('fail');
+    expect(failing.reason).toBe('1 case(s) lost coverage (ran in the baseline, not in the candidate)');
+    const allowed = diffResults(before(), after(), { across: true, allowLost: true });
+    expect(allowed.verdict).toBe('pass');
+    expect(allowed.reason).toBe(
+      'no regressions; 1 case(s) lost coverage across stacks (listed, allowed by --allow-lost-coverage)',
+    );
+    expect(allowed.lost?.map((x) => [x.id, x.before, x.after])).toEqual([['det', 'ok', 'unsupported']]);
+    expect(allowed.counts.lost).toBe(1);
+  });
+
+  it('still fails on regressions, and on lost coverage within one stack even with --across', () => {
+    const regressed = made(TS_213, [c('a', 'runtime-crash'), unsupported]);
+    const r = diffResults(before(), regressed, { across: true, allowLost: true });
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toBe('1 case(s) regressed');
+    const sameStack = diffResults(made(TS_213, [c('a', 'ok'), c('det', 'ok')]), after(), {
+      across: true,
+      allowLost: true,
+    });
+    expect(sameStack.verdict).toBe('fail');
+    expect(sameStack.reason).toMatch(/lost coverage/);
+  });
+
+  it('is refused without --across (diff and gate: exit 2 before anything runs)', async () => {
+    expect(() => diffResults(before(), after(), { allowLost: true })).toThrow(
+      /allowing lost coverage applies only to a comparison across stacks \(--across\)/,
+    );
+    const dir = await tempDir('lost-across');
+    const b = path.join(dir, 'b.json');
+    const a = path.join(dir, 'a.json');
+    await writeFile(b, JSON.stringify(before()));
+    await writeFile(a, JSON.stringify(after()));
+    expect((await runCli('diff', b, a, '--across')).code).toBe(1);
+    const ok = await runCli('diff', b, a, '--across', '--allow-lost-coverage');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('### Lost coverage (1)');
+    const refused = await runCli('diff', b, a, '--allow-lost-coverage');
+    expect(refused.code).toBe(2);
+    const g = await runCli('gate', '--out', path.join(dir, 'g'), '--corpus', 'real', '--allow-lost-coverage');
+    expect(g.code).toBe(2);
+    expect(g.err).toMatch(/^convgate gate: --allow-lost-coverage applies only to a gate across stacks/);
+  });
+});
+
 describe('convgate diff/gate --across (CLI)', () => {
   const cli = (args: string[]) => runCli(...args);
 

@@ -62,6 +62,12 @@ describe('convgate gate / diff / merge', () => {
     expect(sameResult.out).toContain('## convgate: ✅ pass — no regressions');
     expect(sameResult.err).toContain('── convgate: baseline run (4 cases');
     expect(sameResult.err).toMatch(/\[4\/4\]/);
+    // Each phase's CPU time (the gate and its workers, Linux): recorded and shown beside the wall time.
+    expect(r.timing.baselineCpuMs).toBeGreaterThan(0);
+    expect(r.timing.candidateCpuMs).toBeGreaterThan(0);
+    expect(sameResult.out).toMatch(
+      /\*\*Timing:\*\* baseline [^(·]+ \(CPU [^)]+\) · candidate [^(·]+ \(CPU [^)]+\)/,
+    );
   });
 
   it('a pass states how much of the converter it covered; the PR comment shows it in one line', async () => {
@@ -128,6 +134,7 @@ describe('convgate gate / diff / merge', () => {
         expect(doc.cases.map((c) => c.id)).toEqual(['tiny-mlp']);
       }
       expect(existsSync(path.join(out, 'confirm-3'))).toBe(false);
+      expect((await gateReport(out)).timing.confirmCpuMs).toBeGreaterThan(0);
     });
 
     it('writes a reproducer that rebuilds and re-exports the case alone', async () => {

@@ -372,6 +372,7 @@ async function gateMode(
       slowFloorMs: config.slowFloorMs,
       slowClock: config.slowClock,
       failOnSlow: config.failOn === 'regressions-or-slow',
+      allowLost: false,
       driftFactor: config.driftFactor,
       driftFloor: config.driftFloor,
     },

@@ -20,6 +20,7 @@ export interface DiffFlags {
   slowFactor: number;
   slowFloor: number;
   failOnSlow: boolean;
+  allowLostCoverage: boolean;
   slowClock: Clock;
   driftFactor: number;
   driftFloor: number;
@@ -57,6 +58,11 @@ export function addDiffOptions(cmd: Command): Command {
     )
     .option('--fail-on-slow', 'slow cases fail the verdict too (default: reported only)', false)
     .option(
+      '--allow-lost-coverage',
+      'with --across: cases the candidate stack cannot run at all (unsupported there) are listed without failing',
+      false,
+    )
+    .option(
       '--drift-factor <x>',
       'precision drift: a passing case regresses when an output error grew by more than this factor… (0: off)',
       nonNegativeNumber('--drift-factor'),
@@ -77,6 +83,7 @@ export function diffOptions(flags: DiffFlags): DiffOptions {
     slowFactor: flags.slowFactor,
     slowFloorMs: flags.slowFloor,
     failOnSlow: flags.failOnSlow,
+    allowLost: flags.allowLostCoverage,
     slowClock: flags.slowClock,
     driftFactor: flags.driftFactor,
     driftFloor: flags.driftFloor,

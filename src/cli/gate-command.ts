@@ -16,6 +16,7 @@ import {
 import { renderGateReport } from '../gate/render.js';
 import { parseShard, ShardError, type Shard } from '../gate/shard.js';
 import { readResultsDoc, ResultsError } from '../results/writer.js';
+import type { ResultsDoc } from '../results/schema.js';
 import { addDiffOptions, diffOptions, OutputFileError, writeJson, type DiffFlags } from './diff-command.js';
 import { progressReporter } from '../report/progress.js';
 import {
@@ -67,6 +68,8 @@ interface GateFlags extends DiffFlags {
   keepAll: boolean;
   surface: boolean;
   baseline?: string;
+  candidate?: string;
+  confirmSlow: boolean;
   baselineEnv?: string[];
   baselinePython?: string;
   baselineStack?: string;
@@ -110,6 +113,10 @@ export function gateCommand(io: CliIo): Command {
       'compare with stored baseline results (folder or results.json) instead of running the baseline',
     )
     .option(
+      '--candidate <results>',
+      'take stored candidate results (folder or results.json of a `convgate run` of the candidate build) instead of running the candidate; confirmation re-runs and localization still run the candidate build',
+    )
+    .option(
       '--baseline-env <NAME=VALUE...>',
       'environment changes of the baseline converter build (NAME alone unsets)',
     )
@@ -137,6 +144,10 @@ export function gateCommand(io: CliIo): Command {
       'confirmation: re-run each regressing case n more times on the candidate (0: off)',
       nonNegativeInt('--reruns'),
       RUN_DEFAULTS.reruns,
+    )
+    .option(
+      '--no-confirm-slow',
+      'report slow cases as measured instead of re-running them (when slower is the expected change, e.g. another exporter); not with --fail-on-slow',
     )
     .option(
       '--reuse-captures [dir]',
@@ -174,6 +185,40 @@ function sideBuild(
   };
 }
 
+class CandidateResultsError extends Error {}
+
+/** The converter build the candidate side runs (for re-runs): its exporter and stack. */
+function candidateBuild(side: SideSpec, shared: string, sharedStack: string | null) {
+  return { adapter: side.adapter ?? shared, stack: side.stack !== undefined ? side.stack : sharedStack };
+}
+
+/**
+ * Candidate results made earlier (`--candidate`): read once, and refused when they were made by
+ * another exporter or stack than the candidate build the confirmation re-runs would use.
+ */
+async function storedCandidate(
+  given: string,
+  build: { adapter: string; stack: string | null },
+): Promise<{ doc: ResultsDoc; dir: string }> {
+  const doc = await readResultsDoc(given);
+  const dir = given.endsWith('.json') ? path.dirname(path.resolve(given)) : path.resolve(given);
+  const made = {
+    adapter: doc.converter.name,
+    stack: (doc.environment.stack as string | null | undefined) ?? null,
+  };
+  const differ = [
+    ...(made.adapter !== build.adapter ? [`exporter ${made.adapter}, candidate build ${build.adapter}`] : []),
+    ...(build.stack && made.stack !== build.stack
+      ? [`stack ${made.stack ?? 'none recorded'}, candidate build ${build.stack}`]
+      : []),
+  ];
+  if (differ.length)
+    throw new CandidateResultsError(
+      `--candidate ${given}: the results were made by another build than the candidate (${differ.join('; ')}); confirmation re-runs would test something else — give the candidate's --stack/--candidate-adapter`,
+    );
+  return { doc, dir };
+}
+
 async function gate(flags: GateFlags, io: CliIo): Promise<number> {
   const fail = (message: string) => {
     io.stderr(`convgate gate: ${message}\n`);
@@ -187,6 +232,14 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
     )
       return fail(
         '--baseline takes stored results; --baseline-env/--baseline-python/--baseline-stack/--baseline-adapter describe a baseline to run — give one or the other',
+      );
+    if (flags.allowLostCoverage && !flags.across)
+      return fail(
+        '--allow-lost-coverage applies only to a gate across stacks (--across): within one stack, a build that runs fewer cases fails',
+      );
+    if (!flags.confirmSlow && flags.failOnSlow)
+      return fail(
+        '--fail-on-slow fails on slowdowns seen in every re-run; --no-confirm-slow skips those re-runs — give one or the other',
       );
     const stack = resolveStack({ stack: flags.stack, python: flags.python });
     const synthetic = { syntheticCount: flags.count, syntheticSeed: flags.seed };
@@ -209,6 +262,9 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       env: parseEnvAssignments(flags.candidateEnv ?? [], '--candidate-env'),
       ...sides.candidate.spec,
     };
+    const stored = flags.candidate
+      ? await storedCandidate(flags.candidate, candidateBuild(candidate, shared, stack.name))
+      : null;
     let baseline: BaselineSource;
     if (flags.baseline) {
       baseline = { kind: 'doc', doc: await readResultsDoc(flags.baseline), source: 'file' };
@@ -243,7 +299,9 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       synthetic,
       candidate,
       baseline,
+      ...(stored ? { candidateDoc: stored.doc, candidateFrom: stored.dir } : {}),
       reruns: flags.reruns,
+      confirmSlow: flags.confirmSlow,
       captures:
         flags.reuseCaptures === undefined || flags.reuseCaptures === false
           ? null
@@ -260,7 +318,8 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       e instanceof EnvInputError ||
       e instanceof ShardError ||
       e instanceof StackError ||
-      e instanceof PairingError
+      e instanceof PairingError ||
+      e instanceof CandidateResultsError
     )
       return fail(e.message);
     throw e;

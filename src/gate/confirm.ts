@@ -132,7 +132,7 @@ export function applyConfirmation(input: ConfirmationInput): GateReport {
       ...(notes.length ? { notes } : {}),
       confirmation: { reruns, suspects },
     },
-    diff.failOnSlow,
+    diff,
   );
 }
 

@@ -27,6 +27,13 @@ export interface DiffOptions {
   /** Slow cases fail the verdict too (default: reported only). */
   failOnSlow: boolean;
   /**
+   * Lost coverage (a case the candidate stack cannot run at all) is listed without failing — only
+   * when the two sides are different stacks compared on purpose (`across`): a torch upgrade whose
+   * new stack cannot build some models is a known decision, a pull request that runs fewer cases
+   * is not. Within one stack lost coverage always fails.
+   */
+  allowLost: boolean;
+  /**
    * Which time the slow check compares: `cpu` (default), the CPU time of the converter's process
    * tree and of the ONNX Runtime session, which a busy machine barely changes — or `wall`. Results
    * without CPU times (older runs) are compared on wall time.
@@ -47,6 +54,7 @@ export const DEFAULT_DIFF_OPTIONS: Readonly<DiffOptions> = {
   slowFactor: 2,
   slowFloorMs: 20,
   failOnSlow: false,
+  allowLost: false,
   slowClock: 'cpu',
   driftFactor: 10,
   driftFloor: 0.1,
@@ -450,6 +458,10 @@ export function diffResults(
       );
     }
   }
+  if (o.allowLost && !o.across)
+    throw new DiffInputError(
+      'allowing lost coverage applies only to a comparison across stacks (--across): within one stack, a build that runs fewer cases fails',
+    );
   const mismatches = comparability(baseline, candidate);
   if (mismatches.length && !o.force) throw refusal(mismatches);
   const stacks = { baseline: stackLabel(baseline), candidate: stackLabel(candidate) };
@@ -507,7 +519,7 @@ export function diffResults(
     const why = absence(b.id, baseline, candidate);
     (why.kind === 'removed' ? report.removed : report.missing).push(change(b, undefined, why.note));
   }
-  return finalizeVerdict(report, o.failOnSlow);
+  return finalizeVerdict(report, o);
 }
 
 /**
@@ -535,8 +547,12 @@ export function absence(
   return { kind: 'missing', note: `no result in the candidate${why.length ? ` (${why.join('; ')})` : ''}` };
 }
 
+/** What fails the verdict besides regressions and missing cases (DiffOptions' fields). */
+export type VerdictPolicy = Partial<Pick<DiffOptions, 'failOnSlow' | 'allowLost'>>;
+
 /** Recomputes counts and the verdict from the lists (after confirmation moved cases around). */
-export function finalizeVerdict(report: GateReport, failOnSlow = false): GateReport {
+export function finalizeVerdict(report: GateReport, policy: VerdictPolicy = {}): GateReport {
+  const failOnSlow = policy.failOnSlow ?? false;
   const r = report;
   r.counts = {
     regressions: r.regressions.length,
@@ -552,7 +568,10 @@ export function finalizeVerdict(report: GateReport, failOnSlow = false): GateRep
     referenceErrors: r.referenceErrors.length,
     ...(r.lost ? { lost: r.lost.length } : {}),
   };
-  const lost = r.lost?.length ?? 0;
+  // Lost coverage is only let through across stacks compared on purpose (--allow-lost-coverage).
+  const lostAllowed = (policy.allowLost ?? false) && (r.stacks?.across.length ?? 0) > 0;
+  const lostCount = r.lost?.length ?? 0;
+  const lost = lostAllowed ? 0 : lostCount;
   if (r.baseline === null) {
     r.verdict = 'no-baseline';
     r.reason ||= 'no baseline to compare with';
@@ -569,6 +588,8 @@ export function finalizeVerdict(report: GateReport, failOnSlow = false): GateRep
   } else {
     r.verdict = 'pass';
     r.reason = r.flaky.length ? `no confirmed regressions (${r.flaky.length} flaky)` : 'no regressions';
+    if (lostCount)
+      r.reason += `; ${lostCount} case(s) lost coverage across stacks (listed, allowed by --allow-lost-coverage)`;
   }
   return r;
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   BUNDLED_CORPORA,
@@ -35,6 +35,7 @@ import { DEFAULT_LOCALIZE_BUDGET, type LocalizeBudget } from '../localize/locali
 import { writeResultsDoc } from '../results/writer.js';
 import { gateView } from '../report/view/model.js';
 import { renderHtml } from '../report/view/html.js';
+import { withCpu } from '../util/cpu.js';
 
 /** One side of the gate: the interpreter and environment changes that make its converter build. */
 export interface SideSpec {
@@ -68,11 +69,22 @@ export interface GatePlan {
   /** How gate.md is rendered (e.g. where the Action's artifact keeps the reproducers). */
   render?: RenderOptions;
   candidate: SideSpec;
-  /** Candidate results made elsewhere (merged shards): the candidate is not run again. */
+  /** Candidate results made elsewhere (merged shards, an earlier run): the candidate is not run again. */
   candidateDoc?: ResultsDoc;
+  /**
+   * The folder candidateDoc was read from when it is not `<out>/candidate` (`gate --candidate`):
+   * copied there first, so that its models and tensors are where reproducers and localization look.
+   */
+  candidateFrom?: string;
   baseline: BaselineSource;
   /** Confirmation: re-runs of each regressing (and slow) case (0 = off). */
   reruns: number;
+  /**
+   * Re-run slow cases too, so that only a slowdown seen every time is reported (default true).
+   * false: slow cases are reported as measured — for a comparison where slower is the expected
+   * change (another exporter), re-running every case would double the gate's time for nothing.
+   */
+  confirmSlow?: boolean;
   /**
    * Folder of torch.export captures: the baseline run saves each case's capture there and the
    * candidate (runs, re-runs, localization) starts from it when its torch build, the case and the
@@ -266,14 +278,16 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
     );
 
   // Refuse before spending minutes on runs that could not be compared.
-  if (plan.baseline.kind === 'doc') {
-    const planned = {
-      corpus: { name: plan.corpus.name, hash: plan.corpus.hash },
-      settings: { atol: plan.run.tolerance.atol, rtol: plan.run.tolerance.rtol, opset: plan.run.opset },
-    };
-    const problems = comparability(plan.baseline.doc, plan.candidateDoc ?? planned);
-    if (problems.length && !force) throw refusal(problems);
-  }
+  const planned = {
+    corpus: { name: plan.corpus.name, hash: plan.corpus.hash },
+    settings: { atol: plan.run.tolerance.atol, rtol: plan.run.tolerance.rtol, opset: plan.run.opset },
+  };
+  const stored = [
+    ...(plan.baseline.kind === 'doc' ? [plan.baseline.doc] : [planned]),
+    ...(plan.candidateDoc ? [plan.candidateDoc] : [planned]),
+  ];
+  const problems = comparability(stored[0], stored[1]);
+  if (problems.length && !force) throw refusal(problems);
   const acrossPlan = plannedStackDifferences(plan);
   if (acrossPlan.length && !plan.diff.across && !force)
     throw new DiffInputError(
@@ -286,6 +300,10 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
       (entry === 'candidate' && !plan.candidateDoc) ||
       (entry === 'baseline' && plan.baseline.kind === 'run');
     if (stale) await rm(path.join(plan.out, entry), { recursive: true, force: true });
+  }
+  if (plan.candidateFrom && path.resolve(plan.candidateFrom) !== dirs.candidate) {
+    await rm(dirs.candidate, { recursive: true, force: true });
+    await cp(plan.candidateFrom, dirs.candidate, { recursive: true });
   }
   const b = plan.baseline;
   log(
@@ -301,20 +319,32 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
     `candidate: ${plan.candidateDoc ? `merged results (${plan.candidateDoc.cases.length} cases)` : `run ${describeSide(plan.candidate)}`}`,
   );
 
+  // CPU time of each phase's whole process tree (the workers are stopped at the end of a run).
+  const cpu: { baselineCpuMs?: number; candidateCpuMs?: number; confirmCpuMs?: number } = {};
   let baseline: ResultsDoc | null = null;
   if (plan.baseline.kind === 'doc') baseline = plan.baseline.doc;
   else if (plan.baseline.kind === 'run') {
     const side = plan.baseline.side;
-    baseline = await group(`convgate: baseline run (${cases.length} cases, ${side.python})`, () =>
-      runSide(side, dirs.baseline, cases, 'baseline'),
+    const ran = await withCpu(() =>
+      group(`convgate: baseline run (${cases.length} cases, ${side.python})`, () =>
+        runSide(side, dirs.baseline, cases, 'baseline'),
+      ),
     );
+    baseline = ran.value;
+    if (ran.cpuMs !== null) cpu.baselineCpuMs = ran.cpuMs;
   }
 
-  const candidate =
-    plan.candidateDoc ??
-    (await group(`convgate: candidate run (${cases.length} cases, ${plan.candidate.python})`, () =>
-      runSide(plan.candidate, dirs.candidate, cases, 'candidate'),
-    ));
+  let candidate: ResultsDoc;
+  if (plan.candidateDoc) candidate = plan.candidateDoc;
+  else {
+    const ran = await withCpu(() =>
+      group(`convgate: candidate run (${cases.length} cases, ${plan.candidate.python})`, () =>
+        runSide(plan.candidate, dirs.candidate, cases, 'candidate'),
+      ),
+    );
+    candidate = ran.value;
+    if (ran.cpuMs !== null) cpu.candidateCpuMs = ran.cpuMs;
+  }
 
   let report: GateReport;
   if (!baseline) {
@@ -330,36 +360,52 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
     log(
       `diff: ${report.counts.regressions} regression(s), ${report.counts.fixes} fixed, ${report.counts.stillFailing} still failing, ${report.counts.slow} slow`,
     );
-    const slowIds = new Set(report.slow.map((x) => x.id)).size;
+    const confirmSlow = plan.confirmSlow ?? true;
+    const slowIds = confirmSlow ? new Set(report.slow.map((x) => x.id)).size : 0;
+    if (!confirmSlow && report.slow.length)
+      report.notes = [
+        ...(report.notes ?? []),
+        `${new Set(report.slow.map((x) => x.id)).size} slower case(s) are reported as measured, not re-run (slow confirmation off)`,
+      ];
     if ((report.regressions.length || slowIds) && plan.reruns > 0) {
       const defs = new Map(plan.corpus.cases.map((c) => [c.id, c]));
       const what = [
         ...(report.regressions.length ? [`${report.regressions.length} regression(s)`] : []),
         ...(slowIds ? [`${slowIds} slower case(s)`] : []),
       ].join(' and ');
-      report = await group(`convgate: confirming ${what}, ${plan.reruns} re-run(s) each`, () =>
-        confirmRegressions(
-          report,
-          base,
-          (ids, attempt) =>
-            runSide(
-              plan.candidate,
-              path.join(plan.out, `confirm-${attempt}`),
-              ids.map((id) => defs.get(id)).filter((d): d is CaseDef => d !== undefined),
-              'confirm',
-            ).then((d) => d.cases),
-          {
-            reruns: plan.reruns,
-            diff: plan.diff,
-            confirmSlow: true,
-            onRound: (k, ids) => log(`re-run ${k}/${plan.reruns}: ${ids.join(', ')}`),
-          },
+      const suspects = report;
+      const confirmed = await withCpu(() =>
+        group(`convgate: confirming ${what}, ${plan.reruns} re-run(s) each`, () =>
+          confirmRegressions(
+            suspects,
+            base,
+            (ids, attempt) =>
+              runSide(
+                plan.candidate,
+                path.join(plan.out, `confirm-${attempt}`),
+                ids.map((id) => defs.get(id)).filter((d): d is CaseDef => d !== undefined),
+                'confirm',
+              ).then((d) => d.cases),
+            {
+              reruns: plan.reruns,
+              diff: plan.diff,
+              confirmSlow,
+              onRound: (k, ids) => log(`re-run ${k}/${plan.reruns}: ${ids.join(', ')}`),
+            },
+          ),
         ),
       );
+      report = confirmed.value;
+      if (confirmed.cpuMs !== null) cpu.confirmCpuMs = confirmed.cpuMs;
       log(
         `confirmed: ${report.counts.regressions} regression(s), ${report.counts.flaky} flaky, ${report.counts.slow} slow`,
       );
     }
+    if (plan.candidateDoc)
+      report.notes = [
+        ...(report.notes ?? []),
+        "the candidate's results were made before this gate (stored results): its time is that run's; confirmation re-runs ran the candidate build",
+      ];
     report.baseline = {
       ...report.baseline!,
       source: plan.baseline.kind === 'run' ? 'run' : (plan.baseline as { source: 'cache' | 'file' }).source,
@@ -381,6 +427,7 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
     candidateDoc = localized.candidate;
     await writeResultsDoc(dirs.candidate, candidateDoc);
   }
+  report.timing = { ...report.timing, ...cpu };
   if (plan.shas?.candidate !== undefined) report.candidate.sha = plan.shas.candidate;
   report.selection = {
     filter: plan.selection.filter,

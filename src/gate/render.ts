@@ -102,6 +102,11 @@ function stackRows(r: GateReport): string[] {
   ];
 }
 
+/** " (CPU 8m 40s)" after a wall time, when the phase's CPU time was measured. */
+function cpuOf(ms: number | undefined): string {
+  return ms === undefined ? '' : ` (CPU ${formatDuration(ms)})`;
+}
+
 /**
  * The gate verdict as markdown: the job summary, `convgate diff`/`gate` output and gate.md.
  * Every string that came from a converter run or a results file is escaped.
@@ -270,10 +275,11 @@ export function renderGateReport(r: GateReport, opts: RenderOptions = {}): strin
     L.push('');
   }
   if (r.surface) L.push(...renderGateSurface(r.surface, r.verdict));
+  const t = r.timing;
   L.push(
-    `**Timing:** baseline ${formatDuration(r.timing.baselineMs)} · candidate ${formatDuration(r.timing.candidateMs)}` +
-      (r.timing.confirmMs !== undefined
-        ? ` · confirmation ${formatDuration(r.timing.confirmMs)} (up to ${r.confirmation?.reruns ?? 0} re-runs of ${r.confirmation?.suspects ?? 0} suspect(s))`
+    `**Timing:** baseline ${formatDuration(t.baselineMs)}${cpuOf(t.baselineCpuMs)} · candidate ${formatDuration(t.candidateMs)}${cpuOf(t.candidateCpuMs)}` +
+      (t.confirmMs !== undefined
+        ? ` · confirmation ${formatDuration(t.confirmMs)}${cpuOf(t.confirmCpuMs)} (up to ${r.confirmation?.reruns ?? 0} re-runs of ${r.confirmation?.suspects ?? 0} suspect(s))`
         : ''),
     '',
   );

@@ -151,6 +151,13 @@ export const GateReport = z.object({
     candidateMs: z.number(),
     /** Wall time of the confirmation re-runs of suspects. */
     confirmMs: z.number().optional(),
+    /**
+     * CPU time (user + sys, ms) of each phase's whole process tree: the gate and every worker it
+     * started (Linux; absent for stored results and elsewhere).
+     */
+    baselineCpuMs: z.number().optional(),
+    candidateCpuMs: z.number().optional(),
+    confirmCpuMs: z.number().optional(),
   }),
   coverage: z.record(z.string(), z.unknown()).optional(),
   /** How much of the converter's own translation functions the candidate run exercised. */
