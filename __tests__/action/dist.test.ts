@@ -179,7 +179,7 @@ describe('dist/index.js run as the Actions runner runs it', () => {
     );
     expect(r.summary).toContain('| wrong-output, wrong-output |');
     expect(r.summary).toMatch(
-      /\*\*Timing:\*\* baseline [\d.]+ s · candidate [\d.]+ s · confirmation [\d.]+ s/,
+      /\*\*Timing:\*\* baseline [\d.]+ s(?: \(CPU [^)]+\))? · candidate [\d.]+ s(?: \(CPU [^)]+\))? · confirmation [\d.]+ s(?: \(CPU [^)]+\))?/,
     );
     expect(r.summary).toContain('**Coverage:** 3 cases');
     expect(r.stdout).toMatch(
