@@ -91,26 +91,65 @@ describe('Python worker protocol', () => {
     expect(out.reply.error.message).toContain('NoSuchModel');
   });
 
-  it('kills a worker that exceeds its time limit and reports the stage it was in', async () => {
+  const faultCase = (factory: string) => ({
+    ...mlpCase(),
+    model: { factory: `fault_models:${factory}` },
+    inputs: [{ name: 'x', dtype: 'float32', shape: [3] }],
+    inputSets: [],
+  });
+
+  it('ends a worker blocked without computing (a sleep) by the wall-time backstop, with its stage', async () => {
     const w = await PythonWorker.start({ python: PYTHON, corpusPaths });
-    const c = {
-      ...mlpCase(),
-      model: { factory: 'fault_models:HangOnExport' },
-      inputs: [{ name: 'x', dtype: 'float32', shape: [3] }],
-      inputSets: [],
-    };
-    const started = Date.now();
     const out = await w.convert(
-      { id: 'hang', caseDir: path.join(dir, 'hang'), case: c },
-      { timeoutMs: 3000 },
+      { id: 'hang', caseDir: path.join(dir, 'hang'), case: faultCase('HangOnExport') },
+      { timeoutMs: 1000, wallTimeoutMs: 4000 },
     );
-    expect(out).toMatchObject({ kind: 'timeout', stage: 'export' });
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(out).toMatchObject({ kind: 'timeout', stage: 'export', limit: 'wall' });
+    // The CPU-time limit never fired: the sleeping worker used less than it.
+    if (out.kind === 'timeout') expect(out.cpuMs).toBeLessThan(1000);
     // Dead the moment the case is given up: the next case must never be handed to it.
     expect(w.alive).toBe(false);
     expect(() =>
       w.convert({ id: 'next', caseDir: path.join(dir, 'next'), case: mlpCase() }, { timeoutMs: 1000 }),
     ).toThrow();
+  });
+
+  it('ends a worker that computes forever by the CPU-time limit, before the wall-time backstop', async () => {
+    const w = await PythonWorker.start({ python: PYTHON, corpusPaths });
+    const out = await w.convert(
+      { id: 'spin', caseDir: path.join(dir, 'spin'), case: faultCase('SpinOnExport') },
+      { timeoutMs: 1500, wallTimeoutMs: 600_000 },
+    );
+    expect(out).toMatchObject({ kind: 'timeout', stage: 'export', limit: 'cpu' });
+    if (out.kind === 'timeout') expect(out.cpuMs).toBeGreaterThanOrEqual(1500);
+    expect(w.alive).toBe(false);
+  });
+
+  it('does not call a starved worker that is still computing a hang', async () => {
+    const w = await PythonWorker.start({ python: PYTHON, corpusPaths });
+    const pid = w.processId!;
+    // Starve it: stopped three quarters of the time, as a worker on an overloaded machine is.
+    const starve = setInterval(() => {
+      process.kill(pid, 'SIGSTOP');
+      setTimeout(() => process.kill(pid, 'SIGCONT'), 300);
+    }, 400);
+    const started = Date.now();
+    try {
+      // About 1 s of CPU time against a 3 s CPU limit; a wall-time limit of 3 s would fire.
+      const out = await w.convert(
+        { id: 'busy', caseDir: path.join(dir, 'busy'), case: faultCase('BusyOnExport') },
+        { timeoutMs: 3000, wallTimeoutMs: 600_000 },
+      );
+      expect(out.kind).toBe('result');
+      if (out.kind === 'result') expect(out.reply.ok).toBe(true);
+      // The starvation really happened: the case took longer than its limit in wall time.
+      expect(Date.now() - started).toBeGreaterThan(3000);
+    } finally {
+      clearInterval(starve);
+      setTimeout(() => process.kill(pid, 'SIGCONT'), 350);
+      await new Promise((r) => setTimeout(r, 400));
+      await w.stop();
+    }
   });
 
   it('reports a worker killed by a signal as crashed with its stage', async () => {

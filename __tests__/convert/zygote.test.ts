@@ -103,9 +103,9 @@ describe('workers forked from the zygote', () => {
     const w = await start();
     const out = await w.convert(
       { id: 'hang', caseDir: path.join(dir, 'hang'), case: mlpCase('fault_models:HangOnExport', [3]) },
-      { timeoutMs: 2000 },
+      { timeoutMs: 1000, wallTimeoutMs: 2000 },
     );
-    expect(out).toMatchObject({ kind: 'timeout', stage: 'export' });
+    expect(out).toMatchObject({ kind: 'timeout', stage: 'export', limit: 'wall' });
     expect(w.alive).toBe(false);
     expect(await gone(w.processId!)).toBe(true);
     const next = await start();

@@ -54,11 +54,35 @@ describe('classifyConversion', () => {
   });
 
   it('turns a timeout during export into hang, during the reference into reference-error', () => {
-    const v = classifyConversion({ kind: 'timeout', stage: 'export', elapsedMs: 5001 }, 5);
-    expect(v).toMatchObject({ done: true, outcome: 'hang', error: { stage: 'export', type: 'Timeout' } });
-    expect(classifyConversion({ kind: 'timeout', stage: 'reference', elapsedMs: 5001 }, 5)).toMatchObject({
-      outcome: 'reference-error',
+    const v = classifyConversion(
+      { kind: 'timeout', stage: 'export', elapsedMs: 9000, limit: 'cpu', cpuMs: 5010 },
+      5,
+    );
+    expect(v).toMatchObject({
+      done: true,
+      outcome: 'hang',
+      error: { stage: 'export', type: 'Timeout', limit: 'cpu' },
     });
+    expect(
+      classifyConversion({ kind: 'timeout', stage: 'reference', elapsedMs: 5001, limit: 'cpu' }, 5),
+    ).toMatchObject({ outcome: 'reference-error' });
+  });
+
+  it('says which time limit fired: the CPU-time limit or the wall-time backstop', () => {
+    const cpu = classifyConversion(
+      { kind: 'timeout', stage: 'export', elapsedMs: 9000, limit: 'cpu', cpuMs: 5010 },
+      5,
+    );
+    const wall = classifyConversion(
+      { kind: 'timeout', stage: 'export', elapsedMs: 20_000, limit: 'wall', cpuMs: 120 },
+      5,
+    );
+    if (!cpu.done || !wall.done) throw new Error('both are final');
+    expect(cpu.error.message).toMatch(/after 5s of CPU time .*9\.0 s wall/);
+    expect(wall.error).toMatchObject({ limit: 'wall' });
+    expect(wall.error.message).toMatch(
+      /after 20\.0 s of wall time.*5s CPU-time limit \(0\.1 s of CPU time used/,
+    );
   });
 
   it('records a dead worker with its signal and the tail of its stderr', () => {

@@ -50,7 +50,7 @@ export function addConversionOptions(cmd: Command): Command {
     )
     .option(
       '--timeout <seconds>',
-      'time limit per case for conversion, and again for the runtime check',
+      'time limit per case: CPU time of the conversion (wall-time backstop 4×), wall time of the runtime check',
       positiveNumber('--timeout'),
       RUN_DEFAULTS.timeoutS,
     )

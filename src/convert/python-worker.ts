@@ -6,6 +6,7 @@ import {
   descendantsOf,
   killProcessTree,
   processTableSync,
+  treeCpuMs,
   treeMemory,
   type ProcEntry,
 } from '../util/proc-tree.js';
@@ -49,13 +50,34 @@ export interface PythonWorkerOptions {
 /** How one request ended. Anything but `result` leaves the worker dead. */
 export type RequestOutcome<R> =
   | { kind: 'result'; reply: R }
-  | { kind: 'timeout'; stage: string; elapsedMs: number }
+  /**
+   * The time limit fired: `cpu` when the worker's process tree used the limit in CPU time, `wall`
+   * when the wall-time backstop expired first (a worker blocked without computing: a deadlock, a
+   * sleep, a read that never returns). `cpuMs` is what the tree used during the request (absent
+   * where it cannot be measured).
+   */
+  | { kind: 'timeout'; stage: string; elapsedMs: number; limit: TimeLimitKind; cpuMs?: number }
   | { kind: 'crashed'; stage: string; exitCode: number | null; signal: string | null; stderr: string }
   | { kind: 'memory'; stage: string; rssMb: number }
   /** The worker broke the reply protocol (e.g. a reply line over the size limit). */
   | { kind: 'protocol'; stage: string; message: string }
   /** The worker was killed from outside (the run is being interrupted): no verdict on the case. */
   | { kind: 'killed'; stage: string };
+
+export type TimeLimitKind = 'cpu' | 'wall';
+
+/**
+ * A request's time limits. `timeoutMs` is judged on the CPU time (user+sys) of the worker's whole
+ * process tree, so a worker starved by a loaded machine is not taken for a hang; the wall-time
+ * backstop (`wallTimeoutMs`, default WALL_BACKSTOP_FACTOR × timeoutMs) ends a worker that is
+ * blocked without using CPU. Where CPU time cannot be read (no /proc), `timeoutMs` is wall time.
+ */
+export interface RequestLimits {
+  timeoutMs: number;
+  wallTimeoutMs?: number;
+}
+
+export const WALL_BACKSTOP_FACTOR = 4;
 
 /** How one convert request ended. */
 export type ConvertOutcome = RequestOutcome<ResultReply>;
@@ -81,6 +103,7 @@ type Pending = {
 };
 
 const MEMORY_POLL_MS = 200;
+const CPU_POLL_MS = 250;
 /** After the worker exits, how long its pipes may stay open (a leftover child holding them). */
 const CLOSE_GRACE_MS = 500;
 
@@ -306,7 +329,7 @@ export class PythonWorker {
   }
 
   /** Converts one case. On timeout, memory blow-up or a broken reply the worker is killed; start a new one. */
-  convert(request: ConvertRequest, limits: { timeoutMs: number }): Promise<ConvertOutcome> {
+  convert(request: ConvertRequest, limits: RequestLimits): Promise<ConvertOutcome> {
     return this.request({ type: 'convert', ...request }, limits, (r) => (r.type === 'result' ? r : null));
   }
 
@@ -316,21 +339,19 @@ export class PythonWorker {
    */
   request<R>(
     message: { type: string; id: string; [key: string]: unknown },
-    limits: { timeoutMs: number },
+    limits: RequestLimits,
     accept: (reply: AnyReply) => R | null,
   ): Promise<RequestOutcome<R>> {
     if (this.state !== 'running') throw new Error(`${message.type}() on a worker that is ${this.state}`);
     if (this.pending) throw new Error(`${message.type}() while another request is in flight`);
-    const started = Date.now();
     return new Promise<RequestOutcome<R>>((resolve) => {
-      let memoryPoll: NodeJS.Timeout | undefined;
+      const stops: (() => void)[] = [];
       const pending: Pending = {
         id: message.id,
         stage: 'queued',
         accept,
         resolve: (o) => {
-          clearTimeout(watchdog);
-          clearInterval(memoryPoll);
+          for (const stop of stops) stop();
           resolve(o as RequestOutcome<R>);
         },
       };
@@ -341,26 +362,68 @@ export class PythonWorker {
         this.kill();
         pending.resolve(outcome);
       };
-      const watchdog = setTimeout(
-        () => killWith({ kind: 'timeout', stage: pending.stage, elapsedMs: Date.now() - started }),
-        limits.timeoutMs,
-      );
-      const limitMb = this.options.memoryLimitMb;
-      const pid = this.pid;
-      if (limitMb && pid !== undefined) {
-        let polling = false;
-        memoryPoll = setInterval(() => {
-          if (polling) return;
-          polling = true;
-          void treeMemory(pid).then(({ rssMb, members }) => {
-            polling = false;
-            for (const m of members) if (m.pid !== pid) this.seen.set(m.pid, m);
-            if (rssMb > limitMb) killWith({ kind: 'memory', stage: pending.stage, rssMb: Math.round(rssMb) });
-          });
-        }, MEMORY_POLL_MS);
-      }
+      stops.push(this.watchTime(limits, (t) => killWith({ kind: 'timeout', stage: pending.stage, ...t })));
+      stops.push(this.watchMemory((rssMb) => killWith({ kind: 'memory', stage: pending.stage, rssMb })));
       this.child.input.write(JSON.stringify(message) + '\n');
     });
+  }
+
+  /**
+   * Fires `onLimit` once the worker tree has used `timeoutMs` of CPU time since now, or once the
+   * wall-time backstop expires; returns the function that stops watching.
+   */
+  private watchTime(
+    limits: RequestLimits,
+    onLimit: (t: { elapsedMs: number; limit: TimeLimitKind; cpuMs?: number }) => void,
+  ): () => void {
+    const started = Date.now();
+    const pid = this.pid;
+    const wallMs = limits.wallTimeoutMs ?? limits.timeoutMs * WALL_BACKSTOP_FACTOR;
+    let baseCpu: number | null | undefined; // undefined: not read yet; null: cannot be read
+    let lastCpu: number | undefined;
+    const used = () => (lastCpu !== undefined && baseCpu != null ? lastCpu - baseCpu : undefined);
+    const fire = (limit: TimeLimitKind) =>
+      onLimit({ elapsedMs: Date.now() - started, limit, ...(used() === undefined ? {} : { cpuMs: used() }) });
+    let polling = false;
+    const poll = async () => {
+      if (polling) return;
+      polling = true;
+      const now = pid === undefined ? null : await treeCpuMs(pid);
+      polling = false;
+      if (baseCpu === undefined) baseCpu = now;
+      if (now === null || baseCpu === null) {
+        // No CPU time to judge by: the limit is wall time.
+        if (Date.now() - started >= limits.timeoutMs) fire('wall');
+        return;
+      }
+      lastCpu = now;
+      if (now - baseCpu >= limits.timeoutMs) fire('cpu');
+    };
+    void poll();
+    const interval = setInterval(() => void poll(), CPU_POLL_MS);
+    const backstop = setTimeout(() => fire('wall'), wallMs);
+    return () => {
+      clearInterval(interval);
+      clearTimeout(backstop);
+    };
+  }
+
+  /** Fires `onLimit` when the tree's resident memory exceeds the limit (and records its members). */
+  private watchMemory(onLimit: (rssMb: number) => void): () => void {
+    const limitMb = this.options.memoryLimitMb;
+    const pid = this.pid;
+    if (!limitMb || pid === undefined) return () => undefined;
+    let polling = false;
+    const memoryPoll = setInterval(() => {
+      if (polling) return;
+      polling = true;
+      void treeMemory(pid).then(({ rssMb, members }) => {
+        polling = false;
+        for (const m of members) if (m.pid !== pid) this.seen.set(m.pid, m);
+        if (rssMb > limitMb) onLimit(Math.round(rssMb));
+      });
+    }, MEMORY_POLL_MS);
+    return () => clearInterval(memoryPoll);
   }
 
   /** Asks the worker to finish; kills its tree when it does not within 3 s. Resolves once it is gone. */

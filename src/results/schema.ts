@@ -34,6 +34,8 @@ export const CaseError = z.object({
   node: z
     .object({ op: z.string(), module: z.string().optional(), moduleType: z.string().optional() })
     .optional(),
+  /** Of a converter timeout: which limit fired, the CPU-time limit or the wall-time backstop. */
+  limit: z.enum(['cpu', 'wall']).optional(),
 });
 export type CaseError = z.infer<typeof CaseError>;
 

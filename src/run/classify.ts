@@ -21,6 +21,18 @@ function asStage(stage: string): Stage {
   return (known as string[]).includes(stage) ? (stage as Stage) : 'worker';
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Which limit fired, with the CPU and wall time the worker had used (the limit is CPU time). */
+function timeoutMessage(o: Extract<ConvertOutcome, { kind: 'timeout' }>, timeoutS: number): string {
+  const cpu = o.cpuMs === undefined ? 'CPU time not measurable' : `${seconds(o.cpuMs)} of CPU time`;
+  const what =
+    o.limit === 'cpu'
+      ? `no result after ${timeoutS}s of CPU time (the time limit; ${seconds(o.elapsedMs)} wall)`
+      : `no result after ${seconds(o.elapsedMs)} of wall time, the backstop of the ${timeoutS}s CPU-time limit (${cpu} used: blocked, not computing)`;
+  return `${what} during ${o.stage}; worker killed`;
+}
+
 /**
  * Maps how the Python worker ended a case to an outcome. Failures while building the source
  * model or computing its reference are corpus problems (`reference-error`), never the converter's.
@@ -42,11 +54,7 @@ export function classifyConversion(o: ConvertOutcome, timeoutS: number): Convers
     return {
       done: true,
       outcome: source ? 'reference-error' : 'hang',
-      error: {
-        stage,
-        type: 'Timeout',
-        message: `no result after ${timeoutS}s (${Math.round(o.elapsedMs)} ms) during ${o.stage}; worker killed`,
-      },
+      error: { stage, type: 'Timeout', limit: o.limit, message: timeoutMessage(o, timeoutS) },
       timingsMs: {},
     };
   }

@@ -107,6 +107,52 @@ export async function treeMemory(pid: number): Promise<{ rssMb: number; members:
   return { rssMb: sizes.reduce<number>((sum, s) => sum + (s ?? 0), 0), members };
 }
 
+/**
+ * Linux reports CPU time in /proc/<pid>/stat in USER_HZ ticks, which the kernel ABI fixes at 100
+ * per second on every architecture (sysconf(_SC_CLK_TCK)).
+ */
+const MS_PER_TICK = 10;
+
+/**
+ * CPU time of one process from its /proc/<pid>/stat text, ms: its own user+sys (fields 14-15) and
+ * that of the children it has reaped (fields 16-17, cutime/cstime); null when unreadable.
+ */
+export function parseCpu(text: string): { ownMs: number; reapedMs: number } | null {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const f = text
+    .slice(close + 2)
+    .trim()
+    .split(' ')
+    .map(Number);
+  // fields[n - 3] is field n of proc(5).
+  const [utime, stime, cutime, cstime] = [f[11], f[12], f[13], f[14]];
+  if (![utime, stime, cutime, cstime].every((v) => Number.isInteger(v) && v! >= 0)) return null;
+  return { ownMs: (utime! + stime!) * MS_PER_TICK, reapedMs: (cutime! + cstime!) * MS_PER_TICK };
+}
+
+async function cpuOf(pid: number): Promise<{ ownMs: number; reapedMs: number } | null> {
+  try {
+    return parseCpu(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time (user+sys, ms) a process tree has used so far: every living member's own time plus the
+ * time of the children it has reaped. Null when the root's stat cannot be read (the process
+ * is gone, or there is no /proc): callers then judge by wall time alone.
+ */
+export async function treeCpuMs(pid: number): Promise<number | null> {
+  const root = await cpuOf(pid);
+  if (!root) return null;
+  const others = descendantsOf(await processTable(), pid).filter((m) => m.pid !== pid);
+  const times = await Promise.all(others.map((m) => cpuOf(m.pid)));
+  // A living member's reaped time counts too (a child that waited for its own children).
+  return times.reduce<number>((sum, t) => sum + (t ? t.ownMs + t.reapedMs : 0), root.ownMs + root.reapedMs);
+}
+
 function signal(target: number, sig: NodeJS.Signals): void {
   try {
     process.kill(target, sig);
