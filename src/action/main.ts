@@ -123,15 +123,15 @@ async function main(deps: ActionDeps, signal: AbortSignal): Promise<void> {
   );
   const artifacts = (deps.artifactStore ?? defaultArtifactStore)();
   if (config.mode === 'shard') return shardMode(config, corpus, selection, artifacts, signal);
-  return gateMode(
+  return gateMode({
     signal,
     config,
     event,
     corpus,
     selection,
-    deps.baselineStore?.(config) ?? defaultBaselineStore(config),
+    store: deps.baselineStore?.(config) ?? defaultBaselineStore(config),
     artifacts,
-  );
+  });
 }
 
 function runOptions(config: ActionConfig, signal: AbortSignal) {
@@ -261,18 +261,21 @@ async function probeEnvironment(
   }
 }
 
+/** What gateMode works with besides the config: the event, the corpus and the stores. */
+interface GateContext {
+  signal: AbortSignal;
+  config: ActionConfig;
+  event: EventInfo;
+  corpus: Corpus;
+  selection: Selection;
+  store: BaselineStore;
+  artifacts: ArtifactStore | null;
+}
+
 /** mode gate (run here) and merge (take the shards' results): baseline, diff, confirm, report. */
-async function gateMode(
-  signal: AbortSignal,
-  config: ActionConfig,
-  event: EventInfo,
-  corpus: Corpus,
-  selection: Selection,
-  store: BaselineStore,
-  artifacts: ArtifactStore | null,
-): Promise<void> {
-  const out = config.resultsDir;
-  await clean(out, [
+async function gateMode(ctx: GateContext): Promise<void> {
+  const { config } = ctx;
+  await clean(config.resultsDir, [
     'candidate',
     'baseline',
     'shards',
@@ -282,85 +285,123 @@ async function gateMode(
     'gate.md',
     'gate.html',
   ]);
+  const candidateDoc = config.mode === 'merge' ? await mergeShardResults(ctx) : undefined;
+  const baseline = await findBaseline(ctx);
+  const result = await runGate(gatePlan(ctx, baseline.source, candidateDoc), hooks);
+  const savedKey = await saveBaseline(ctx, result);
+  // gate.md and gate.html are written by runGate; the job summary is the same markdown.
+  await writeSummary(result.markdown);
+  annotate(result.report);
+  if (config.artifactName) await uploadGateArtifacts(ctx, config.artifactName, result);
+  setGateOutputs(result, savedKey ?? baseline.lookedUp ?? '', baseline.hit);
+  const { report } = result;
+  core.info(`verdict: ${report.verdict} — ${report.reason}`);
+  if (report.verdict === 'fail' && config.failOn !== 'never') core.setFailed(`convgate: ${report.reason}`);
+}
 
-  // Candidate results made by the shard jobs (mode merge).
-  let candidateDoc: ResultsDoc | undefined;
-  if (config.mode === 'merge') {
-    if (!config.artifactName)
-      throw new InputError(
-        'mode merge needs artifact-name (the shard artifacts are named <artifact-name>-shard-<i>-of-<n>)',
-      );
-    if (!artifacts)
+/** mode merge: the candidate's results, merged from the shard jobs' artifacts. */
+async function mergeShardResults({ config, corpus, artifacts }: GateContext): Promise<ResultsDoc> {
+  const out = config.resultsDir;
+  if (!config.artifactName)
+    throw new InputError(
+      'mode merge needs artifact-name (the shard artifacts are named <artifact-name>-shard-<i>-of-<n>)',
+    );
+  if (!artifacts)
+    throw new Error(
+      'mode merge needs the workflow artifact service (run it in a workflow, after the shard jobs)',
+    );
+  const prefix = `${config.artifactName}-shard-`;
+  return hooks.group!(`convgate: merge shard results (${prefix}*)`, async () => {
+    const names = await artifacts.downloadAll(prefix, path.join(out, 'shards'));
+    if (!names.length)
       throw new Error(
-        'mode merge needs the workflow artifact service (run it in a workflow, after the shard jobs)',
+        `no artifacts named ${prefix}* in this workflow run: run the shard jobs (mode shard) first`,
       );
-    const prefix = `${config.artifactName}-shard-`;
-    candidateDoc = await hooks.group!(`convgate: merge shard results (${prefix}*)`, async () => {
-      const names = await artifacts.downloadAll(prefix, path.join(out, 'shards'));
-      if (!names.length)
-        throw new Error(
-          `no artifacts named ${prefix}* in this workflow run: run the shard jobs (mode shard) first`,
-        );
-      core.info(`shards: ${names.join(', ')}`);
-      const merged = await mergeShardDirs(
-        names.map((n) => path.join(out, 'shards', n)),
-        path.join(out, 'candidate'),
+    core.info(`shards: ${names.join(', ')}`);
+    const merged = await mergeShardDirs(
+      names.map((n) => path.join(out, 'shards', n)),
+      path.join(out, 'candidate'),
+    );
+    if (merged.corpus.hash !== corpus.hash)
+      throw new Error(
+        `the shards ran corpus ${merged.corpus.hash}, this job has ${corpus.hash}: use the same convgate version and corpus inputs in both jobs`,
       );
-      if (merged.corpus.hash !== corpus.hash)
-        throw new Error(
-          `the shards ran corpus ${merged.corpus.hash}, this job has ${corpus.hash}: use the same convgate version and corpus inputs in both jobs`,
-        );
-      core.info(`merged ${merged.cases.length} case(s)`);
-      return merged;
-    });
-  }
+    core.info(`merged ${merged.cases.length} case(s)`);
+    return merged;
+  });
+}
 
-  // Baseline: stored results of the base commit, a file, or a run of the base build.
-  let baseline: BaselineSource;
-  let lookedUp: string | null = null;
-  let hit = false;
-  const baselineSide = { python: config.baselinePython, env: config.baselineEnv };
-  if (config.baseline !== 'cache') {
-    baseline = { kind: 'doc', doc: await readResultsDoc(config.baseline.file), source: 'file' };
-  } else {
-    let miss: string;
-    if (event.baseSha) {
-      // The base commit's baseline was made by the build the baseline side describes.
-      const id = await identity(config, corpus, await probeEnvironment(baselineSide, config, corpus));
-      lookedUp = baselineKey(id, event.baseSha);
-      const dir = path.join(out, 'baseline');
-      hit = await hooks.group!(`convgate: restore baseline of ${event.baseSha.slice(0, 12)}`, async () => {
-        core.info(`key ${lookedUp} (${store.description})`);
-        const found = await store.restore(lookedUp!, dir);
-        core.info(found ? 'baseline found' : 'no baseline stored under this key');
-        return found;
-      });
-      miss = `no stored baseline for base commit ${event.baseSha.slice(0, 12)}`;
-      baseline = hit
-        ? { kind: 'doc', doc: await readResultsDoc(dir), source: 'cache' }
-        : { kind: 'none', reason: miss };
-    } else {
-      miss = `no base commit to compare with (${event.description})`;
-      baseline = { kind: 'none', reason: miss };
-    }
-    if (!hit) {
-      if (config.onBaselineMiss === 'fail') throw new Error(`${miss} and on-baseline-miss is fail`);
-      if (config.onBaselineMiss === 'run') {
-        core.info(
-          `${miss}: running the baseline build (${config.baselinePython} ${describeEnv(config.baselineEnv)})`,
-        );
-        baseline = { kind: 'run', side: baselineSide };
-      } else {
-        core.notice(`${miss}: reporting the candidate's results without a verdict (on-baseline-miss: skip)`);
-      }
-    }
-  }
+interface FoundBaseline {
+  source: BaselineSource;
+  /** The cache key looked up (null: none was). */
+  lookedUp: string | null;
+  hit: boolean;
+}
 
-  const plan: GatePlan = {
+/** Baseline: stored results of the base commit, a file, or a run of the base build. */
+async function findBaseline(ctx: GateContext): Promise<FoundBaseline> {
+  const { config } = ctx;
+  if (config.baseline !== 'cache')
+    return {
+      source: { kind: 'doc', doc: await readResultsDoc(config.baseline.file), source: 'file' },
+      lookedUp: null,
+      hit: false,
+    };
+  const found = await restoreBaseline(ctx);
+  if (found.source.kind !== 'none') return found;
+  const miss = found.source.reason;
+  if (config.onBaselineMiss === 'fail') throw new Error(`${miss} and on-baseline-miss is fail`);
+  if (config.onBaselineMiss === 'run') {
+    core.info(
+      `${miss}: running the baseline build (${config.baselinePython} ${describeEnv(config.baselineEnv)})`,
+    );
+    return { ...found, source: { kind: 'run', side: baselineSide(config) } };
+  }
+  core.notice(`${miss}: reporting the candidate's results without a verdict (on-baseline-miss: skip)`);
+  return found;
+}
+
+const baselineSide = (config: ActionConfig) => ({ python: config.baselinePython, env: config.baselineEnv });
+
+/** The base commit's baseline from the store; a miss says why in its reason. */
+async function restoreBaseline({ config, corpus, event, store }: GateContext): Promise<FoundBaseline> {
+  if (!event.baseSha)
+    return {
+      source: { kind: 'none', reason: `no base commit to compare with (${event.description})` },
+      lookedUp: null,
+      hit: false,
+    };
+  const baseSha = event.baseSha;
+  // The base commit's baseline was made by the build the baseline side describes.
+  const id = await identity(config, corpus, await probeEnvironment(baselineSide(config), config, corpus));
+  const key = baselineKey(id, baseSha);
+  const dir = path.join(config.resultsDir, 'baseline');
+  const hit = await hooks.group!(`convgate: restore baseline of ${baseSha.slice(0, 12)}`, async () => {
+    core.info(`key ${key} (${store.description})`);
+    const found = await store.restore(key, dir);
+    core.info(found ? 'baseline found' : 'no baseline stored under this key');
+    return found;
+  });
+  return {
+    source: hit
+      ? { kind: 'doc', doc: await readResultsDoc(dir), source: 'cache' }
+      : { kind: 'none', reason: `no stored baseline for base commit ${baseSha.slice(0, 12)}` },
+    lookedUp: key,
+    hit,
+  };
+}
+
+/** The gate the inputs describe. */
+function gatePlan(
+  { config, corpus, selection, signal, event, artifacts }: GateContext,
+  baseline: BaselineSource,
+  candidateDoc: ResultsDoc | undefined,
+): GatePlan {
+  return {
     corpus,
     selection,
     run: runOptions(config, signal),
-    out,
+    out: config.resultsDir,
     candidate: { python: config.python, env: config.candidateEnv },
     ...(candidateDoc ? { candidateDoc } : {}),
     baseline,
@@ -384,77 +425,90 @@ async function gateMode(
         ? { artifactHint: `artifact \`${config.artifactName}\`, under candidate/` }
         : {},
   };
-  const result = await runGate(plan, hooks);
-  const { report } = result;
+}
 
-  // Results of the default branch become the baseline of its commit.
-  let savedKey: string | null = null;
-  const wantSave =
+type GateResult = Awaited<ReturnType<typeof runGate>>;
+
+/** Results of the default branch become the baseline of its commit; returns the key saved under. */
+async function saveBaseline(
+  { config, corpus, event, store }: GateContext,
+  result: GateResult,
+): Promise<string | null> {
+  const wanted =
     config.saveBaseline === 'always' || (config.saveBaseline === 'auto' && event.onDefaultBranch);
-  if (wantSave) {
-    if (!event.sha) core.warning('baseline not saved: no commit SHA (GITHUB_SHA) for this run');
-    else if (config.shard)
-      core.notice('baseline not saved: this gate ran one shard only; save from the merge job');
-    else if (!result.candidate.complete) core.warning('baseline not saved: the candidate run is incomplete');
-    else {
-      const id = await identity(
-        config,
-        corpus,
-        environmentKey({ ...result.candidate.environment, converter: result.candidate.converter }),
-      );
-      const key = baselineKey(id, event.sha);
-      const dir = path.join(out, 'baseline-save');
-      await mkdir(dir, { recursive: true });
-      await writeResultsDoc(dir, result.candidate);
-      const saved = await hooks.group!(`convgate: save baseline of ${event.sha.slice(0, 12)}`, async () => {
-        core.info(`key ${key} (${store.description})`);
-        return store.save(key, dir);
-      });
-      core.info(
-        saved ? `baseline saved: ${key}` : `baseline not saved (entry exists or the store refused): ${key}`,
-      );
-      if (saved) savedKey = key;
-      await rm(dir, { recursive: true, force: true });
-    }
+  if (!wanted) return null;
+  if (!event.sha) {
+    core.warning('baseline not saved: no commit SHA (GITHUB_SHA) for this run');
+    return null;
   }
-
-  // gate.md and gate.html are written by runGate; the job summary is the same markdown.
-  await writeSummary(result.markdown);
-  annotate(report);
-
-  if (config.artifactName) {
-    // The verdict for the GitHub App (src/gate/artifact-layout.ts): small, fixed names at the root.
-    const appDir = path.join(out, '.app-artifact');
-    await mkdir(appDir, { recursive: true });
-    const app = GATE_ARTIFACT.files;
-    await copyFile(result.paths.json, path.join(appDir, app.gateReport));
-    await copyFile(path.join(result.paths.candidate, 'results.json'), path.join(appDir, app.results));
-    await copyFile(result.paths.markdown, path.join(appDir, app.report));
-    await upload(
-      artifacts,
-      GATE_ARTIFACT.name,
-      appDir,
-      [app.gateReport, app.results, app.report].map((f) => path.join(appDir, f)),
-    );
-    // Everything a person needs to look into a failure: results, reports, models, reproducers.
-    const files = (await listFiles(out)).filter((f) => {
-      const rel = path.relative(out, f).split(path.sep);
-      // Baseline and confirmation runs: their results only; the shards' raw downloads are merged already.
-      if (rel[0] === 'shards' || rel[0] === '.app-artifact') return false;
-      if ((rel[0] === 'baseline' || rel[0].startsWith('confirm-')) && rel[1] === 'cases') return false;
-      return true;
-    });
-    await upload(artifacts, config.artifactName, out, files);
+  if (config.shard) {
+    core.notice('baseline not saved: this gate ran one shard only; save from the merge job');
+    return null;
   }
+  if (!result.candidate.complete) {
+    core.warning('baseline not saved: the candidate run is incomplete');
+    return null;
+  }
+  const sha = event.sha;
+  const id = await identity(
+    config,
+    corpus,
+    environmentKey({ ...result.candidate.environment, converter: result.candidate.converter }),
+  );
+  const key = baselineKey(id, sha);
+  const dir = path.join(config.resultsDir, 'baseline-save');
+  await mkdir(dir, { recursive: true });
+  await writeResultsDoc(dir, result.candidate);
+  const saved = await hooks.group!(`convgate: save baseline of ${sha.slice(0, 12)}`, async () => {
+    core.info(`key ${key} (${store.description})`);
+    return store.save(key, dir);
+  });
+  core.info(
+    saved ? `baseline saved: ${key}` : `baseline not saved (entry exists or the store refused): ${key}`,
+  );
+  await rm(dir, { recursive: true, force: true });
+  return saved ? key : null;
+}
 
+/** The verdict for the GitHub App, and everything a person needs to look into a failure. */
+async function uploadGateArtifacts(
+  { config, artifacts }: GateContext,
+  artifactName: string,
+  result: GateResult,
+): Promise<void> {
+  const out = config.resultsDir;
+  // The verdict for the GitHub App (src/gate/artifact-layout.ts): small, fixed names at the root.
+  const appDir = path.join(out, '.app-artifact');
+  await mkdir(appDir, { recursive: true });
+  const app = GATE_ARTIFACT.files;
+  await copyFile(result.paths.json, path.join(appDir, app.gateReport));
+  await copyFile(path.join(result.paths.candidate, 'results.json'), path.join(appDir, app.results));
+  await copyFile(result.paths.markdown, path.join(appDir, app.report));
+  await upload(
+    artifacts,
+    GATE_ARTIFACT.name,
+    appDir,
+    [app.gateReport, app.results, app.report].map((f) => path.join(appDir, f)),
+  );
+  // Results, reports, models, reproducers.
+  const files = (await listFiles(out)).filter((f) => {
+    const rel = path.relative(out, f).split(path.sep);
+    // Baseline and confirmation runs: their results only; the shards' raw downloads are merged already.
+    if (rel[0] === 'shards' || rel[0] === '.app-artifact') return false;
+    if ((rel[0] === 'baseline' || rel[0].startsWith('confirm-')) && rel[1] === 'cases') return false;
+    return true;
+  });
+  await upload(artifacts, artifactName, out, files);
+}
+
+function setGateOutputs(result: GateResult, baselineKey: string, hit: boolean): void {
+  const { report } = result;
   core.setOutput(Outputs.Verdict, report.verdict);
   core.setOutput(Outputs.Regressions, String(report.counts.regressions));
   core.setOutput(Outputs.Fixes, String(report.counts.fixes));
   core.setOutput(Outputs.Flaky, String(report.counts.flaky));
   core.setOutput(Outputs.Results, path.join(result.paths.candidate, 'results.json'));
   core.setOutput(Outputs.Report, result.paths.json);
-  core.setOutput(Outputs.BaselineKey, savedKey ?? lookedUp ?? '');
+  core.setOutput(Outputs.BaselineKey, baselineKey);
   core.setOutput(Outputs.BaselineHit, String(hit));
-  core.info(`verdict: ${report.verdict} — ${report.reason}`);
-  if (report.verdict === 'fail' && config.failOn !== 'never') core.setFailed(`convgate: ${report.reason}`);
 }

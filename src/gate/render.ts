@@ -1,9 +1,15 @@
 import { escapeInline, neutralizeReferences, truncate } from '../report/escape.js';
 import { renderGateSurface } from '../report/surface.js';
-import { changeNote, errorTransition, formatDuration } from '../report/view/format.js';
-import { VERDICT_TITLE, gateCounts } from '../report/view/model.js';
-import { OUTCOMES } from '../results/outcome.js';
-import type { CaseChange, GateReport } from './schema.js';
+import { errorTransition, formatDuration } from '../report/view/format.js';
+import {
+  VERDICT_TITLE,
+  gateCounts,
+  gateView,
+  type CaseRow,
+  type CaseSection,
+  type ReportView,
+} from '../report/view/model.js';
+import type { GateReport } from './schema.js';
 import { gateLocalization } from '../localize/render-gate.js';
 
 export interface RenderOptions {
@@ -33,25 +39,21 @@ function shortSha(sha: string | null | undefined): string {
   return sha ? code(sha.slice(0, 12)) : '—';
 }
 
-function errCell(c: CaseChange): string {
-  const err = errorTransition(c);
-  return err !== '—' && c.output ? `${err} (${escapeInline(c.output, 40)})` : err;
+function errCell(r: CaseRow): string {
+  const err = errorTransition({ maxAbsErrBefore: r.errBefore, maxAbsErrAfter: r.errAfter });
+  return err !== '—' && r.output ? `${err} (${escapeInline(r.output, 40)})` : err;
 }
 
-function problemCell(c: CaseChange): string {
+function problemCell(r: CaseRow): string {
   const parts: string[] = [];
-  if (c.error)
-    parts.push(
-      `${escapeInline(c.error.stage)}: ${escapeInline(c.error.type, 80)}: ${escapeInline(c.error.message, 200)}`,
-    );
-  if (c.operators?.length) parts.push(`operators: ${c.operators.map((o) => code(o, 40)).join(' ')}`);
-  // The transition is in its own column: keep only what the note adds to it.
-  const note = changeNote(c);
-  if (note) parts.push(escapeInline(note, 160));
+  if (r.problem) parts.push(escapeInline(r.problem, 300));
+  if (r.operators.length) parts.push(`operators: ${r.operators.map((o) => code(o, 40)).join(' ')}`);
+  // The transition is in its own column: the note says only what it adds to it.
+  if (r.note) parts.push(escapeInline(r.note, 160));
   return parts.join('<br>') || '—';
 }
 
-function changeTable(rows: CaseChange[], max: number, withReruns: boolean): string[] {
+function changeTable(rows: CaseRow[], max: number, withReruns: boolean): string[] {
   const head = withReruns
     ? [
         '| case | family | before → after | max abs error | error · operators | re-runs |',
@@ -59,15 +61,15 @@ function changeTable(rows: CaseChange[], max: number, withReruns: boolean): stri
       ]
     : ['| case | family | before → after | max abs error | error · operators |', '|---|---|---|---|---|'];
   const lines = [...head];
-  for (const c of rows.slice(0, max)) {
+  for (const r of rows.slice(0, max)) {
     const cells = [
-      code(c.id, 80),
-      escapeInline(c.family, 40),
-      `${c.before ?? '—'} → ${c.after ?? '—'}`,
-      errCell(c),
-      problemCell(c),
+      code(r.id, 80),
+      escapeInline(r.family, 40),
+      `${r.before ?? '—'} → ${r.after ?? '—'}`,
+      errCell(r),
+      problemCell(r),
     ];
-    if (withReruns) cells.push(c.reruns?.length ? c.reruns.join(', ') : '—');
+    if (withReruns) cells.push(r.reruns.length ? r.reruns.join(', ') : '—');
     lines.push(`| ${cells.join(' | ')} |`);
   }
   if (rows.length > max) lines.push('', `… and ${rows.length - max} more (see gate.json).`);
@@ -108,13 +110,31 @@ function cpuOf(ms: number | undefined): string {
 }
 
 /**
- * The gate verdict as markdown: the job summary, `convgate diff`/`gate` output and gate.md.
+ * The gate verdict as markdown: the job summary, `convgate diff`/`gate` output and gate.md. The
+ * tables come from the report's view model (src/report/view/model.ts), as the HTML page's do.
  * Every string that came from a converter run or a results file is escaped.
  */
 export function renderGateReport(r: GateReport, opts: RenderOptions = {}): string {
   const max = opts.maxRows ?? 50;
-  const L: string[] = [];
-  L.push(`## convgate: ${VERDICT_TITLE[r.verdict]} — ${plain(r.reason)}`, '');
+  const view = gateView(r);
+  const open = view.sections.filter((s) => !s.folded);
+  return [
+    ...headerLines(r),
+    ...countLines(r, view),
+    ...open.flatMap((s) => sectionLines(r, s, max)),
+    ...slowLines(r, max),
+    ...view.sections.filter((s) => s.folded).flatMap((s) => foldedLines(s, max)),
+    ...coverageLines(r.coverage),
+    ...(r.surface ? renderGateSurface(r.surface, r.verdict) : []),
+    ...timingLines(r),
+    ...(r.notes?.length ? ['**Notes:**', ...r.notes.map((n) => `- ${escapeInline(n, 300)}`), ''] : []),
+    ...reproducerLines(r, opts),
+  ].join('\n');
+}
+
+/** The title, and both sides side by side: converter, commit, stack, cases, time. */
+function headerLines(r: GateReport): string[] {
+  const L = [`## convgate: ${VERDICT_TITLE[r.verdict]} — ${plain(r.reason)}`, ''];
   L.push('| | baseline | candidate |', '|---|---|---|');
   L.push(
     `| converter | ${r.baseline ? escapeInline(r.baseline.converter) : '—'} | ${escapeInline(r.candidate.converter)} |`,
@@ -132,168 +152,122 @@ export function renderGateReport(r: GateReport, opts: RenderOptions = {}): strin
       `**Across stacks** (compared on purpose): ${r.stacks.across.map((d) => escapeInline(d, 120)).join('; ')}.`,
       '',
     );
-  const c = r.counts;
+  return L;
+}
+
+/** The counts line (of the candidate alone when there is no baseline), the corpus, and what was forced. */
+function countLines(r: GateReport, view: ReportView): string[] {
   const sel = r.selection;
   const where =
     ` · corpus ${code(r.candidate.corpusHash)}` +
     (sel?.filter ? ` · filter ${code(sel.filter, 80)}` : '') +
     (sel?.shard ? ` · shard ${escapeInline(sel.shard)}` : '');
-  if (r.verdict === 'no-baseline') {
-    // Nothing to compare with: what the candidate does, per outcome.
-    const counts = new Map<string, number>();
-    for (const x of [...r.new, ...r.referenceErrors])
-      counts.set(x.after ?? '—', (counts.get(x.after ?? '—') ?? 0) + 1);
-    const order = [...OUTCOMES].filter((o) => counts.has(o));
-    L.push(order.map((o) => `${counts.get(o)} ${o}`).join(' · ') + where, '');
-    const failing = r.new.filter((x) => x.after !== 'ok');
-    if (failing.length)
-      L.push(`### Cases that are not ok (${failing.length})`, '', ...changeTable(failing, max, false), '');
-  } else {
-    L.push(countsLine(c) + where);
-    L.push('');
-  }
+  const counts =
+    r.verdict === 'no-baseline' ? view.counts.map((i) => i.text).join(' · ') : countsLine(r.counts);
+  const L = [counts + where, ''];
   if (r.mismatches.length)
     L.push(
       `> [!WARNING]\n> Compared despite: ${r.mismatches.map((m) => escapeInline(m, 200)).join('; ')}`,
       '',
     );
+  return L;
+}
 
-  if (r.regressions.length) {
-    L.push(`### Regressions (${r.regressions.length})`, '');
-    L.push(...changeTable(r.regressions, max, r.confirmation !== undefined), '');
-    L.push(...gateLocalization(r, max));
-  }
-  if (r.missing.length) {
+/** One open table; the regressions are followed by where they start (localization). */
+function sectionLines(r: GateReport, s: CaseSection, max: number): string[] {
+  const withReruns = s.key === 'flaky' || (s.key === 'regressions' && r.confirmation !== undefined);
+  return [
+    `### ${s.note ? `${s.title}: ${s.note}` : s.title}`,
+    '',
+    ...changeTable(s.rows, max, withReruns),
+    '',
+    ...(s.key === 'regressions' ? gateLocalization(r, max) : []),
+  ];
+}
+
+/** A folded table: new cases show only those not ok (and every id); removed ones only their ids. */
+function foldedLines(s: CaseSection, max: number): string[] {
+  const summary = `<details><summary>${s.note ? `${s.title}: ${s.note}` : s.title}</summary>`;
+  const notOk = s.key === 'new' ? s.rows.filter((x) => x.after !== 'ok') : s.rows;
+  const table = s.key === 'removed' || !notOk.length ? [] : [...changeTable(notOk, max, false), ''];
+  const ids = s.key === 'new' || s.key === 'removed' ? [idList(s.rows), ''] : [];
+  return [summary, '', ...table, ...ids, '</details>', ''];
+}
+
+function slowLines(r: GateReport, max: number): string[] {
+  if (!r.slow.length) return [];
+  const L = [
+    `### Slower (${r.slow.length}) — reported, not failing by default${r.confirmation ? '; slower again on every re-run, fastest time shown' : ''}`,
+    '',
+    '| case | family | time | before | after | ratio |',
+    '|---|---|---|---:|---:|---:|',
+  ];
+  for (const s of r.slow.slice(0, max))
     L.push(
-      `### Missing from the candidate (${r.missing.length}): in the baseline and still in the corpus, but no result — failing`,
-      '',
+      `| ${code(s.id, 80)} | ${escapeInline(s.family, 40)} | ${s.metric}${s.clock === 'cpu' ? ' (CPU)' : ''} | ${s.beforeMs.toFixed(1)} ms | ${s.afterMs.toFixed(1)} ms | ${s.ratio.toFixed(1)}× |`,
     );
-    L.push(...changeTable(r.missing, max, false), '');
-  }
-  if (r.lost?.length) {
+  L.push('');
+  return L;
+}
+
+/** The coverage line: a number, or the number and what it was when there is a baseline. */
+function coverageLines(cov: GateReport['coverage']): string[] {
+  if (!cov) return [];
+  const num = (k: string): { before?: number; after: number } | null => {
+    const v = cov[k];
+    if (typeof v === 'number') return { after: v };
+    if (v && typeof v === 'object' && typeof (v as { after?: unknown }).after === 'number')
+      return v as { before?: number; after: number };
+    return null;
+  };
+  const show = (k: string) => {
+    const v = num(k);
+    if (!v) return '?';
+    return v.before !== undefined && v.before !== v.after ? `${v.after} (was ${v.before})` : String(v.after);
+  };
+  const ops = Array.isArray(cov.ops)
+    ? (cov.ops as unknown[]).filter((o): o is string => typeof o === 'string')
+    : [];
+  const L = [
+    `**Coverage:** ${show('cases')} cases (${show('real')} real, ${show('synthetic')} synthetic) in ${show('families')} families; ` +
+      `exported graphs use ${show('opTypes')} ONNX operator types and ${show('opPairs')} producer→consumer pairs` +
+      (num('generatorOpKinds') ? `; generated specs use ${show('generatorOpKinds')} operator kinds` : '') +
+      '.',
+  ];
+  if (ops.length)
     L.push(
-      `### Lost coverage (${r.lost.length}): ran in the baseline, did not run in the candidate — fails the gate`,
       '',
-    );
-    L.push(...changeTable(r.lost, max, false), '');
-  }
-  if (r.flaky.length) {
-    L.push(`### Flaky (${r.flaky.length}): regressed once, did not reproduce on re-run — not counted`, '');
-    L.push(...changeTable(r.flaky, max, true), '');
-  }
-  if (r.fixes.length) {
-    L.push(`### Fixed (${r.fixes.length})`, '');
-    L.push(...changeTable(r.fixes, max, false), '');
-  }
-  if (r.changedFailures.length) {
-    L.push(`### Failures that changed kind (${r.changedFailures.length})`, '');
-    L.push(...changeTable(r.changedFailures, max, false), '');
-  }
-  if (r.slow.length) {
-    L.push(
-      `### Slower (${r.slow.length}) — reported, not failing by default${r.confirmation ? '; slower again on every re-run, fastest time shown' : ''}`,
+      `<details><summary>Operator types</summary>`,
       '',
-    );
-    L.push('| case | family | time | before | after | ratio |', '|---|---|---|---:|---:|---:|');
-    for (const s of r.slow.slice(0, max))
-      L.push(
-        `| ${code(s.id, 80)} | ${escapeInline(s.family, 40)} | ${s.metric}${s.clock === 'cpu' ? ' (CPU)' : ''} | ${s.beforeMs.toFixed(1)} ms | ${s.afterMs.toFixed(1)} ms | ${s.ratio.toFixed(1)}× |`,
-      );
-    L.push('');
-  }
-  if (r.stillFailing.length) {
-    L.push(`<details><summary>Still failing on both sides (${r.stillFailing.length})</summary>`, '');
-    L.push(...changeTable(r.stillFailing, max, false), '', '</details>', '');
-  }
-  const newFailing = r.new.filter((x) => x.after !== 'ok');
-  if (r.new.length && r.verdict !== 'no-baseline') {
-    L.push(
-      `<details><summary>New cases (${r.new.length}, ${newFailing.length} not ok)</summary>`,
-      '',
-      ...(newFailing.length ? changeTable(newFailing, max, false) : []),
-      '',
-      idList(r.new),
+      ops.map((o) => code(o, 60)).join(' '),
       '',
       '</details>',
-      '',
     );
-  }
-  if (r.removed.length)
-    L.push(
-      `<details><summary>Removed from the corpus (${r.removed.length}): not failing</summary>`,
-      '',
-      idList(r.removed),
-      '',
-      '</details>',
-      '',
-    );
-  if (r.referenceErrors.length) {
-    L.push(
-      `<details><summary>Reference errors (${r.referenceErrors.length}): the source model itself failed — a corpus problem, not the converter's</summary>`,
-      '',
-      ...changeTable(r.referenceErrors, max, false),
-      '',
-      '</details>',
-      '',
-    );
-  }
-  const cov = r.coverage;
-  if (cov) {
-    // A number, or {before, after} when there is a baseline.
-    const num = (k: string): { before?: number; after: number } | null => {
-      const v = cov[k];
-      if (typeof v === 'number') return { after: v };
-      if (v && typeof v === 'object' && typeof (v as { after?: unknown }).after === 'number')
-        return v as { before?: number; after: number };
-      return null;
-    };
-    const show = (k: string) => {
-      const v = num(k);
-      if (!v) return '?';
-      return v.before !== undefined && v.before !== v.after
-        ? `${v.after} (was ${v.before})`
-        : String(v.after);
-    };
-    const ops = Array.isArray(cov.ops)
-      ? (cov.ops as unknown[]).filter((o): o is string => typeof o === 'string')
-      : [];
-    L.push(
-      `**Coverage:** ${show('cases')} cases (${show('real')} real, ${show('synthetic')} synthetic) in ${show('families')} families; ` +
-        `exported graphs use ${show('opTypes')} ONNX operator types and ${show('opPairs')} producer→consumer pairs` +
-        (num('generatorOpKinds') ? `; generated specs use ${show('generatorOpKinds')} operator kinds` : '') +
-        '.',
-    );
-    if (ops.length)
-      L.push(
-        '',
-        `<details><summary>Operator types</summary>`,
-        '',
-        ops.map((o) => code(o, 60)).join(' '),
-        '',
-        '</details>',
-      );
-    L.push('');
-  }
-  if (r.surface) L.push(...renderGateSurface(r.surface, r.verdict));
+  L.push('');
+  return L;
+}
+
+function timingLines(r: GateReport): string[] {
   const t = r.timing;
-  L.push(
+  return [
     `**Timing:** baseline ${formatDuration(t.baselineMs)}${cpuOf(t.baselineCpuMs)} · candidate ${formatDuration(t.candidateMs)}${cpuOf(t.candidateCpuMs)}` +
       (t.confirmMs !== undefined
         ? ` · confirmation ${formatDuration(t.confirmMs)}${cpuOf(t.confirmCpuMs)} (up to ${r.confirmation?.reruns ?? 0} re-runs of ${r.confirmation?.suspects ?? 0} suspect(s))`
         : ''),
     '',
-  );
-  if (r.notes?.length) L.push('**Notes:**', ...r.notes.map((n) => `- ${escapeInline(n, 300)}`), '');
+  ];
+}
+
+function reproducerLines(r: GateReport, opts: RenderOptions): string[] {
   const withRepro = [...r.regressions, ...r.flaky].filter((x) => x.reproducer);
-  if (withRepro.length)
-    L.push(
-      `Reproducers${opts.artifactHint ? ` (${opts.artifactHint})` : ''}: ${withRepro
-        .slice(0, 10)
-        .map((x) => code(x.reproducer!, 120))
-        .join(
-          ', ',
-        )}${withRepro.length > 10 ? ' …' : ''} — each folder holds the model, inputs, expected outputs and a standalone \`reproduce.py\`.`,
-      '',
-    );
-  return L.join('\n');
+  if (!withRepro.length) return [];
+  return [
+    `Reproducers${opts.artifactHint ? ` (${opts.artifactHint})` : ''}: ${withRepro
+      .slice(0, 10)
+      .map((x) => code(x.reproducer!, 120))
+      .join(
+        ', ',
+      )}${withRepro.length > 10 ? ' …' : ''} — each folder holds the model, inputs, expected outputs and a standalone \`reproduce.py\`.`,
+    '',
+  ];
 }

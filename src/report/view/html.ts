@@ -189,7 +189,7 @@ function sectionHtml(s: CaseSection, gate: boolean): string {
       ? `<p class="muted">… and ${s.rows.length - MAX_ROWS} more (see the JSON).</p>`
       : '';
   const table = `<table class="cases">${head}${rows.join('')}</table>${more}`;
-  const title = escapeHtml(s.title);
+  const title = escapeHtml(s.note ? `${s.title}: ${s.note}` : s.title);
   return `<section class="cases${s.failing ? ' failing' : ''}" data-section="${escapeHtml(s.key)}"><details${s.folded ? '' : ' open'}><summary><h2 style="display:inline">${title}</h2></summary>${table}</details></section>`;
 }
 

@@ -50,7 +50,10 @@ export interface CaseRow {
 
 export interface CaseSection {
   key: string;
+  /** "Regressions (3)". */
   title: string;
+  /** What the section means for the verdict, after the title ("not counted"); '' when nothing. */
+  note: string;
   /** Makes the gate fail (regressions, missing, lost coverage). */
   failing: boolean;
   /** Shown folded by default. */
@@ -291,6 +294,7 @@ export function runView(doc: ResultsDoc): ReportView {
           {
             key: 'failing',
             title: `Cases that are not ok (${failing.length})`,
+            note: '',
             failing: false,
             folded: false,
             rows: failing.map(caseRowOfResult),
@@ -313,35 +317,54 @@ function candidateCounts(changes: readonly CaseChange[]): CountItem[] {
   }));
 }
 
-/** The tables of a gate, most important first. */
+/** The tables of a gate, most important first; the folded ones last. */
 function gateSections(r: GateReport): CaseSection[] {
-  const s = (key: string, title: string, list: CaseChange[], failing = false, folded = false) => ({
+  const s = (key: string, title: string, list: CaseChange[], note = '', failing = false, folded = false) => ({
     key,
     title: `${title} (${list.length})`,
+    note,
     failing,
     folded,
     rows: list.map(caseRowOfChange),
   });
+  const newFailing = r.new.filter((x) => x.after !== 'ok');
+  const referenceErrors = s(
+    'referenceErrors',
+    'Reference errors',
+    r.referenceErrors,
+    "the source model itself failed — a corpus problem, not the converter's",
+    false,
+    true,
+  );
   const all =
     r.verdict === 'no-baseline'
-      ? [
-          s(
-            'new',
-            'Cases that are not ok',
-            r.new.filter((x) => x.after !== 'ok'),
-          ),
-        ]
+      ? [s('new', 'Cases that are not ok', newFailing), referenceErrors]
       : [
-          s('regressions', 'Regressions', r.regressions, true),
-          s('missing', 'Missing from the candidate', r.missing, true),
-          s('lost', 'Lost coverage', r.lost ?? [], true),
-          s('flaky', 'Flaky: regressed once, did not reproduce on re-run', r.flaky),
+          s('regressions', 'Regressions', r.regressions, '', true),
+          s(
+            'missing',
+            'Missing from the candidate',
+            r.missing,
+            'in the baseline and still in the corpus, but no result — failing',
+            true,
+          ),
+          s(
+            'lost',
+            'Lost coverage',
+            r.lost ?? [],
+            'ran in the baseline, did not run in the candidate — fails the gate',
+            true,
+          ),
+          s('flaky', 'Flaky', r.flaky, 'regressed once, did not reproduce on re-run — not counted'),
           s('fixes', 'Fixed', r.fixes),
           s('changedFailures', 'Failures that changed kind', r.changedFailures),
-          s('stillFailing', 'Still failing on both sides', r.stillFailing, false, true),
-          s('new', 'New cases', r.new, false, true),
-          s('removed', 'Removed from the corpus', r.removed, false, true),
-          s('referenceErrors', 'Reference errors (corpus problems)', r.referenceErrors, false, true),
+          s('stillFailing', 'Still failing on both sides', r.stillFailing, '', false, true),
+          {
+            ...s('new', 'New cases', r.new, '', false, true),
+            title: `New cases (${r.new.length}, ${newFailing.length} not ok)`,
+          },
+          s('removed', 'Removed from the corpus', r.removed, 'not failing', false, true),
+          referenceErrors,
         ];
   return all.filter((x) => x.rows.length);
 }
