@@ -412,32 +412,9 @@ class Builder implements Ctx {
     // Grow connected graphs: a node that reads only graph inputs, once node outputs exist, is
     // kept only sometimes (the op is retried on other inputs or another op is drawn).
     if (this.nodes.length > 0 && inputs.every((t) => t.input) && this.rng.chance(0.6)) return this.reject();
-    let outs: TType[];
-    let alts: TType[];
-    try {
-      outs = op.infer(
-        inputs.map((t) => ({ dtype: t.dtype, shape: [...t.shape] })),
-        attrs,
-      );
-      alts = inputs.some((t) => !sameShape(t.shape, t.alt))
-        ? op.infer(
-            inputs.map((t) => ({ dtype: t.dtype, shape: [...t.alt] })),
-            attrs,
-          )
-        : outs;
-    } catch (e) {
-      if (e instanceof ShapeError) return this.reject();
-      throw e;
-    }
-    if (alts.length !== outs.length) return this.reject();
-    for (let i = 0; i < outs.length; i++) {
-      const o = outs[i]!;
-      const a = alts[i]!;
-      if (a.dtype !== o.dtype || a.shape.length !== o.shape.length) return this.reject();
-      if (o.shape.some((d) => d < 1) || a.shape.some((d) => d < 1)) return this.reject();
-      if (numel(o.shape) > this.opts.maxNumel || numel(a.shape) > this.opts.maxNumel) return this.reject();
-      if (o.shape.length > 6) return this.reject();
-    }
+    const inferred = this.inferOutputs(op, inputs, attrs);
+    if (!inferred || !this.outputsFit(inferred.outs, inferred.alts)) return this.reject();
+    const { outs, alts } = inferred;
     const fs = op.facts(inputs, attrs, outs);
     if (fs.length !== outs.length)
       throw new Error(`${op.kind}: facts for ${fs.length} of ${outs.length} outputs`);
@@ -448,20 +425,69 @@ class Builder implements Ctx {
       const keep = this.opts.knownIssues[issue.kind];
       if (keep <= 0 || (keep < 1 && !this.rng.chance(keep))) return this.reject();
     }
-    // Commit.
+    this.commit({ op, inputs, attrs, outs, alts, facts: fs, history, known: known.map((k) => k.id) });
+    return true;
+  }
+
+  /** The op's output types at the export sizes and at the dynamic sizes; null: a shape error. */
+  private inferOutputs(op: OpDef, inputs: Tensor[], attrs: Attrs): { outs: TType[]; alts: TType[] } | null {
+    try {
+      const outs = op.infer(
+        inputs.map((t) => ({ dtype: t.dtype, shape: [...t.shape] })),
+        attrs,
+      );
+      const alts = inputs.some((t) => !sameShape(t.shape, t.alt))
+        ? op.infer(
+            inputs.map((t) => ({ dtype: t.dtype, shape: [...t.alt] })),
+            attrs,
+          )
+        : outs;
+      return { outs, alts };
+    } catch (e) {
+      if (e instanceof ShapeError) return null;
+      throw e;
+    }
+  }
+
+  /** Outputs agree at both sizes, are not empty, not too large, of rank ≤ 6. */
+  private outputsFit(outs: TType[], alts: TType[]): boolean {
+    if (alts.length !== outs.length) return false;
+    for (let i = 0; i < outs.length; i++) {
+      const o = outs[i]!;
+      const a = alts[i]!;
+      if (a.dtype !== o.dtype || a.shape.length !== o.shape.length) return false;
+      if (o.shape.some((d) => d < 1) || a.shape.some((d) => d < 1)) return false;
+      if (numel(o.shape) > this.opts.maxNumel || numel(a.shape) > this.opts.maxNumel) return false;
+      if (o.shape.length > 6) return false;
+    }
+    return true;
+  }
+
+  /** Puts an accepted node in the graph: its new inputs, its output tensors and their history. */
+  private commit(n: {
+    op: OpDef;
+    inputs: Tensor[];
+    attrs: Attrs;
+    outs: TType[];
+    alts: TType[];
+    facts: Facts[];
+    history: History[];
+    known: string[];
+  }): void {
+    const { op, inputs, attrs, history } = n;
     for (const p of this.pending) {
       this.inputs.push(p);
       this.pool.push(p.t);
     }
     this.pending = [];
     for (const t of inputs) this.uses.set(t.name, (this.uses.get(t.name) ?? 0) + 1);
-    const outTensors: Tensor[] = outs.map((o, i) => ({
+    const outTensors: Tensor[] = n.outs.map((o, i) => ({
       name: `t${this.tensorCounter++}`,
       dtype: o.dtype,
       shape: o.shape,
-      alt: alts[i]!.shape,
+      alt: n.alts[i]!.shape,
       input: false,
-      ...fs[i]!,
+      ...n.facts[i]!,
     }));
     this.pool.push(...outTensors);
     const upstream = new Set<string>([op.kind, ...history.flatMap((h) => [...h.upstream])]);
@@ -482,9 +508,8 @@ class Builder implements Ctx {
         return spec;
       }),
     };
-    if (known.length) node.known = known.map((k) => k.id);
+    if (n.known.length) node.known = n.known;
     this.nodes.push(node);
-    return true;
   }
 
   private reject(): false {
