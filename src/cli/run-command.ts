@@ -102,48 +102,10 @@ export function runCommand(io: CliIo): Command {
 }
 
 async function run(flags: RunFlags, io: CliIo): Promise<number> {
-  let corpus;
-  let cases;
-  let stack;
-  try {
-    stack = resolveStack({ stack: flags.stack, python: flags.python });
-    corpus = await loadCorpus(flags.corpus, { syntheticCount: flags.count, syntheticSeed: flags.seed });
-    cases = shardCases(
-      filterCases(flags.case.length ? pickCases(corpus.cases, flags.case) : corpus.cases, flags.filter),
-      flags.shard ?? null,
-    );
-    casesForConverter(cases, converterOf(flags, stack.defaultAdapter), flags.sourceOpset);
-  } catch (e) {
-    if (e instanceof CorpusError || e instanceof StackError || e instanceof PairingError) {
-      io.stderr(`convgate run: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  if (cases.length === 0) {
-    io.stderr(
-      `convgate run: --filter ${JSON.stringify(flags.filter)} matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}\n`,
-    );
-    return 2;
-  }
-  const options: RunOptions = {
-    out: path.resolve(flags.out),
-    jobs: flags.jobs,
-    python: stack.python,
-    stack: stack.name,
-    adapter: converterOf(flags, stack.defaultAdapter),
-    sourceOpset: flags.sourceOpset,
-    ...(flags.convertCmd !== undefined ? { convertCommand: flags.convertCmd } : {}),
-    timeoutS: flags.timeout,
-    memoryLimitMb: flags.memoryLimit,
-    recycleMb: flags.recycle,
-    threads: flags.threads,
-    opset: flags.opset ?? null,
-    tolerance: { atol: flags.atol, rtol: flags.rtol },
-    keepAll: flags.keepAll,
-    surface: flags.surface,
-    resume: flags.resume,
-  };
+  const selected = await selectRunCases(flags, io);
+  if (typeof selected === 'number') return selected;
+  const { corpus, cases, stack } = selected;
+  const options = runOptions(flags, stack);
   const progress = flags.progress
     ? progressReporter(
         io.interactive ? process.stderr : { write: (t: string) => (io.stderr(t), true) },
@@ -179,26 +141,81 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     return 0;
   } catch (e) {
     progress?.stop();
-    if (e instanceof RunInterrupted) {
-      io.stderr(
-        `convgate run: interrupted (${e.reason}) after ${e.doc.cases.length} of ${e.doc.corpus.cases} cases; partial results (complete: false): ${path.join(options.out, 'results.json')}\n`,
-      );
-      return interruptedExitCode(e.reason);
-    }
-    if (e instanceof ResumeError) {
-      io.stderr(`convgate run: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof MissingDependencyError) {
-      io.stderr(`convgate run: ${e.message}\n`);
-      return 3;
-    }
-    if (e instanceof WorkerStartError) {
-      io.stderr(`convgate run: ${e.message}\n\n${INSTALL_HINT}\n`);
-      return 3;
-    }
-    throw e;
+    return runFailure(e, options, io);
   } finally {
     interrupt.dispose();
   }
+}
+
+/** The corpus, the cases the flags select and the stack; a number: the exit code of a refusal. */
+async function selectRunCases(flags: RunFlags, io: CliIo) {
+  let corpus;
+  let cases;
+  let stack;
+  try {
+    stack = resolveStack({ stack: flags.stack, python: flags.python });
+    corpus = await loadCorpus(flags.corpus, { syntheticCount: flags.count, syntheticSeed: flags.seed });
+    cases = shardCases(
+      filterCases(flags.case.length ? pickCases(corpus.cases, flags.case) : corpus.cases, flags.filter),
+      flags.shard ?? null,
+    );
+    casesForConverter(cases, converterOf(flags, stack.defaultAdapter), flags.sourceOpset);
+  } catch (e) {
+    if (e instanceof CorpusError || e instanceof StackError || e instanceof PairingError) {
+      io.stderr(`convgate run: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (cases.length === 0) {
+    io.stderr(
+      `convgate run: --filter ${JSON.stringify(flags.filter)} matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}\n`,
+    );
+    return 2;
+  }
+  return { corpus, cases, stack };
+}
+
+function runOptions(flags: RunFlags, stack: ReturnType<typeof resolveStack>): RunOptions {
+  return {
+    out: path.resolve(flags.out),
+    jobs: flags.jobs,
+    python: stack.python,
+    stack: stack.name,
+    adapter: converterOf(flags, stack.defaultAdapter),
+    sourceOpset: flags.sourceOpset,
+    ...(flags.convertCmd !== undefined ? { convertCommand: flags.convertCmd } : {}),
+    timeoutS: flags.timeout,
+    memoryLimitMb: flags.memoryLimit,
+    recycleMb: flags.recycle,
+    threads: flags.threads,
+    opset: flags.opset ?? null,
+    tolerance: { atol: flags.atol, rtol: flags.rtol },
+    keepAll: flags.keepAll,
+    surface: flags.surface,
+    resume: flags.resume,
+  };
+}
+
+/** The exit code (and message) of a run that stopped: interrupted 130/143, refused 2, missing packages 3. */
+function runFailure(e: unknown, options: RunOptions, io: CliIo): number {
+  if (e instanceof RunInterrupted) {
+    io.stderr(
+      `convgate run: interrupted (${e.reason}) after ${e.doc.cases.length} of ${e.doc.corpus.cases} cases; partial results (complete: false): ${path.join(options.out, 'results.json')}\n`,
+    );
+    return interruptedExitCode(e.reason);
+  }
+  if (e instanceof ResumeError) {
+    io.stderr(`convgate run: ${e.message}\n`);
+    return 2;
+  }
+  if (e instanceof MissingDependencyError) {
+    io.stderr(`convgate run: ${e.message}\n`);
+    return 3;
+  }
+  if (e instanceof WorkerStartError) {
+    io.stderr(`convgate run: ${e.message}\n\n${INSTALL_HINT}\n`);
+    return 3;
+  }
+  throw e;
 }

@@ -91,17 +91,29 @@ export async function writeReproducers(
 
 export function reproducerScript(doc: ResultsDoc, corpus: Corpus, c: CaseResult, caseDir: string): string {
   const env = doc.environment as Record<string, unknown>;
-  const python = (env.python as { executable?: string } | undefined)?.executable ?? 'python3';
-  const pythonPath = typeof env.pythonPath === 'string' ? env.pythonPath : null;
-  const adapter = typeof doc.settings.adapter === 'string' ? doc.settings.adapter : RUN_DEFAULTS.adapter;
-  const corpusPaths = corpus.pythonPaths.map((p) => {
-    const rel = path.relative(PACKAGE_ROOT, p);
-    return [p, rel.startsWith('..') || path.isAbsolute(rel) ? '' : rel];
-  });
+  const recorded = {
+    python: (env.python as { executable?: string } | undefined)?.executable ?? 'python3',
+    pythonPath: typeof env.pythonPath === 'string' ? env.pythonPath : null,
+    adapter: typeof doc.settings.adapter === 'string' ? doc.settings.adapter : RUN_DEFAULTS.adapter,
+    rerun: rerunCommand(doc, corpus, c, caseDir),
+  };
+  return `#!/usr/bin/env python3\n${reproducerDocstring(doc, c, recorded)}${reproducerConstants(doc, corpus, recorded, c)}\n\n${REPRODUCER_PROGRAM}`;
+}
+
+interface Recorded {
+  python: string;
+  pythonPath: string | null;
+  adapter: string;
+  /** The same case through convgate itself. */
+  rerun: string;
+}
+
+/** What the case was, how it was recorded and how to run the script. */
+function reproducerDocstring(doc: ResultsDoc, c: CaseResult, r: Recorded): string {
   const problem = clipChars(caseProblem(c).split('\n')[0], 300).replace(/"""/g, "'''").replace(/\\/g, '/');
-  const recorded = `${pythonPath ? `PYTHONPATH=${sh(pythonPath)} ` : ''}${python}`;
-  return `#!/usr/bin/env python3
-"""convgate reproducer: case ${c.id} (${c.family}) was ${c.outcome}.
+  const recorded = `${r.pythonPath ? `PYTHONPATH=${sh(r.pythonPath)} ` : ''}${r.python}`;
+  const adapter = r.adapter;
+  return `"""convgate reproducer: case ${c.id} (${c.family}) was ${c.outcome}.
   ${problem}
 
 Recorded with ${doc.converter.name} ${doc.converter.version}, ${recorded}.
@@ -117,9 +129,19 @@ reproduced, 2 cannot run, 3 exported but not checked (no onnxruntime; use the co
 Set CONVGATE_HOME to a convgate checkout if this folder was moved to another machine.
 
 The same case through convgate itself (ONNX Runtime via Node):
-    ${rerunCommand(doc, corpus, c, caseDir)}
+    ${r.rerun}
 """
-import json
+`;
+}
+
+/** The imports and the recorded settings, as Python constants. */
+function reproducerConstants(doc: ResultsDoc, corpus: Corpus, r: Recorded, c: CaseResult): string {
+  const corpusPaths = corpus.pythonPaths.map((p) => {
+    const rel = path.relative(PACKAGE_ROOT, p);
+    return [p, rel.startsWith('..') || path.isAbsolute(rel) ? '' : rel];
+  });
+  const adapter = r.adapter;
+  return `import json
 import os
 import sys
 import traceback
@@ -132,10 +154,12 @@ CONVERT_CMD = ${typeof doc.settings.convertCommand === 'string' ? py(doc.setting
 MODEL_LIBRARIES = ${py(corpus.modelLibraries)}
 ATOL = ${py(c.settings.atol)}
 RTOL = ${py(c.settings.rtol)}
-RERUN = ${py(rerunCommand(doc, corpus, c, caseDir))}
+RERUN = ${py(r.rerun)}
+`;
+}
 
-
-def setup():
+/** The reproducer's program: the same for every case (it reads case.json and the constants). */
+const REPRODUCER_PROGRAM = `def setup():
     worker = os.path.join(CONVGATE_HOME, "python")
     if not os.path.isdir(os.path.join(worker, "convgate_worker")):
         print("cannot find convgate's worker code under %s: set CONVGATE_HOME to a convgate checkout" % CONVGATE_HOME)
@@ -237,4 +261,3 @@ def main():
 if __name__ == "__main__":
     sys.exit(main())
 `;
-}
