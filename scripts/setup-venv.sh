@@ -6,6 +6,8 @@
 #     IMPORTS  modules imported once at the end to prove the venv works ("torch, onnx")
 #     --system-site-packages  the venv sees the base interpreter's packages (Debian's stack)
 #     --no-deps               install exactly the listed packages (on top of the system's)
+#     --local-only            only from local wheel indexes: without one, skip with a message
+#                             (exit 0) instead of reaching the default index (developer tools)
 # The base interpreter: CONVGATE_<NAME>_BASE_PYTHON (e.g. CONVGATE_MODERN_BASE_PYTHON), else
 # python3.11, else python3 on PATH.
 set -euo pipefail
@@ -16,10 +18,12 @@ imports=$2
 shift 2
 venv_flags=()
 pip_flags=()
+local_only=0
 for opt in "$@"; do
   case "$opt" in
     --system-site-packages) venv_flags+=(--system-site-packages) ;;
     --no-deps) pip_flags+=(--no-deps) ;;
+    --local-only) local_only=1 ;;
     *) echo "setup-venv: unknown option $opt" >&2; exit 2 ;;
   esac
 done
@@ -72,6 +76,9 @@ if [ "${CONVGATE_PIP_DEFAULT_INDEX:-0}" != 1 ] && { [ ${#locals[@]} -gt 0 ] || [
   fi
   for l in "${links[@]}"; do pip_sources+=(--find-links "$l"); done
   where="local wheels (${locals[*]} ${links[*]})"
+elif [ "$local_only" = 1 ]; then
+  echo "setup: no local wheel index in pip's configuration: the $name venv is skipped (it is only made from local wheels)" >&2
+  exit 0
 else
   # torch's CPU build lives on PyTorch's own index; everything else on the default one.
   pip_sources+=(--extra-index-url https://download.pytorch.org/whl/cpu)

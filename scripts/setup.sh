@@ -10,6 +10,8 @@
 #     default index (+ the PyTorch CPU index for torch's CPU build). See docs/stacks.md.
 #   - tf stack: .venv/tf with TensorFlow 2.21 (CPU) and Keras 3 (python/stacks/tf.txt; about a
 #     minute from local wheels, 1.7 GB); CONVGATE_SETUP_TF=0 skips it.
+#   - dev tools: .venv/dev with ruff and mypy (python/stacks/dev.txt), which `npm test` runs over
+#     the Python side (npm run lint:py); only from local wheels, skipped with a message without them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +36,8 @@ if [ "${CONVGATE_SETUP_TF:-1}" != 0 ]; then
   bash scripts/setup-venv.sh tf "tensorflow, keras, onnx, onnxruntime" \
     || echo "setup: the tf stack is not installed (see above); the tensorflow frontend is unavailable" >&2
 fi
+bash scripts/setup-venv.sh dev "mypy" --local-only \
+  || echo "setup: .venv/dev (ruff, mypy) is not made (see above); npm run lint:py skips with a message" >&2
 
 # onnxruntime-node's postinstall would try to download CUDA libraries; the CPU build is bundled.
 export ONNXRUNTIME_NODE_INSTALL=skip

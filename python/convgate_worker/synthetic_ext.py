@@ -3,6 +3,8 @@ library"): operators that exist to reach translation functions of the converters
 library does not (docs/coverage.md). Registered into synthetic.OPS / synthetic.PARAMS on import;
 same conventions: fn(ctx, i, args, attrs), parameters seeded per node.
 """
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 
@@ -808,7 +810,7 @@ def _complex_ops(ctx, i, args, a):
 
 
 # Scripted helpers: compiled once, on first use (scripting at import would slow every worker).
-_SCRIPTED = {}
+_SCRIPTED: dict[str, Any] = {}
 
 
 def _scripted(name):
@@ -946,7 +948,8 @@ def _sym_k(n, program):
         import math
 
         q = n / (2 if program != "floor_div" else 3)
-        return {"ceil_div": math.ceil, "floor_div": math.floor, "trunc_div": math.trunc}[program](q) + 1
+        rounding: Any = {"ceil_div": math.ceil, "floor_div": math.floor, "trunc_div": math.trunc}[program]
+        return rounding(q) + 1
     if program == "max_min":
         if traced:
             return torch.clamp(n, min=3) + torch.clamp(n, max=2)

@@ -104,7 +104,7 @@ def path_for(directory: str, case_hash: str) -> str:
     return os.path.join(directory, torch_build_key(), worker_key(), case_hash + ".pt2")
 
 
-def load(settings: dict[str, Any]):
+def load(settings: dict[str, Any]) -> Any:
     """The baseline's capture of this case when reusing and one exists for this torch build."""
     m = mode()
     if m is None or m[0] != "reuse" or not settings.get("caseHash"):
@@ -135,9 +135,9 @@ def saving(settings: dict[str, Any]) -> Iterator[None]:
     cls = _capture_strategies.CaptureStrategy
     original = cls.__call__
     path = path_for(m[1], settings["caseHash"])
-    saved = []
+    saved: list[bool] = []
 
-    def call(self, *args, **kwargs):
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
         result = original(self, *args, **kwargs)
         program = getattr(result, "exported_program", None)
         if program is not None and not saved:
@@ -167,7 +167,7 @@ def marking(reused: bool) -> Iterator[None]:
         raise
 
 
-def _save(program, path: str) -> None:
+def _save(program: Any, path: str) -> None:
     import torch
 
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -180,7 +180,7 @@ def _save(program, path: str) -> None:
             os.remove(partial)
 
 
-def dynamic_shapes(model, args, settings: dict[str, Any], dynamic_axes) -> Any:
+def dynamic_shapes(model: Any, args: Any, settings: dict[str, Any], dynamic_axes: Any) -> Any:
     """The dynamic shapes the exporter derives from dynamic_axes (its dimension names end up in
     the ONNX inputs): given with a reused program so the model is named as after a full export."""
     if not dynamic_axes:

@@ -42,7 +42,7 @@ def _cache_decomposition_table() -> bool:
         return False
     tables: dict[frozenset, dict] = {}
 
-    def create_onnx_friendly_decomposition_table(onnx_registered_ops):
+    def create_onnx_friendly_decomposition_table(onnx_registered_ops: Any) -> dict:
         key = frozenset(onnx_registered_ops)
         if key not in tables:
             tables[key] = build(onnx_registered_ops)
@@ -65,7 +65,7 @@ def _memoize_cia_materialization() -> bool:
         return False
     done: list[tuple[str, ...]] = []
 
-    def _materialize_cpp_cia_ops():
+    def _materialize_cpp_cia_ops() -> Any:
         if _COLLECTION["active"]:
             if _COLLECTION["checked"]:
                 return None

@@ -112,6 +112,7 @@ def supported_opsets() -> tuple[int, int]:
 
 def export(model: Any, args: Any, path: str, settings: dict[str, Any]) -> dict[str, Any]:
     import torch  # imported where used: the step rules (steps) work without torch
+
     from . import captures
     from .torch_onnx import dynamic_axes
 
