@@ -10371,22 +10371,19 @@ function errorOf(stage, e) {
     const err = e instanceof Error ? e : new Error(String(e));
     return { stage, type: err.name || 'Error', message: clipChars(err.message, 4000) };
 }
+/** Load (invalid-model), run every input set (runtime-crash), compare the outputs (wrong-output, ok). */
 async function checkModel(req, onStage = () => undefined) {
-    const base = (x) => ({
-        type: 'checked',
-        id: req.id,
-        ...x,
-    });
+    const reply = (x) => ({ type: 'checked', id: req.id, ...x });
     const manifest = await readManifest(path.join(req.caseDir, req.tensors));
     const tensorDir = path.dirname(path.join(req.caseDir, req.tensors));
     onStage('load');
     let session;
-    let t = performance.now();
+    const t = performance.now();
     try {
         session = await ort.InferenceSession.create(path.join(req.caseDir, req.model), CHECK_SESSION_OPTIONS);
     }
     catch (e) {
-        return base({
+        return reply({
             outcome: 'invalid-model',
             outputs: [],
             timingsMs: { load: null, run: null },
@@ -10400,30 +10397,18 @@ async function checkModel(req, onStage = () => undefined) {
     let runCpu = null;
     for (let s = 0; s < manifest.sets.length; s++) {
         const set = manifest.sets[s];
-        const feeds = {};
-        for (const name of session.inputNames) {
-            const entry = set.inputs.find((i) => i.name === name);
-            if (!entry) {
-                const error = {
-                    stage: 'run',
-                    type: 'MissingInput',
-                    message: `the model expects input ${JSON.stringify(name)}, the case provides ${set.inputs.map((i) => i.name).join(', ')}`,
-                };
-                return base({ outcome: 'runtime-crash', outputs: [], timingsMs: { load, run }, error });
-            }
-            feeds[name] = toOrt(await readTensor(tensorDir, entry));
-        }
+        const { feeds, missing } = await feedsOf(session, set, tensorDir);
+        if (missing)
+            return reply({ outcome: 'runtime-crash', outputs: [], timingsMs: { load, run }, error: missing });
         let results;
         try {
-            const cpu = process.cpuUsage();
-            t = performance.now();
-            results = await session.run(feeds);
-            const first = { wallMs: performance.now() - t, cpuMs: cpuMsSince(cpu) };
+            const timed = await runSet(session, feeds, s === 0);
+            results = timed.results;
             if (s === 0)
-                ({ wallMs: run, cpuMs: runCpu } = await timedRuns(session, feeds, first));
+                ({ wallMs: run, cpuMs: runCpu } = timed);
         }
         catch (e) {
-            return base({
+            return reply({
                 outcome: 'runtime-crash',
                 outputs: [],
                 timingsMs: { load, run },
@@ -10431,44 +10416,84 @@ async function checkModel(req, onStage = () => undefined) {
             });
         }
         onStage('compare');
-        const names = session.outputNames;
-        const count = Math.max(names.length, set.outputs.length);
-        for (let i = 0; i < count; i++) {
-            const ref = set.outputs[i];
-            const name = ref?.name ?? names[i];
-            let cmp;
-            if (!ref || i >= names.length) {
-                cmp = {
-                    name,
-                    set: s,
-                    maxAbsErr: null,
-                    maxRelErr: null,
-                    pass: false,
-                    reason: !ref
-                        ? `the ONNX model has an extra output ${JSON.stringify(names[i])}`
-                        : `the ONNX model has ${names.length} outputs, the reference ${set.outputs.length}`,
-                };
-            }
-            else {
-                // Outputs are matched by the names given at export; by position when the converter renamed them.
-                const actual = fromOrt(results[names.includes(ref.name) ? ref.name : names[i]]);
-                const expected = await readTensor(tensorDir, ref);
-                const c = compareTensors(actual, expected, req.tolerance);
-                cmp = { name, set: s, dtype: actual.dtype, shape: actual.shape, ...c };
-            }
+        const compared = await compareSet({
+            names: session.outputNames,
+            results,
+            set,
+            index: s,
+            tensorDir,
+            tolerance: req.tolerance,
+        });
+        compared.forEach((cmp, i) => {
             const prev = worst.get(i);
             if (!prev || rank(cmp) > rank(prev))
                 worst.set(i, cmp);
-        }
+        });
     }
     const outputs = [...worst.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
     await session.release();
-    return base({
+    return reply({
         outcome: outputs.every((o) => o.pass) ? 'ok' : 'wrong-output',
         outputs,
         timingsMs: { load, run },
         cpuMs: { run: runCpu },
     });
+}
+/** The feeds of one input set by the model's input names; a missing input is the case's error. */
+async function feedsOf(session, set, tensorDir) {
+    const feeds = {};
+    for (const name of session.inputNames) {
+        const entry = set.inputs.find((i) => i.name === name);
+        if (!entry)
+            return {
+                feeds,
+                missing: {
+                    stage: 'run',
+                    type: 'MissingInput',
+                    message: `the model expects input ${JSON.stringify(name)}, the case provides ${set.inputs.map((i) => i.name).join(', ')}`,
+                },
+            };
+        feeds[name] = toOrt(await readTensor(tensorDir, entry));
+    }
+    return { feeds };
+}
+/** Runs one input set; the first set is timed (best of a few runs, wall and CPU time). */
+async function runSet(session, feeds, timed) {
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    const results = await session.run(feeds);
+    const first = { wallMs: performance.now() - t, cpuMs: cpuMsSince(cpu) };
+    return { results, ...(timed ? await timedRuns(session, feeds, first) : { wallMs: null, cpuMs: null }) };
+}
+/**
+ * Every output of one input set against its reference: matched by the names given at export, by
+ * position when the converter renamed them; an extra or a missing output fails.
+ */
+async function compareSet({ names, results, set, index: s, tensorDir, tolerance, }) {
+    const compared = [];
+    const count = Math.max(names.length, set.outputs.length);
+    for (let i = 0; i < count; i++) {
+        const ref = set.outputs[i];
+        const name = ref?.name ?? names[i];
+        if (!ref || i >= names.length) {
+            compared.push({
+                name,
+                set: s,
+                maxAbsErr: null,
+                maxRelErr: null,
+                pass: false,
+                reason: !ref
+                    ? `the ONNX model has an extra output ${JSON.stringify(names[i])}`
+                    : `the ONNX model has ${names.length} outputs, the reference ${set.outputs.length}`,
+            });
+            continue;
+        }
+        const actual = fromOrt(results[names.includes(ref.name) ? ref.name : names[i]]);
+        const expected = await readTensor(tensorDir, ref);
+        const c = compareTensors(actual, expected, tolerance);
+        compared.push({ name, set: s, dtype: actual.dtype, shape: actual.shape, ...c });
+    }
+    return compared;
 }
 /**
  * Best of a few more runs (the gate's `slow` check needs a number that is not one noisy sample):
