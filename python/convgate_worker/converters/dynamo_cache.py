@@ -91,11 +91,12 @@ def _scope_cia_collection() -> bool:
         from torch.export import decomp_utils, exported_program
     except ImportError:
         return False
-    collect = getattr(utils, "_collect_all_valid_cia_ops", None)
-    if collect is None or "ciaMaterialization" not in _ORIGINALS:
+    found = getattr(utils, "_collect_all_valid_cia_ops", None)
+    if found is None or "ciaMaterialization" not in _ORIGINALS:
         return False
+    collect: Callable[..., Any] = found
 
-    def _collect_all_valid_cia_ops():
+    def _collect_all_valid_cia_ops() -> Any:
         outer = _COLLECTION["active"]
         _COLLECTION.update(active=True, checked=outer and _COLLECTION["checked"])
         try:
