@@ -10391,6 +10391,17 @@ async function checkModel(req, onStage = () => undefined) {
         });
     }
     const load = performance.now() - t;
+    try {
+        return await runAndCompare({ req, session, manifest, tensorDir, load, onStage, reply });
+    }
+    finally {
+        // On every path (a crash, a missing input, a throw), not only after a clean run: a runtime
+        // worker checks hundreds of models and must not keep the sessions of the failing ones.
+        await session.release().catch(() => undefined);
+    }
+}
+/** Runs every input set of a loaded model and compares its outputs (runtime-crash, wrong-output, ok). */
+async function runAndCompare({ req, session, manifest, tensorDir, load, onStage, reply, }) {
     onStage('run');
     const worst = new Map();
     let run = null;
@@ -10431,7 +10442,6 @@ async function checkModel(req, onStage = () => undefined) {
         });
     }
     const outputs = [...worst.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
-    await session.release();
     return reply({
         outcome: outputs.every((o) => o.pass) ? 'ok' : 'wrong-output',
         outputs,

@@ -69,7 +69,35 @@ export async function checkModel(
     });
   }
   const load = performance.now() - t;
+  try {
+    return await runAndCompare({ req, session, manifest, tensorDir, load, onStage, reply });
+  } finally {
+    // On every path (a crash, a missing input, a throw), not only after a clean run: a runtime
+    // worker checks hundreds of models and must not keep the sessions of the failing ones.
+    await session.release().catch(() => undefined);
+  }
+}
 
+interface SessionCheck {
+  req: CheckRequest;
+  session: ort.InferenceSession;
+  manifest: Manifest;
+  tensorDir: string;
+  load: number;
+  onStage: StageListener;
+  reply: (x: Omit<Checked, 'type' | 'id'>) => Checked;
+}
+
+/** Runs every input set of a loaded model and compares its outputs (runtime-crash, wrong-output, ok). */
+async function runAndCompare({
+  req,
+  session,
+  manifest,
+  tensorDir,
+  load,
+  onStage,
+  reply,
+}: SessionCheck): Promise<Checked> {
   onStage('run');
   const worst = new Map<number, OutputComparison>();
   let run: number | null = null;
@@ -107,7 +135,6 @@ export async function checkModel(
     });
   }
   const outputs = [...worst.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
-  await session.release();
   return reply({
     outcome: outputs.every((o) => o.pass) ? 'ok' : 'wrong-output',
     outputs,
