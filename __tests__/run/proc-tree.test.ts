@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { descendantsOf, parseStat, type ProcEntry } from '../../src/util/proc-tree.js';
+import { spawn } from 'node:child_process';
+import { descendantsOf, parseStat, treeMemory, type ProcEntry } from '../../src/util/proc-tree.js';
 import { BoundedLineSplitter } from '../../src/util/bounded-lines.js';
 
 describe('process table', () => {
@@ -19,6 +20,26 @@ describe('process table', () => {
         .sort((a, b) => a - b),
     ).toEqual([10, 11, 12, 13]);
     expect(descendantsOf(table, 99)).toEqual([]);
+  });
+
+  it("sums a live tree's resident memory over the root and its grandchildren", async () => {
+    const sh = spawn('sh', ['-c', 'sleep 30 & sleep 30 & wait'], { stdio: 'ignore' });
+    let members: ProcEntry[] = [];
+    try {
+      let tree = await treeMemory(sh.pid!);
+      for (let i = 0; i < 50 && tree.members.length < 3; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        tree = await treeMemory(sh.pid!);
+      }
+      members = tree.members;
+      expect(tree.members[0].pid).toBe(sh.pid);
+      expect(tree.members).toHaveLength(3);
+      expect(tree.rssMb).toBeGreaterThan(0);
+      expect((await treeMemory(2 ** 22 + 1)).members).toEqual([]);
+    } finally {
+      for (const m of members.slice(1)) process.kill(m.pid, 'SIGKILL');
+      sh.kill('SIGKILL');
+    }
   });
 });
 

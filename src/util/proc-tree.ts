@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
-import { residentMb } from './rss.js';
+import { residentMbSync } from './rss.js';
 
 /**
  * Process trees on Linux, read from /proc/<pid>/stat (the kernel here has no
@@ -100,11 +100,21 @@ export async function treeResidentMb(pid: number): Promise<number> {
   return (await treeMemory(pid)).rssMb;
 }
 
-/** The tree's total resident memory and its members (to kill later even if re-parented). */
+/**
+ * The tree's total resident memory and its members (to kill later even if re-parented).
+ * Synchronous reads: each converter worker's memory limit polls this several times a second, and
+ * a scan of /proc (every process's stat file, ~100-1000 of them) through promise-based reads cost
+ * ~6x the CPU of plain reads (a libuv round trip per open/fstat/read/close) — tens of seconds of
+ * the orchestrator's CPU over a default run. A scan takes ~1-2 ms.
+ */
 export async function treeMemory(pid: number): Promise<{ rssMb: number; members: ProcEntry[] }> {
-  const members = descendantsOf(await processTable(), pid);
-  const sizes = await Promise.all(members.map((p) => residentMb(p.pid)));
-  return { rssMb: sizes.reduce<number>((sum, s) => sum + (s ?? 0), 0), members };
+  return Promise.resolve(treeMemorySync(pid));
+}
+
+function treeMemorySync(pid: number): { rssMb: number; members: ProcEntry[] } {
+  const members = descendantsOf(processTableSync(), pid);
+  const rssMb = members.reduce((sum, p) => sum + (residentMbSync(p.pid) ?? 0), 0);
+  return { rssMb, members };
 }
 
 /**
