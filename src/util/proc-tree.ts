@@ -111,8 +111,21 @@ export async function treeMemory(pid: number): Promise<{ rssMb: number; members:
   return Promise.resolve(treeMemorySync(pid));
 }
 
+/**
+ * The process table of a scan at most TABLE_REUSE_MS old: the memory and time limits of every
+ * worker poll several times a second, and one scan serves them all (a limit check judged on a
+ * tree 0.1 s old is as good as a fresh one; kill paths always scan afresh).
+ */
+const TABLE_REUSE_MS = 100;
+let recent: { at: number; table: ProcEntry[] } | null = null;
+function recentProcessTable(): ProcEntry[] {
+  const now = performance.now();
+  if (!recent || now - recent.at > TABLE_REUSE_MS) recent = { at: now, table: processTableSync() };
+  return recent.table;
+}
+
 function treeMemorySync(pid: number): { rssMb: number; members: ProcEntry[] } {
-  const members = descendantsOf(processTableSync(), pid);
+  const members = descendantsOf(recentProcessTable(), pid);
   const rssMb = members.reduce((sum, p) => sum + (residentMbSync(p.pid) ?? 0), 0);
   return { rssMb, members };
 }
@@ -141,9 +154,9 @@ export function parseCpu(text: string): { ownMs: number; reapedMs: number } | nu
   return { ownMs: (utime! + stime!) * MS_PER_TICK, reapedMs: (cutime! + cstime!) * MS_PER_TICK };
 }
 
-async function cpuOf(pid: number): Promise<{ ownMs: number; reapedMs: number } | null> {
+function cpuOf(pid: number): { ownMs: number; reapedMs: number } | null {
   try {
-    return parseCpu(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    return parseCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return null;
   }
@@ -152,13 +165,18 @@ async function cpuOf(pid: number): Promise<{ ownMs: number; reapedMs: number } |
 /**
  * CPU time (user+sys, ms) a process tree has used so far: every living member's own time plus the
  * time of the children it has reaped. Null when the root's stat cannot be read (the process
- * is gone, or there is no /proc): callers then judge by wall time alone.
+ * is gone, or there is no /proc): callers then judge by wall time alone. Synchronous reads, like
+ * treeMemory: the time limit polls it several times a second per worker.
  */
 export async function treeCpuMs(pid: number): Promise<number | null> {
-  const root = await cpuOf(pid);
+  return Promise.resolve(treeCpuMsSync(pid));
+}
+
+function treeCpuMsSync(pid: number): number | null {
+  const root = cpuOf(pid);
   if (!root) return null;
-  const others = descendantsOf(await processTable(), pid).filter((m) => m.pid !== pid);
-  const times = await Promise.all(others.map((m) => cpuOf(m.pid)));
+  const others = descendantsOf(recentProcessTable(), pid).filter((m) => m.pid !== pid);
+  const times = others.map((m) => cpuOf(m.pid));
   // A living member's reaped time counts too (a child that waited for its own children).
   return times.reduce<number>((sum, t) => sum + (t ? t.ownMs + t.reapedMs : 0), root.ownMs + root.reapedMs);
 }
