@@ -148,6 +148,23 @@ class Segmenter(nn.Module):
         return self.model(x)["out"]
 
 
+def truncated(builder, keep, **kwargs):
+    """A torchvision model (`builder`, "module:attr", called with **kwargs) with only the first
+    `keep[path]` blocks of each named stage (an nn.Sequential of blocks, e.g. "trunk_output.block3"
+    of a RegNet, "features.6" of an EfficientNet). CI size: the dynamo exporter's time grows with
+    the graph. A stage's first block changes width or stride and the blocks after it repeat the
+    same kind, so keeping the first block of every stage (two where the repeated kind must stay)
+    keeps every block kind, stem and head exactly as torchvision builds them."""
+    model = _resolve(builder, "model.kwargs.builder")(**kwargs)
+    for path, n in keep.items():
+        stage = model.get_submodule(path)
+        if not isinstance(stage, nn.Sequential) or not isinstance(n, int) or not 1 <= n <= len(stage):
+            raise ValueError("model.kwargs.keep[%r]: expected 1..%s blocks of an nn.Sequential stage, got %r"
+                             % (path, len(stage) if isinstance(stage, nn.Sequential) else "?", n))
+        del stage[n:]
+    return model
+
+
 def mobilenet_v3_large_blocks(blocks, dilated=False, **kwargs):
     """torchvision MobileNetV3 with mobilenet_v3_large's own bottleneck settings, keeping the
     bottlenecks at indices `blocks` of its 15 (CI size: the dynamo exporter's time grows with the

@@ -30,6 +30,8 @@ interface RunMeasure {
   ownS: number;
   exportMs: Map<string, number>;
   outcomes: Map<string, string>;
+  /** the converter entry points (e.g. ATen overloads) the run's exports called: its coverage. */
+  overloads: Set<string>;
 }
 
 const TICKS_PER_S = 100; // Linux USER_HZ
@@ -82,12 +84,21 @@ async function runSide(side: Side, runArgs: string[], out: string): Promise<RunM
   const doc = await readResultsDoc(out);
   const exportMs = new Map<string, number>();
   const outcomes = new Map<string, string>();
+  const overloads = new Set<string>();
   for (const c of doc.cases) {
     outcomes.set(c.id, c.outcome);
+    for (const [name] of c.surface?.calls ?? []) overloads.add(name);
     const ms = c.cpuMs?.export;
     if (typeof ms === 'number') exportMs.set(c.id, ms);
   }
-  return { wallS, cpuS: after[2] + after[3] - before[2] - before[3], ownS: own, exportMs, outcomes };
+  return {
+    wallS,
+    cpuS: after[2] + after[3] - before[2] - before[3],
+    ownS: own,
+    exportMs,
+    outcomes,
+    overloads,
+  };
 }
 
 const median = (xs: number[]) => {
@@ -136,6 +147,8 @@ function report(sides: [Side, Side], runs: [RunMeasure[], RunMeasure[]], topCase
   const changed = [...a[0].outcomes.entries()]
     .filter(([id, o]) => b[0].outcomes.get(id) !== o)
     .map(([id, o]) => `${id} ${o} → ${b[0].outcomes.get(id) ?? 'missing'}`);
+  const lost = [...a[0].overloads].filter((o) => !b[0].overloads.has(o));
+  const gained = [...b[0].overloads].filter((o) => !a[0].overloads.has(o));
   return [
     table(lines),
     '',
@@ -143,6 +156,8 @@ function report(sides: [Side, Side], runs: [RunMeasure[], RunMeasure[]], topCase
     '',
     perRound,
     `outcomes that differ (first round): ${changed.length ? changed.join(', ') : 'none'}`,
+    `converter coverage (first round): A ${a[0].overloads.size}, B ${b[0].overloads.size} entry points; ` +
+      `only in A: ${lost.length ? lost.join(', ') : 'none'}; only in B: ${gained.length ? gained.join(', ') : 'none'}`,
   ].join('\n');
 }
 
