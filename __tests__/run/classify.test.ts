@@ -33,6 +33,21 @@ describe('classifyConversion', () => {
     });
   });
 
+  it('a model whose build imports a package the stack lacks is unsupported, not a reference error', () => {
+    const missing = failed('build');
+    const reply = { ...missing.reply, error: { ...missing.reply.error, missingPackage: 'torchvision' } };
+    expect(classifyConversion({ ...missing, reply }, 10)).toMatchObject({
+      done: true,
+      outcome: 'unsupported',
+      unmet: ['torchvision: not installed (building the model imports it)'],
+    });
+    // Only while building the source: the same field on an export failure changes nothing.
+    const exportReply = { ...reply, error: { ...reply.error, stage: 'export' as const } };
+    expect(classifyConversion({ ...missing, reply: exportReply }, 10)).toMatchObject({
+      outcome: 'conversion-crash',
+    });
+  });
+
   it('hands a converted case on to the runtime check', () => {
     const ok = {
       kind: 'result' as const,

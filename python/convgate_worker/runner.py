@@ -3,6 +3,7 @@ then read back and checked. Each stage is a method; `Stages` tells the orchestra
 the case is in (so a crash or hang is attributed to it) and times it."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import time
 import warnings
@@ -246,6 +247,9 @@ class CaseRunner:
 
     def failed(self, case_id: str, stages: Stages, exc: BaseException) -> dict[str, Any]:
         error = describe(stages.current, exc)
+        missing = missing_package(exc) if stages.current in ("build", "reference") else None
+        if missing:
+            error["missingPackage"] = missing
         if stages.current == "export":
             step = failure_step(self.converter, exc)
             if step:
@@ -266,6 +270,19 @@ class CaseRunner:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             return {"type": "probed", "id": request["id"], "ok": False, "error": describe("probe", exc)}
+
+
+def missing_package(exc: BaseException) -> str | None:
+    """The top-level module a ModuleNotFoundError names, when it is not installed at all (not a
+    package that is installed but fails to import, nor a module missing inside an installed one)."""
+    name = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if not name:
+        return None
+    top = name.split(".")[0]
+    try:
+        return top if importlib.util.find_spec(top) is None else None
+    except (ImportError, ValueError):
+        return top
 
 
 def exporter_node(exc: BaseException) -> dict[str, Any] | None:

@@ -10,6 +10,8 @@ const WorkerError = z.object({
   type: z.string(),
   message: z.string(),
   traceback: z.array(z.string()).optional(),
+  /** Building the source model imported a top-level module that is not installed (e.g. torchvision). */
+  missingPackage: z.string().max(100).optional(),
   /** The converter's own step (adapter.failure_step): capture, translation, symbolic, … */
   step: z.string().max(100).optional(),
   /** The graph node the exporter was converting when it failed (TorchScript exporter). */

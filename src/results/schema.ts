@@ -36,6 +36,8 @@ export const CaseError = z.object({
     .optional(),
   /** Of a converter timeout: which limit fired, the CPU-time limit or the wall-time backstop. */
   limit: z.enum(['cpu', 'wall']).optional(),
+  /** Building the source model needed a module that is not installed (the case is `unsupported`). */
+  missingPackage: z.string().optional(),
 });
 export type CaseError = z.infer<typeof CaseError>;
 

@@ -6,7 +6,7 @@ import type { CaseError, OutputComparison, Stage } from '../results/schema.js';
 /** What the conversion side decided, before (or instead of) a runtime check. */
 export type ConversionVerdict =
   | { done: false; timingsMs: Record<string, number> }
-  | { done: true; outcome: Outcome; error: CaseError; timingsMs: Record<string, number> };
+  | { done: true; outcome: Outcome; error: CaseError; timingsMs: Record<string, number>; unmet?: string[] };
 
 const SOURCE_STAGES = new Set(['queued', 'build', 'reference']);
 const STDERR_LINES = 12;
@@ -41,6 +41,12 @@ export function classifyConversion(o: ConvertOutcome, timeoutS: number): Convers
   if (o.kind === 'result') {
     const r = o.reply;
     if (r.ok) return { done: false, timingsMs: r.timingsMs };
+    if (r.error.missingPackage && SOURCE_STAGES.has(r.error.stage)) {
+      // The stack lacks a package the model is built with: not a corpus error, a case this
+      // converter build cannot run (like an unmet `requires`).
+      const unmet = [`${r.error.missingPackage}: not installed (building the model imports it)`];
+      return { done: true, outcome: 'unsupported', error: r.error, timingsMs: r.timingsMs, unmet };
+    }
     const outcome: Outcome = SOURCE_STAGES.has(r.error.stage)
       ? 'reference-error'
       : r.error.stage === 'export'

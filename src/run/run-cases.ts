@@ -438,6 +438,7 @@ function failedConversion(
       reference: v.timingsMs.reference ?? null,
     },
     error: v.error,
+    ...(v.unmet ? { unmet: v.unmet } : {}),
   };
 }
 
