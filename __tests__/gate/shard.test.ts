@@ -43,7 +43,7 @@ describe('mergeShardResults', () => {
   const all = Array.from({ length: 7 }, (_, k) => c(`m${k}`, k === 3 ? 'hang' : 'ok'));
   const shardDoc = (index: number, count: number, over: Partial<ResultsDoc> = {}) =>
     doc(shardCases(all, { index, count }), {
-      settings: { shard: `${index}/${count}` } as never,
+      settings: { shard: `${index}/${count}` },
       startedAt: `2026-01-01T00:0${index}:00.000Z`,
       finishedAt: `2026-01-01T00:0${index + 1}:00.000Z`,
       ...over,
@@ -119,5 +119,19 @@ describe('restrictBaseline', () => {
     // A case the corpus no longer has stays (reported as removed), except per shard.
     expect(ofIds({ filter: '^a', shard: null })).toEqual(['a1', 'a2', 'gone']);
     expect(ofIds({ filter: null, shard: { index: 2, count: 2 } })).toEqual(['b1', 'b2']);
+  });
+});
+
+describe('settings.shard in a results document', () => {
+  it('is checked once, when the document is read: a bad one is refused naming the field', async () => {
+    const { ResultsDoc } = await import('../../src/results/schema.js');
+    const ok = doc([c('a', 'ok')], { settings: { shard: '2/3' } });
+    expect(ResultsDoc.parse(JSON.parse(JSON.stringify(ok))).settings.shard).toBe('2/3');
+    for (const shard of ['4/3', '2-3', '0/1']) {
+      const bad = JSON.parse(JSON.stringify({ ...ok, settings: { ...ok.settings, shard } }));
+      const parsed = ResultsDoc.safeParse(bad);
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0].path).toEqual(['settings', 'shard']);
+    }
   });
 });

@@ -13,7 +13,7 @@ import {
   type SyntheticRequest,
 } from '../corpus/load.js';
 import type { CaseDef } from '../corpus/schema.js';
-import type { ResultsDoc } from '../results/schema.js';
+import type { ResultsDoc, SelectionSettings } from '../results/schema.js';
 import { runCases, type RunEvents } from '../run/run-cases.js';
 import type { RunOptions } from '../run/settings.js';
 import { confirmRegressions } from './confirm.js';
@@ -147,7 +147,7 @@ export function selectionSettings(
   selection: Selection,
   corpus?: Corpus,
   synthetic: SyntheticRequest = {},
-): Record<string, unknown> {
+): SelectionSettings {
   const generated = corpus?.cases.some((c) => syntheticSpec(c) !== null) ?? false;
   return {
     filter: selection.filter,

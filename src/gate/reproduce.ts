@@ -26,10 +26,10 @@ export function rerunCommand(doc: ResultsDoc, corpus: Corpus, c: CaseResult, cas
   if (bundled) parts.push('--corpus', corpus.name, '--filter', `^${c.id.replace(/[.]/g, '\\.')}$`);
   else parts.push('--corpus', path.join(caseDir, CASE_CORPUS));
   parts.push('--out', `/tmp/convgate-${c.id}`);
-  const s = doc.settings as Record<string, unknown>;
+  const s = doc.settings;
   // Always named: the default adapter depends on the stack the re-run happens to use.
-  if (typeof s.adapter === 'string') parts.push('--adapter', s.adapter);
-  if (typeof s.convertCommand === 'string') parts.push('--convert-cmd', s.convertCommand);
+  if (s.adapter !== undefined) parts.push('--adapter', s.adapter);
+  if (s.convertCommand !== undefined) parts.push('--convert-cmd', s.convertCommand);
   if (doc.settings.opset !== null) parts.push('--opset', String(doc.settings.opset));
   parts.push('--atol', String(doc.settings.atol), '--rtol', String(doc.settings.rtol));
   parts.push('--timeout', String(doc.settings.timeoutS), '--keep-all');
@@ -94,7 +94,7 @@ export function reproducerScript(doc: ResultsDoc, corpus: Corpus, c: CaseResult,
   const recorded = {
     python: (env.python as { executable?: string } | undefined)?.executable ?? 'python3',
     pythonPath: typeof env.pythonPath === 'string' ? env.pythonPath : null,
-    adapter: typeof doc.settings.adapter === 'string' ? doc.settings.adapter : RUN_DEFAULTS.adapter,
+    adapter: doc.settings.adapter ?? RUN_DEFAULTS.adapter,
     rerun: rerunCommand(doc, corpus, c, caseDir),
   };
   return `#!/usr/bin/env python3\n${reproducerDocstring(doc, c, recorded)}${reproducerConstants(doc, corpus, recorded, c)}\n\n${REPRODUCER_PROGRAM}`;
@@ -150,7 +150,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONVGATE_HOME = os.environ.get("CONVGATE_HOME") or ${py(PACKAGE_ROOT)}
 CORPUS_PATHS = ${py(corpusPaths)}
 ADAPTER = ${py(adapter)}
-CONVERT_CMD = ${typeof doc.settings.convertCommand === 'string' ? py(doc.settings.convertCommand) : 'None'}
+CONVERT_CMD = ${doc.settings.convertCommand !== undefined ? py(doc.settings.convertCommand) : 'None'}
 MODEL_LIBRARIES = ${py(corpus.modelLibraries)}
 ATOL = ${py(c.settings.atol)}
 RTOL = ${py(c.settings.rtol)}

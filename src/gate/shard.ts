@@ -36,8 +36,7 @@ export function shardCases<T>(cases: readonly T[], shard: Shard | null): T[] {
 
 /** The shard a results document was made for (settings.shard), if any. */
 export function shardOf(doc: ResultsDoc): Shard | null {
-  const raw = (doc.settings as Record<string, unknown>).shard;
-  return typeof raw === 'string' ? parseShard(raw, 'settings.shard') : null;
+  return doc.settings.shard !== undefined ? parseShard(doc.settings.shard, 'settings.shard') : null;
 }
 
 /**
@@ -84,11 +83,11 @@ export function mergeShardResults(parts: { label: string; doc: ResultsDoc }[]): 
   const docs = shards.map((p) => p.doc);
   const started = Math.min(...docs.map((d) => Date.parse(d.startedAt)));
   const finished = Math.max(...docs.map((d) => Date.parse(d.finishedAt)));
-  const settings = { ...first.doc.settings } as Record<string, unknown>;
+  const settings = { ...first.doc.settings };
   delete settings.shard;
   return {
     ...first.doc,
-    settings: settings as ResultsDoc['settings'],
+    settings,
     corpus: { ...first.doc.corpus, cases: docs.reduce((s, d) => s + d.corpus.cases, 0) },
     startedAt: new Date(started).toISOString(),
     finishedAt: new Date(finished).toISOString(),
@@ -109,8 +108,8 @@ function sameRunDifference(a: ResultsDoc, b: ResultsDoc): string | null {
   if (a.converter.name !== b.converter.name || a.converter.version !== b.converter.version)
     return `converter ${a.converter.name} ${a.converter.version} vs ${b.converter.name} ${b.converter.version}`;
   const keys = ['atol', 'rtol', 'opset', 'adapter', 'filter', 'timeoutS'] as const;
-  const sa = a.settings as Record<string, unknown>;
-  const sb = b.settings as Record<string, unknown>;
+  const sa = a.settings;
+  const sb = b.settings;
   for (const k of keys)
     if ((sa[k] ?? null) !== (sb[k] ?? null))
       return `settings.${k} ${JSON.stringify(sa[k] ?? null)} vs ${JSON.stringify(sb[k] ?? null)}`;

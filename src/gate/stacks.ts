@@ -28,7 +28,7 @@ export function stackLabel(doc: Pick<ResultsDoc, 'environment' | 'settings'>): S
     stack: str(env.stack),
     torch: str(packages.torch) ?? str(env.torch),
     exporter: str(env.exporter),
-    adapter: str((doc.settings as Record<string, unknown>).adapter),
+    adapter: str(doc.settings.adapter),
     onnxscript: str(packages.onnxscript),
     onnx: str(packages.onnx) ?? str(env.onnx),
   };

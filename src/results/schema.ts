@@ -121,22 +121,46 @@ export const CaseResult = z.object({
 });
 export type CaseResult = z.infer<typeof CaseResult>;
 
+/** The selection a run recorded: its filter, its shard (`i/n`), the generator's count and seed. */
+export const SelectionSettings = z.object({
+  filter: z.string().nullable(),
+  /** `i/n` (1 ≤ i ≤ n): this run is shard i of n (src/gate/shard.ts). */
+  shard: z
+    .string()
+    .regex(/^\d+\/\d+$/, 'expected i/n (e.g. 2/3)')
+    .refine((s) => {
+      const [i, n] = s.split('/').map(Number);
+      return n >= 1 && i >= 1 && i <= n;
+    }, 'expected 1 ≤ i ≤ n')
+    .optional(),
+  syntheticCount: z.number().int().nonnegative().optional(),
+  syntheticSeed: z.number().int().optional(),
+});
+export type SelectionSettings = z.infer<typeof SelectionSettings>;
+
+/** What a run was made with: typed once here, read typed everywhere (never re-parsed). */
+export const RunSettings = SelectionSettings.extend({
+  corpus: z.string(),
+  atol: z.number(),
+  rtol: z.number(),
+  opset: z.number().int().nullable(),
+  timeoutS: z.number(),
+  jobs: z.number().int().positive(),
+  /** The converter adapter (absent in results of older versions: the stack's default). */
+  adapter: z.string().optional(),
+  /** The external converter command (`--convert-cmd`), when the adapter is `command`. */
+  convertCommand: z.string().optional(),
+  recycleMb: z.number().nonnegative().optional(),
+  workersRecycled: z.number().int().nonnegative().optional(),
+}).passthrough();
+export type RunSettings = z.infer<typeof RunSettings>;
+
 const ResultsFields = z.object({
   schemaVersion: SchemaVersion,
   tool: z.object({ name: z.string(), version: z.string() }),
   converter: z.object({ name: z.string(), version: z.string() }).passthrough(),
   environment: z.record(z.string(), z.unknown()),
-  settings: z
-    .object({
-      corpus: z.string(),
-      atol: z.number(),
-      rtol: z.number(),
-      opset: z.number().int().nullable(),
-      timeoutS: z.number(),
-      jobs: z.number().int().positive(),
-      filter: z.string().nullable(),
-    })
-    .passthrough(),
+  settings: RunSettings,
   corpus: z.object({
     name: z.string(),
     hash: z.string(),

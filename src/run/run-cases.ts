@@ -10,7 +10,12 @@ import { OrtWorker } from '../check/ort-client.js';
 import { caseFrontends, caseKind, syntheticSpec, type Corpus } from '../corpus/load.js';
 import { casesForConverter } from './pairing.js';
 import type { CaseDef } from '../corpus/schema.js';
-import { SCHEMA_VERSION, type CaseResult, type ResultsDoc } from '../results/schema.js';
+import {
+  SCHEMA_VERSION,
+  type CaseResult,
+  type ResultsDoc,
+  type SelectionSettings,
+} from '../results/schema.js';
 import { ResultsStream, writeResultsDoc } from '../results/writer.js';
 import { TOOL_NAME, TOOL_VERSION } from '../util/version.js';
 import { classifyCheck, classifyConversion } from './classify.js';
@@ -170,7 +175,7 @@ export async function runCases(
   requested: CaseDef[],
   opts: RunOptions,
   events: RunEvents = {},
-  extraSettings: Record<string, unknown> = {},
+  selection: Partial<SelectionSettings> = {},
 ): Promise<ResultsDoc> {
   // Refused before anything starts when the converter cannot take a case (PairingError).
   const cases = casesForConverter(requested, opts.adapter, opts.sourceOpset);
@@ -213,7 +218,7 @@ export async function runCases(
   const onAbort = () => workers.killAll();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const finish = (complete: boolean) =>
-    writeFinal({ corpus, cases, opts, extraSettings, state, complete, workerStart: workers.workerStart() });
+    writeFinal({ corpus, cases, opts, selection, state, complete, workerStart: workers.workerStart() });
   try {
     const started = await startWorkers(workers, jobs, opts.signal);
     if (!started) {
@@ -500,7 +505,8 @@ interface FinalInput {
   corpus: Corpus;
   cases: CaseDef[];
   opts: RunOptions;
-  extraSettings: Record<string, unknown>;
+  /** What selected the cases (filter, shard, the generator's count and seed): recorded in the settings. */
+  selection: Partial<SelectionSettings>;
   state: RunState;
   complete: boolean;
   workerStart: WorkerStart;
@@ -547,7 +553,7 @@ async function writeFinal(input: FinalInput): Promise<ResultsDoc> {
       ...(opts.convertCommand !== undefined ? { convertCommand: opts.convertCommand } : {}),
       recycleMb: opts.recycleMb ?? DEFAULT_RECYCLE_MB,
       workersRecycled: state.recycled,
-      ...input.extraSettings,
+      ...input.selection,
     },
     corpus: { name: corpus.name, hash: corpus.hash, cases: cases.length, ids: corpus.cases.map((c) => c.id) },
     startedAt: state.started.toISOString(),
