@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import { GATE_ARTIFACT } from '../gate/artifact-layout.js';
 import { progressReporter } from '../report/progress.js';
 import { caseFrontends, type Corpus } from '../corpus/load.js';
+import type { CaseDef } from '../corpus/schema.js';
 import { casesForConverter, PairingError } from '../run/pairing.js';
 import { renderRunReport } from '../report/markdown.js';
 import { readResultsDoc, writeResultsDoc } from '../results/writer.js';
@@ -122,13 +123,14 @@ async function main(deps: ActionDeps, signal: AbortSignal): Promise<void> {
     `convgate ${config.mode}: corpus ${corpus.name}@${corpus.hash}, ${cases.length} case(s); ${event.description}`,
   );
   const artifacts = (deps.artifactStore ?? defaultArtifactStore)();
-  if (config.mode === 'shard') return shardMode(config, corpus, selection, artifacts, signal);
+  if (config.mode === 'shard') return shardMode(config, corpus, selection, cases, artifacts, signal);
   return gateMode({
     signal,
     config,
     event,
     corpus,
     selection,
+    cases,
     store: deps.baselineStore?.(config) ?? defaultBaselineStore(config),
     artifacts,
   });
@@ -154,13 +156,13 @@ async function shardMode(
   config: ActionConfig,
   corpus: Corpus,
   selection: Selection,
+  cases: CaseDef[],
   artifacts: ArtifactStore | null,
   signal: AbortSignal,
 ): Promise<void> {
   const shard = formatShard(config.shard!);
   const out = path.join(config.resultsDir, 'candidate');
   await clean(config.resultsDir, ['candidate']);
-  const cases = selectCases(corpus, selection);
   core.info(`candidate: ${config.python} ${describeEnv(config.candidateEnv)}`);
   const doc = await hooks.group!(`convgate: shard ${shard}: ${cases.length} case(s)`, () =>
     runCases(
@@ -268,6 +270,8 @@ interface GateContext {
   event: EventInfo;
   corpus: Corpus;
   selection: Selection;
+  /** The cases the selection gives, computed once (main). */
+  cases: CaseDef[];
   store: BaselineStore;
   artifacts: ArtifactStore | null;
 }
@@ -393,13 +397,14 @@ async function restoreBaseline({ config, corpus, event, store }: GateContext): P
 
 /** The gate the inputs describe. */
 function gatePlan(
-  { config, corpus, selection, signal, event, artifacts }: GateContext,
+  { config, corpus, selection, cases, signal, event, artifacts }: GateContext,
   baseline: BaselineSource,
   candidateDoc: ResultsDoc | undefined,
 ): GatePlan {
   return {
     corpus,
     selection,
+    cases,
     run: runOptions(config, signal),
     out: config.resultsDir,
     candidate: { python: config.python, env: config.candidateEnv },

@@ -281,6 +281,7 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
     plan = {
       corpus,
       selection,
+      cases,
       run: {
         jobs: flags.jobs,
         adapter: converterOf(flags, stack.defaultAdapter),

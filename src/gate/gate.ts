@@ -28,7 +28,7 @@ import {
 import { applyEnv, describeEnv, type EnvOverrides } from './env.js';
 import { renderGateReport, type RenderOptions } from './render.js';
 import { writeReproducers } from './reproduce.js';
-import type { CaseChange, GateReport } from './schema.js';
+import type { GateReport } from './schema.js';
 import { formatShard, shardCases, type Shard } from './shard.js';
 import { localizeGate } from '../localize/apply.js';
 import { DEFAULT_LOCALIZE_BUDGET, type LocalizeBudget } from '../localize/localize.js';
@@ -63,6 +63,8 @@ export type SharedRunOptions = Omit<RunOptions, 'out' | 'python' | 'env' | 'resu
 export interface GatePlan {
   corpus: Corpus;
   selection: Selection;
+  /** The cases `selection` gives (selectCases), when the front end computed them already. */
+  cases?: CaseDef[];
   run: SharedRunOptions;
   /** Folder for baseline/, candidate/, confirm-<k>/, gate.json, gate.md and gate.html. */
   out: string;
@@ -162,9 +164,15 @@ export function selectionSettings(
 }
 
 /** Keeps the baseline cases this run is comparable with (a filtered or sharded run covers fewer). */
-export function restrictBaseline(baseline: ResultsDoc, corpus: Corpus, selection: Selection): ResultsDoc {
+export function restrictBaseline(
+  baseline: ResultsDoc,
+  corpus: Corpus,
+  selection: Selection,
+  /** The cases the selection gives, when the caller has them already. */
+  cases?: readonly CaseDef[],
+): ResultsDoc {
   if (!selection.filter && !selection.shard) return baseline;
-  const selected = new Set(selectCases(corpus, selection).map((c) => c.id));
+  const selected = new Set((cases ?? selectCases(corpus, selection)).map((c) => c.id));
   const inCorpus = new Set(corpus.cases.map((c) => c.id));
   return {
     ...baseline,
@@ -242,6 +250,26 @@ export function plannedStackDifferences(plan: Pick<GatePlan, 'run' | 'candidate'
   return out;
 }
 
+/** The files and folders of one gate (under GatePlan.out). */
+type GateDirs = GateResult['paths'];
+
+type Phase = 'baseline' | 'candidate' | 'confirm';
+
+/** What every stage of one gate works with: the plan, its hooks, the selected cases, the folders. */
+interface GateRun {
+  plan: GatePlan;
+  group: <T>(title: string, fn: () => Promise<T>) => Promise<T>;
+  log: (line: string) => void;
+  /** The selected cases, computed once for the whole gate. */
+  cases: CaseDef[];
+  dirs: GateDirs;
+  /** Runs cases on one side into `out`, recording the selection in the results. */
+  runSide(side: SideSpec, out: string, defs: CaseDef[], phase: Phase): Promise<ResultsDoc>;
+}
+
+/** CPU time of each phase's whole process tree (the workers are stopped at the end of a run). */
+type PhaseCpu = { baselineCpuMs?: number; candidateCpuMs?: number; confirmCpuMs?: number };
+
 /**
  * One gate: runs (or takes) the baseline and the candidate, diffs them case by case, re-runs the
  * regressing cases on the candidate to tell regressions from flakes, writes reproducers, gate.json
@@ -249,51 +277,82 @@ export function plannedStackDifferences(plan: Pick<GatePlan, 'run' | 'candidate'
  */
 export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<GateResult> {
   const plan = withCaptures(given);
-  const group = hooks.group ?? (<T>(_title: string, fn: () => Promise<T>) => fn());
-  const log = hooks.log ?? (() => undefined);
-  const cases = selectCases(plan.corpus, plan.selection);
-  const extra = selectionSettings(plan.selection, plan.corpus, plan.synthetic);
-  const dirs = {
-    out: plan.out,
-    candidate: path.join(plan.out, 'candidate'),
-    baseline: path.join(plan.out, 'baseline'),
-    json: path.join(plan.out, GATE_JSON),
-    markdown: path.join(plan.out, GATE_MD),
-    html: path.join(plan.out, GATE_HTML),
+  const cases = plan.cases ?? selectCases(plan.corpus, plan.selection);
+  const selection = selectionSettings(plan.selection, plan.corpus, plan.synthetic);
+  const g: GateRun = {
+    plan,
+    group: hooks.group ?? (<T>(_title: string, fn: () => Promise<T>) => fn()),
+    log: hooks.log ?? (() => undefined),
+    cases,
+    dirs: gateDirs(plan.out),
+    runSide: (side, out, defs, phase) =>
+      runCases(
+        plan.corpus,
+        defs,
+        { ...sideRun(plan.run, side), out, resume: false },
+        hooks.events?.(phase),
+        selection,
+      ),
   };
   await mkdir(plan.out, { recursive: true });
-  const force = plan.diff.force;
-  const runSide = (
-    side: SideSpec,
-    out: string,
-    defs: CaseDef[],
-    phase: 'baseline' | 'candidate' | 'confirm',
-  ) =>
-    runCases(
-      plan.corpus,
-      defs,
-      { ...sideRun(plan.run, side), out, resume: false },
-      hooks.events?.(phase),
-      extra,
-    );
+  refuseIncomparable(plan);
+  await prepareOut(plan, g.dirs);
+  logSides(g);
 
-  // Refuse before spending minutes on runs that could not be compared.
+  const cpu: PhaseCpu = {};
+  const baseline = await baselineResults(g, cpu);
+  const candidate = await candidateResults(g, cpu);
+  let report = baseline
+    ? await compareSides(g, baseline, candidate, cpu)
+    : noBaselineReport(candidate, plan.baseline.kind === 'none' ? plan.baseline.reason : 'no baseline');
+  const localized = await localizeRegressions(g, report, candidate);
+  report = localized.report;
+  report.timing = { ...report.timing, ...cpu };
+  if (plan.shas?.candidate !== undefined) report.candidate.sha = plan.shas.candidate;
+  report.selection = {
+    filter: plan.selection.filter,
+    shard: plan.selection.shard ? formatShard(plan.selection.shard) : null,
+    cases: candidate.cases.length,
+  };
+  linkReproducers(report, await writeReproducers(g.dirs.candidate, candidate, plan.corpus));
+  const markdown = await writeReport(g.dirs, report, plan.render ?? {}, {
+    candidate: localized.candidate,
+    baseline,
+  });
+  return { report, candidate: localized.candidate, baseline, markdown, paths: g.dirs };
+}
+
+function gateDirs(out: string): GateDirs {
+  return {
+    out,
+    candidate: path.join(out, 'candidate'),
+    baseline: path.join(out, 'baseline'),
+    json: path.join(out, GATE_JSON),
+    markdown: path.join(out, GATE_MD),
+    html: path.join(out, GATE_HTML),
+  };
+}
+
+/** Refuses, before spending minutes on runs, a gate whose sides could not be compared. */
+function refuseIncomparable(plan: GatePlan): void {
+  const force = plan.diff.force;
   const planned = {
     corpus: { name: plan.corpus.name, hash: plan.corpus.hash },
     settings: { atol: plan.run.tolerance.atol, rtol: plan.run.tolerance.rtol, opset: plan.run.opset },
   };
-  const stored = [
-    ...(plan.baseline.kind === 'doc' ? [plan.baseline.doc] : [planned]),
-    ...(plan.candidateDoc ? [plan.candidateDoc] : [planned]),
-  ];
-  const problems = comparability(stored[0], stored[1]);
+  const baseline = plan.baseline.kind === 'doc' ? plan.baseline.doc : planned;
+  const candidate = plan.candidateDoc ?? planned;
+  const problems = comparability(baseline, candidate);
   if (problems.length && !force) throw refusal(problems);
   const acrossPlan = plannedStackDifferences(plan);
   if (acrossPlan.length && !plan.diff.across && !force)
     throw new DiffInputError(
       `refusing to gate across converter stacks (${acrossPlan.join('; ')}) without --across (use --across to compare stacks on purpose)`,
     );
-  // Leftovers of an earlier gate in the same folder would mix with this one's results.
+}
+
+/** Clears what an earlier gate left in the same folder; puts given candidate results in place. */
+async function prepareOut(plan: GatePlan, dirs: GateDirs): Promise<void> {
   for (const entry of await readdir(plan.out)) {
     const stale =
       /^confirm-\d+$/.test(entry) ||
@@ -305,6 +364,9 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
     await rm(dirs.candidate, { recursive: true, force: true });
     await cp(plan.candidateFrom, dirs.candidate, { recursive: true });
   }
+}
+
+function logSides({ plan, log }: GateRun): void {
   const b = plan.baseline;
   log(
     `baseline: ${
@@ -318,130 +380,135 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
   log(
     `candidate: ${plan.candidateDoc ? `merged results (${plan.candidateDoc.cases.length} cases)` : `run ${describeSide(plan.candidate)}`}`,
   );
+}
 
-  // CPU time of each phase's whole process tree (the workers are stopped at the end of a run).
-  const cpu: { baselineCpuMs?: number; candidateCpuMs?: number; confirmCpuMs?: number } = {};
-  let baseline: ResultsDoc | null = null;
-  if (plan.baseline.kind === 'doc') baseline = plan.baseline.doc;
-  else if (plan.baseline.kind === 'run') {
-    const side = plan.baseline.side;
-    const ran = await withCpu(() =>
-      group(`convgate: baseline run (${cases.length} cases, ${side.python})`, () =>
-        runSide(side, dirs.baseline, cases, 'baseline'),
-      ),
-    );
-    baseline = ran.value;
-    if (ran.cpuMs !== null) cpu.baselineCpuMs = ran.cpuMs;
-  }
+/** The baseline's results: given, run now, or none. */
+async function baselineResults(g: GateRun, cpu: PhaseCpu): Promise<ResultsDoc | null> {
+  const b = g.plan.baseline;
+  if (b.kind === 'doc') return b.doc;
+  if (b.kind !== 'run') return null;
+  const ran = await withCpu(() =>
+    g.group(`convgate: baseline run (${g.cases.length} cases, ${b.side.python})`, () =>
+      g.runSide(b.side, g.dirs.baseline, g.cases, 'baseline'),
+    ),
+  );
+  if (ran.cpuMs !== null) cpu.baselineCpuMs = ran.cpuMs;
+  return ran.value;
+}
 
-  let candidate: ResultsDoc;
-  if (plan.candidateDoc) candidate = plan.candidateDoc;
-  else {
-    const ran = await withCpu(() =>
-      group(`convgate: candidate run (${cases.length} cases, ${plan.candidate.python})`, () =>
-        runSide(plan.candidate, dirs.candidate, cases, 'candidate'),
-      ),
-    );
-    candidate = ran.value;
-    if (ran.cpuMs !== null) cpu.candidateCpuMs = ran.cpuMs;
-  }
+/** The candidate's results: given (stored or merged), or run now. */
+async function candidateResults(g: GateRun, cpu: PhaseCpu): Promise<ResultsDoc> {
+  if (g.plan.candidateDoc) return g.plan.candidateDoc;
+  const side = g.plan.candidate;
+  const ran = await withCpu(() =>
+    g.group(`convgate: candidate run (${g.cases.length} cases, ${side.python})`, () =>
+      g.runSide(side, g.dirs.candidate, g.cases, 'candidate'),
+    ),
+  );
+  if (ran.cpuMs !== null) cpu.candidateCpuMs = ran.cpuMs;
+  return ran.value;
+}
 
-  let report: GateReport;
-  if (!baseline) {
-    report = noBaselineReport(
-      candidate,
-      plan.baseline.kind === 'none' ? plan.baseline.reason : 'no baseline',
-    );
-  } else {
-    const base = restrictBaseline(baseline, plan.corpus, plan.selection);
-    report = diffResults(base, candidate, plan.diff);
-    const reuse = plan.captures ? captureNote(candidate) : null;
-    if (reuse) report.notes = [...(report.notes ?? []), reuse];
-    log(
-      `diff: ${report.counts.regressions} regression(s), ${report.counts.fixes} fixed, ${report.counts.stillFailing} still failing, ${report.counts.slow} slow`,
-    );
-    const confirmSlow = plan.confirmSlow ?? true;
-    const slowIds = confirmSlow ? new Set(report.slow.map((x) => x.id)).size : 0;
-    if (!confirmSlow && report.slow.length)
-      report.notes = [
-        ...(report.notes ?? []),
-        `${new Set(report.slow.map((x) => x.id)).size} slower case(s) are reported as measured, not re-run (slow confirmation off)`,
-      ];
-    if ((report.regressions.length || slowIds) && plan.reruns > 0) {
-      const defs = new Map(plan.corpus.cases.map((c) => [c.id, c]));
-      const what = [
-        ...(report.regressions.length ? [`${report.regressions.length} regression(s)`] : []),
-        ...(slowIds ? [`${slowIds} slower case(s)`] : []),
-      ].join(' and ');
-      const suspects = report;
-      const confirmed = await withCpu(() =>
-        group(`convgate: confirming ${what}, ${plan.reruns} re-run(s) each`, () =>
-          confirmRegressions(
-            suspects,
-            base,
-            (ids, attempt) =>
-              runSide(
-                plan.candidate,
-                path.join(plan.out, `confirm-${attempt}`),
-                ids.map((id) => defs.get(id)).filter((d): d is CaseDef => d !== undefined),
-                'confirm',
-              ).then((d) => d.cases),
-            {
-              reruns: plan.reruns,
-              diff: plan.diff,
-              confirmSlow,
-              onRound: (k, ids) => log(`re-run ${k}/${plan.reruns}: ${ids.join(', ')}`),
-            },
-          ),
-        ),
-      );
-      report = confirmed.value;
-      if (confirmed.cpuMs !== null) cpu.confirmCpuMs = confirmed.cpuMs;
-      log(
-        `confirmed: ${report.counts.regressions} regression(s), ${report.counts.flaky} flaky, ${report.counts.slow} slow`,
-      );
-    }
-    if (plan.candidateDoc)
-      report.notes = [
-        ...(report.notes ?? []),
-        "the candidate's results were made before this gate (stored results): its time is that run's; confirmation re-runs ran the candidate build",
-      ];
-    report.baseline = {
-      ...report.baseline!,
-      source: plan.baseline.kind === 'run' ? 'run' : (plan.baseline as { source: 'cache' | 'file' }).source,
-      ...(plan.shas?.baseline !== undefined ? { sha: plan.shas.baseline } : {}),
-    };
-  }
-  let candidateDoc = candidate;
-  const budget = plan.localize === undefined ? DEFAULT_LOCALIZE_BUDGET : plan.localize;
-  if (budget && report.regressions.length) {
-    const localized = await group(`convgate: localizing ${report.regressions.length} regression(s)`, () =>
-      localizeGate(report, candidate, dirs.candidate, {
-        corpus: plan.corpus,
-        run: sideRun(plan.run, plan.candidate),
-        budget,
-        log,
+/** The diff of both sides, confirmed by re-runs, with the notes and the baseline's source. */
+async function compareSides(
+  g: GateRun,
+  baseline: ResultsDoc,
+  candidate: ResultsDoc,
+  cpu: PhaseCpu,
+): Promise<GateReport> {
+  const { plan, log } = g;
+  const base = restrictBaseline(baseline, plan.corpus, plan.selection, g.cases);
+  let report = diffResults(base, candidate, plan.diff);
+  const reuse = plan.captures ? captureNote(candidate) : null;
+  if (reuse) report.notes = [...(report.notes ?? []), reuse];
+  log(
+    `diff: ${report.counts.regressions} regression(s), ${report.counts.fixes} fixed, ${report.counts.stillFailing} still failing, ${report.counts.slow} slow`,
+  );
+  report = await confirmSuspects(g, report, base, cpu);
+  if (plan.candidateDoc)
+    report.notes = [
+      ...(report.notes ?? []),
+      "the candidate's results were made before this gate (stored results): its time is that run's; confirmation re-runs ran the candidate build",
+    ];
+  report.baseline = {
+    ...report.baseline!,
+    source: plan.baseline.kind === 'run' ? 'run' : (plan.baseline as { source: 'cache' | 'file' }).source,
+    ...(plan.shas?.baseline !== undefined ? { sha: plan.shas.baseline } : {}),
+  };
+  return report;
+}
+
+/** Re-runs the regressing (and slower) cases on the candidate: regressions seen every time stay. */
+async function confirmSuspects(
+  g: GateRun,
+  suspects: GateReport,
+  base: ResultsDoc,
+  cpu: PhaseCpu,
+): Promise<GateReport> {
+  const { plan, log } = g;
+  const confirmSlow = plan.confirmSlow ?? true;
+  const slowIds = confirmSlow ? new Set(suspects.slow.map((x) => x.id)).size : 0;
+  if (!confirmSlow && suspects.slow.length)
+    suspects.notes = [
+      ...(suspects.notes ?? []),
+      `${new Set(suspects.slow.map((x) => x.id)).size} slower case(s) are reported as measured, not re-run (slow confirmation off)`,
+    ];
+  if ((!suspects.regressions.length && !slowIds) || plan.reruns <= 0) return suspects;
+  const defs = new Map(plan.corpus.cases.map((c) => [c.id, c]));
+  const what = [
+    ...(suspects.regressions.length ? [`${suspects.regressions.length} regression(s)`] : []),
+    ...(slowIds ? [`${slowIds} slower case(s)`] : []),
+  ].join(' and ');
+  const rerun = (ids: string[], attempt: number) =>
+    g
+      .runSide(
+        plan.candidate,
+        path.join(plan.out, `confirm-${attempt}`),
+        ids.map((id) => defs.get(id)).filter((d): d is CaseDef => d !== undefined),
+        'confirm',
+      )
+      .then((d) => d.cases);
+  const confirmed = await withCpu(() =>
+    g.group(`convgate: confirming ${what}, ${plan.reruns} re-run(s) each`, () =>
+      confirmRegressions(suspects, base, rerun, {
+        reruns: plan.reruns,
+        diff: plan.diff,
+        confirmSlow,
+        onRound: (k, ids) => log(`re-run ${k}/${plan.reruns}: ${ids.join(', ')}`),
       }),
-    );
-    report = localized.report;
-    candidateDoc = localized.candidate;
-    await writeResultsDoc(dirs.candidate, candidateDoc);
-  }
-  report.timing = { ...report.timing, ...cpu };
-  if (plan.shas?.candidate !== undefined) report.candidate.sha = plan.shas.candidate;
-  report.selection = {
-    filter: plan.selection.filter,
-    shard: plan.selection.shard ? formatShard(plan.selection.shard) : null,
-    cases: candidate.cases.length,
-  };
+    ),
+  );
+  if (confirmed.cpuMs !== null) cpu.confirmCpuMs = confirmed.cpuMs;
+  const report = confirmed.value;
+  log(
+    `confirmed: ${report.counts.regressions} regression(s), ${report.counts.flaky} flaky, ${report.counts.slow} slow`,
+  );
+  return report;
+}
 
-  const reproducers = await writeReproducers(dirs.candidate, candidate, plan.corpus);
-  const link = (list: CaseChange[]) => {
-    for (const c of list) {
-      const r = reproducers.get(c.id);
-      if (r) c.reproducer = r;
-    }
-  };
+/** Where each confirmed regression starts (within the localization budget); the candidate's results with it. */
+async function localizeRegressions(
+  g: GateRun,
+  report: GateReport,
+  candidate: ResultsDoc,
+): Promise<{ report: GateReport; candidate: ResultsDoc }> {
+  const { plan } = g;
+  const budget = plan.localize === undefined ? DEFAULT_LOCALIZE_BUDGET : plan.localize;
+  if (!budget || !report.regressions.length) return { report, candidate };
+  const localized = await g.group(`convgate: localizing ${report.regressions.length} regression(s)`, () =>
+    localizeGate(report, candidate, g.dirs.candidate, {
+      corpus: plan.corpus,
+      run: sideRun(plan.run, plan.candidate),
+      budget,
+      log: g.log,
+    }),
+  );
+  await writeResultsDoc(g.dirs.candidate, localized.candidate);
+  return localized;
+}
+
+/** Points each listed case at its reproducer folder, when one was written. */
+function linkReproducers(report: GateReport, reproducers: Map<string, string>): void {
   for (const list of [
     report.regressions,
     report.flaky,
@@ -449,10 +516,10 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
     report.changedFailures,
     report.new,
   ])
-    link(list);
-
-  const markdown = await writeReport(dirs, report, plan.render ?? {}, { candidate: candidateDoc, baseline });
-  return { report, candidate: candidateDoc, baseline, markdown, paths: dirs };
+    for (const c of list) {
+      const r = reproducers.get(c.id);
+      if (r) c.reproducer = r;
+    }
 }
 
 /** Writes gate.json, gate.md and the HTML report (plots from both sides' results); returns the markdown. */
