@@ -224,94 +224,11 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
     io.stderr(`convgate gate: ${message}\n`);
     return 2;
   };
+  const conflict = conflictingFlags(flags);
+  if (conflict) return fail(conflict);
   let plan: GatePlan;
   try {
-    if (
-      flags.baseline &&
-      (flags.baselineEnv || flags.baselinePython || flags.baselineStack || flags.baselineAdapter)
-    )
-      return fail(
-        '--baseline takes stored results; --baseline-env/--baseline-python/--baseline-stack/--baseline-adapter describe a baseline to run — give one or the other',
-      );
-    if (flags.allowLostCoverage && !flags.across)
-      return fail(
-        '--allow-lost-coverage applies only to a gate across stacks (--across): within one stack, a build that runs fewer cases fails',
-      );
-    if (!flags.confirmSlow && flags.failOnSlow)
-      return fail(
-        '--fail-on-slow fails on slowdowns seen in every re-run; --no-confirm-slow skips those re-runs — give one or the other',
-      );
-    const stack = resolveStack({ stack: flags.stack, python: flags.python });
-    const synthetic = { syntheticCount: flags.count, syntheticSeed: flags.seed };
-    const corpus = await resolveCorpus(flags.corpus, synthetic);
-    const selection = { filter: flags.filter ?? null, shard: flags.shard ?? null };
-    const cases = selectCases(corpus, selection);
-    const shared = converterOf(flags, stack.defaultAdapter);
-    const sides = {
-      candidate: sideBuild(flags, 'candidate', shared),
-      baseline: sideBuild(flags, 'baseline', shared),
-    };
-    for (const adapter of new Set([shared, sides.candidate.adapter, sides.baseline.adapter]))
-      if (adapter) casesForConverter(cases, adapter, flags.sourceOpset);
-    if (cases.length === 0)
-      return fail(
-        `the selection (${flags.filter ? `--filter ${JSON.stringify(flags.filter)}` : ''}${flags.shard ? ` --shard ${flags.shard.index}/${flags.shard.count}` : ''}) matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}`,
-      );
-    const candidate = {
-      python: flags.candidatePython ?? sides.candidate.python ?? stack.python,
-      env: parseEnvAssignments(flags.candidateEnv ?? [], '--candidate-env'),
-      ...sides.candidate.spec,
-    };
-    const stored = flags.candidate
-      ? await storedCandidate(flags.candidate, candidateBuild(candidate, shared, stack.name))
-      : null;
-    let baseline: BaselineSource;
-    if (flags.baseline) {
-      baseline = { kind: 'doc', doc: await readResultsDoc(flags.baseline), source: 'file' };
-    } else {
-      baseline = {
-        kind: 'run',
-        side: {
-          python: flags.baselinePython ?? sides.baseline.python ?? stack.python,
-          env: parseEnvAssignments(flags.baselineEnv ?? [], '--baseline-env'),
-          ...sides.baseline.spec,
-        },
-      };
-    }
-    plan = {
-      corpus,
-      selection,
-      cases,
-      run: {
-        jobs: flags.jobs,
-        adapter: converterOf(flags, stack.defaultAdapter),
-        sourceOpset: flags.sourceOpset,
-        ...(flags.convertCmd !== undefined ? { convertCommand: flags.convertCmd } : {}),
-        stack: stack.name,
-        timeoutS: flags.timeout,
-        memoryLimitMb: flags.memoryLimit,
-        recycleMb: flags.recycle,
-        opset: flags.opset ?? null,
-        tolerance: { atol: flags.atol, rtol: flags.rtol },
-        keepAll: flags.keepAll,
-        surface: flags.surface,
-      },
-      out: path.resolve(flags.out),
-      synthetic,
-      candidate,
-      baseline,
-      ...(stored ? { candidateDoc: stored.doc, candidateFrom: stored.dir } : {}),
-      reruns: flags.reruns,
-      confirmSlow: flags.confirmSlow,
-      captures:
-        flags.reuseCaptures === undefined || flags.reuseCaptures === false
-          ? null
-          : typeof flags.reuseCaptures === 'string'
-            ? path.resolve(flags.reuseCaptures)
-            : path.join(path.resolve(flags.out), 'captures'),
-      diff: diffOptions(flags),
-      localize: localizeBudget(flags),
-    };
+    plan = await planGate(flags);
   } catch (e) {
     if (
       e instanceof CorpusError ||
@@ -325,7 +242,117 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       return fail(e.message);
     throw e;
   }
+  return executeGate(plan, flags, io, fail);
+}
 
+/** Flags that cannot be given together, as the message that says so (null: none). */
+function conflictingFlags(flags: GateFlags): string | null {
+  if (
+    flags.baseline &&
+    (flags.baselineEnv || flags.baselinePython || flags.baselineStack || flags.baselineAdapter)
+  )
+    return '--baseline takes stored results; --baseline-env/--baseline-python/--baseline-stack/--baseline-adapter describe a baseline to run — give one or the other';
+  if (flags.allowLostCoverage && !flags.across)
+    return '--allow-lost-coverage applies only to a gate across stacks (--across): within one stack, a build that runs fewer cases fails';
+  if (!flags.confirmSlow && flags.failOnSlow)
+    return '--fail-on-slow fails on slowdowns seen in every re-run; --no-confirm-slow skips those re-runs — give one or the other';
+  return null;
+}
+
+/** The gate the flags describe: corpus and selected cases, both sides, the shared run settings. */
+async function planGate(flags: GateFlags): Promise<GatePlan> {
+  const stack = resolveStack({ stack: flags.stack, python: flags.python });
+  const synthetic = { syntheticCount: flags.count, syntheticSeed: flags.seed };
+  const corpus = await resolveCorpus(flags.corpus, synthetic);
+  const selection = { filter: flags.filter ?? null, shard: flags.shard ?? null };
+  const cases = selectCases(corpus, selection);
+  const shared = converterOf(flags, stack.defaultAdapter);
+  const sides = {
+    candidate: sideBuild(flags, 'candidate', shared),
+    baseline: sideBuild(flags, 'baseline', shared),
+  };
+  for (const adapter of new Set([shared, sides.candidate.adapter, sides.baseline.adapter]))
+    if (adapter) casesForConverter(cases, adapter, flags.sourceOpset);
+  if (cases.length === 0)
+    throw new CorpusError(
+      `the selection (${flags.filter ? `--filter ${JSON.stringify(flags.filter)}` : ''}${flags.shard ? ` --shard ${flags.shard.index}/${flags.shard.count}` : ''}) matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}`,
+    );
+  const candidate = {
+    python: flags.candidatePython ?? sides.candidate.python ?? stack.python,
+    env: parseEnvAssignments(flags.candidateEnv ?? [], '--candidate-env'),
+    ...sides.candidate.spec,
+  };
+  const stored = flags.candidate
+    ? await storedCandidate(flags.candidate, candidateBuild(candidate, shared, stack.name))
+    : null;
+  return {
+    corpus,
+    selection,
+    cases,
+    run: sharedRun(flags, stack),
+    out: path.resolve(flags.out),
+    synthetic,
+    candidate,
+    baseline: await baselineSource(flags, sides.baseline, stack.python),
+    ...(stored ? { candidateDoc: stored.doc, candidateFrom: stored.dir } : {}),
+    reruns: flags.reruns,
+    confirmSlow: flags.confirmSlow,
+    captures: capturesDir(flags),
+    diff: diffOptions(flags),
+    localize: localizeBudget(flags),
+  };
+}
+
+/** The run settings both sides share. */
+function sharedRun(flags: GateFlags, stack: ReturnType<typeof resolveStack>): GatePlan['run'] {
+  return {
+    jobs: flags.jobs,
+    adapter: converterOf(flags, stack.defaultAdapter),
+    sourceOpset: flags.sourceOpset,
+    ...(flags.convertCmd !== undefined ? { convertCommand: flags.convertCmd } : {}),
+    stack: stack.name,
+    timeoutS: flags.timeout,
+    memoryLimitMb: flags.memoryLimit,
+    recycleMb: flags.recycle,
+    opset: flags.opset ?? null,
+    tolerance: { atol: flags.atol, rtol: flags.rtol },
+    keepAll: flags.keepAll,
+    surface: flags.surface,
+  };
+}
+
+/** Stored baseline results (--baseline), or the baseline build to run. */
+async function baselineSource(
+  flags: GateFlags,
+  side: ReturnType<typeof sideBuild>,
+  stackPython: string,
+): Promise<BaselineSource> {
+  if (flags.baseline) return { kind: 'doc', doc: await readResultsDoc(flags.baseline), source: 'file' };
+  return {
+    kind: 'run',
+    side: {
+      python: flags.baselinePython ?? side.python ?? stackPython,
+      env: parseEnvAssignments(flags.baselineEnv ?? [], '--baseline-env'),
+      ...side.spec,
+    },
+  };
+}
+
+/** Where torch.export captures are shared (--reuse-captures [dir]), or null. */
+function capturesDir(flags: GateFlags): string | null {
+  if (flags.reuseCaptures === undefined || flags.reuseCaptures === false) return null;
+  return typeof flags.reuseCaptures === 'string'
+    ? path.resolve(flags.reuseCaptures)
+    : path.join(path.resolve(flags.out), 'captures');
+}
+
+/** Runs the planned gate with progress and interruption; prints the report; the exit code. */
+async function executeGate(
+  plan: GatePlan,
+  flags: GateFlags,
+  io: CliIo,
+  fail: (message: string) => number,
+): Promise<number> {
   const log = (line: string) => io.stderr(line + '\n');
   const stream = io.interactive ? process.stderr : { write: (t: string) => (io.stderr(t), true) };
   let active: ReturnType<typeof progressReporter> | undefined;
@@ -358,21 +385,26 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
     return result.report.verdict === 'fail' ? 1 : 0;
   } catch (e) {
     active?.stop();
-    if (e instanceof RunInterrupted) {
-      io.stderr(`convgate gate: interrupted (${e.reason}); no verdict. Partial results: ${plan.out}\n`);
-      return interruptedExitCode(e.reason);
-    }
-    if (e instanceof DiffInputError || e instanceof OutputFileError) return fail(e.message);
-    if (e instanceof MissingDependencyError) {
-      io.stderr(`convgate gate: ${e.message}\n`);
-      return 3;
-    }
-    if (e instanceof WorkerStartError) {
-      io.stderr(`convgate gate: ${e.message}\n\n${INSTALL_HINT}\n`);
-      return 3;
-    }
-    throw e;
+    return gateFailure(e, plan, io, fail);
   } finally {
     interrupt.dispose();
   }
+}
+
+/** The exit code (and message) of a gate that stopped before its verdict. */
+function gateFailure(e: unknown, plan: GatePlan, io: CliIo, fail: (message: string) => number): number {
+  if (e instanceof RunInterrupted) {
+    io.stderr(`convgate gate: interrupted (${e.reason}); no verdict. Partial results: ${plan.out}\n`);
+    return interruptedExitCode(e.reason);
+  }
+  if (e instanceof DiffInputError || e instanceof OutputFileError) return fail(e.message);
+  if (e instanceof MissingDependencyError) {
+    io.stderr(`convgate gate: ${e.message}\n`);
+    return 3;
+  }
+  if (e instanceof WorkerStartError) {
+    io.stderr(`convgate gate: ${e.message}\n\n${INSTALL_HINT}\n`);
+    return 3;
+  }
+  throw e;
 }
