@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CaseChange, GateReport } from '../../src/gate/schema.js';
+import { COVERAGE_METRICS, type CaseChange, type GateReport } from '../../src/gate/schema.js';
 import { decideComment, decodeMarker, encodeMarker } from '../../src/app/marker.js';
 import {
   markCommentOutdated,
@@ -116,7 +116,7 @@ describe('PR comment rendering', () => {
   const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
   it('never exceeds GitHub’s 65,536 characters, measured on the final body, whatever the artifact holds', () => {
-    // `&` becomes `&amp;` (5×) after every cap; long coverage keys, mismatches, reason, notes, slow rows.
+    // `&` becomes `&amp;` (5×) after every cap; every coverage number, mismatches, reason, notes, slow rows.
     const amp = (n: number) => '&'.repeat(n);
     const many = (prefix: string, n: number): CaseChange[] =>
       Array.from({ length: n }, (_, i) => ({
@@ -146,9 +146,7 @@ describe('PR comment rendering', () => {
     report.mismatches = Array.from({ length: 5 }, () => amp(400));
     report.reason = amp(2000);
     report.candidate.converter = amp(500);
-    report.coverage = Object.fromEntries(
-      Array.from({ length: 30 }, (_, i) => [`${amp(100)}${i}`, { before: 1, after: 2 }]),
-    );
+    report.coverage = Object.fromEntries(COVERAGE_METRICS.map((k) => [k, { before: 1, after: 2 }]));
     for (const maxRows of [1, 25, 200]) {
       const out = render(finalize(report), { prHeadSha: 'f'.repeat(40) }, maxRows);
       expect(out.length).toBeLessThanOrEqual(65_536);
@@ -168,7 +166,7 @@ describe('PR comment rendering', () => {
       note: emojiAt(150 + (i % 20)),
     }));
     report.reason = emojiAt(299);
-    report.coverage = { [emojiAt(59)]: 3 };
+    report.coverage = { cases: 3, ops: [emojiAt(59)] };
     for (const maxChars of [undefined, 5000, 20_001]) {
       const out = renderPrComment(
         { run: RUN, outcome: { kind: 'report', report: finalize(report) }, prHeadSha: SHA },

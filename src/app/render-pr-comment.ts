@@ -1,7 +1,7 @@
 // Pure rendering of the PR comment from a GateReport (or from the reason there is none).
 // Everything that comes from the artifact is untrusted and goes through escapeInline.
 
-import type { CaseChange, GateReport, SlowChange } from '../gate/schema.js';
+import { COVERAGE_METRICS, type CaseChange, type GateReport, type SlowChange } from '../gate/schema.js';
 import { escapeInline as escapeText, neutralizeLinks } from '../report/escape.js';
 import { gateSurfaceLine } from '../report/surface.js';
 import { countsLine } from '../gate/render.js';
@@ -178,27 +178,20 @@ function timingLine(report: GateReport): string {
   return `**Time:** ${formatSeconds(candidateMs)} (baseline ${formatSeconds(baselineMs)}, ${signedPercent(candidateMs, baselineMs)})`;
 }
 
-/** Coverage has no fixed shape yet: numbers and {before, after} pairs are shown, the rest skipped. */
-function coverageLines(coverage: Record<string, unknown> | undefined): string[] {
+/** The coverage numbers (GateReport.coverage, one schema): a number, or before → after (delta). */
+function coverageLines(coverage: GateReport['coverage']): string[] {
   if (!coverage) return [];
   const rows: string[] = [];
-  for (const [key, value] of Object.entries(coverage).slice(0, 20)) {
-    const name = escapeInline(key, 60);
-    if (typeof value === 'number' && Number.isFinite(value)) {
-      rows.push(`| ${name} | ${value} |`);
-    } else if (value && typeof value === 'object') {
-      const v = value as Record<string, unknown>;
-      const before =
-        typeof v.before === 'number' ? v.before : typeof v.baseline === 'number' ? v.baseline : undefined;
-      const after =
-        typeof v.after === 'number' ? v.after : typeof v.candidate === 'number' ? v.candidate : undefined;
-      if (after !== undefined && Number.isFinite(after)) {
-        const delta =
-          before !== undefined && Number.isFinite(before)
-            ? ` (${after - before >= 0 ? '+' : ''}${+(after - before).toFixed(4)})`
-            : '';
-        rows.push(`| ${name} | ${before !== undefined ? `${before} → ` : ''}${after}${delta} |`);
-      }
+  for (const key of COVERAGE_METRICS) {
+    const v = coverage[key];
+    if (v === undefined) continue;
+    if (typeof v === 'number') {
+      if (Number.isFinite(v)) rows.push(`| ${key} | ${v} |`);
+    } else if (Number.isFinite(v.after)) {
+      const delta = Number.isFinite(v.before)
+        ? ` (${v.after - v.before >= 0 ? '+' : ''}${+(v.after - v.before).toFixed(4)})`
+        : '';
+      rows.push(`| ${key} | ${v.before} → ${v.after}${delta} |`);
     }
   }
   return rows.length ? ['| coverage | value |', '|---|---|', ...rows, ''] : [];

@@ -4,7 +4,15 @@ import { gateSurface } from '../surface/gate.js';
 import { firstLine } from '../report/escape.js';
 import { clipChars } from '../util/text.js';
 import { formatError } from '../report/markdown.js';
-import { GATE_SCHEMA_VERSION, type CaseChange, type GateReport, type SlowChange } from './schema.js';
+import {
+  COVERAGE_METRICS,
+  GATE_SCHEMA_VERSION,
+  type CaseChange,
+  type CoverageMetricName,
+  type GateCoverage,
+  type GateReport,
+  type SlowChange,
+} from './schema.js';
 import { describeStack, stackDifferences, stackLabel } from './stacks.js';
 
 /**
@@ -340,14 +348,14 @@ export function classifyPair(
 }
 
 /** Coverage numbers of one run: cases, families, what the exported graphs and the generator used. */
-export function coverageMetrics(doc: ResultsDoc): Record<string, number> {
+export function coverageMetrics(doc: ResultsDoc): Partial<Record<CoverageMetricName, number>> {
   const ops = new Set<string>();
   const pairs = new Set<string>();
   for (const c of doc.cases) {
     for (const op of c.opTypes ?? []) ops.add(op);
     for (const [a, b] of c.opPairs ?? []) pairs.add(`${a}>${b}`);
   }
-  const generated = (doc.coverage as { synthetic?: { opKinds?: unknown } | null } | undefined)?.synthetic;
+  const generated = doc.coverage?.synthetic;
   return {
     cases: doc.cases.length,
     real: doc.cases.filter((c) => c.kind === 'real').length,
@@ -356,7 +364,7 @@ export function coverageMetrics(doc: ResultsDoc): Record<string, number> {
     exported: doc.cases.filter((c) => c.opTypes !== undefined).length,
     opTypes: ops.size,
     opPairs: pairs.size,
-    ...(typeof generated?.opKinds === 'number' ? { generatorOpKinds: generated.opKinds } : {}),
+    ...(generated ? { generatorOpKinds: generated.opKinds } : {}),
   };
 }
 
@@ -368,12 +376,15 @@ function opList(doc: ResultsDoc): string[] {
  * GateReport.coverage: the candidate's numbers, or {before, after} per number when there is a
  * baseline (the App shows numbers and before/after pairs), and `ops`, the ONNX op types it exported.
  */
-export function coverageOf(candidate: ResultsDoc, baseline?: ResultsDoc): Record<string, unknown> {
+export function coverageOf(candidate: ResultsDoc, baseline?: ResultsDoc): GateCoverage {
   const after = coverageMetrics(candidate);
   if (!baseline) return { ...after, ops: opList(candidate) };
   const before = coverageMetrics(baseline);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(after)) out[k] = { before: before[k] ?? 0, after: v };
+  const out: GateCoverage = {};
+  for (const k of COVERAGE_METRICS) {
+    const v = after[k];
+    if (v !== undefined) out[k] = { before: before[k] ?? 0, after: v };
+  }
   return { ...out, ops: opList(candidate) };
 }
 

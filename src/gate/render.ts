@@ -9,7 +9,7 @@ import {
   type CaseSection,
   type ReportView,
 } from '../report/view/model.js';
-import type { GateReport } from './schema.js';
+import type { CoverageMetricName, GateReport } from './schema.js';
 import { gateLocalization } from '../localize/render-gate.js';
 
 export interface RenderOptions {
@@ -213,25 +213,19 @@ function slowLines(r: GateReport, max: number): string[] {
 /** The coverage line: a number, or the number and what it was when there is a baseline. */
 function coverageLines(cov: GateReport['coverage']): string[] {
   if (!cov) return [];
-  const num = (k: string): { before?: number; after: number } | null => {
+  const show = (k: CoverageMetricName) => {
     const v = cov[k];
-    if (typeof v === 'number') return { after: v };
-    if (v && typeof v === 'object' && typeof (v as { after?: unknown }).after === 'number')
-      return v as { before?: number; after: number };
-    return null;
+    if (v === undefined) return '?';
+    if (typeof v === 'number') return String(v);
+    return v.before !== v.after ? `${v.after} (was ${v.before})` : String(v.after);
   };
-  const show = (k: string) => {
-    const v = num(k);
-    if (!v) return '?';
-    return v.before !== undefined && v.before !== v.after ? `${v.after} (was ${v.before})` : String(v.after);
-  };
-  const ops = Array.isArray(cov.ops)
-    ? (cov.ops as unknown[]).filter((o): o is string => typeof o === 'string')
-    : [];
+  const ops = cov.ops ?? [];
   const L = [
     `**Coverage:** ${show('cases')} cases (${show('real')} real, ${show('synthetic')} synthetic) in ${show('families')} families; ` +
       `exported graphs use ${show('opTypes')} ONNX operator types and ${show('opPairs')} producer→consumer pairs` +
-      (num('generatorOpKinds') ? `; generated specs use ${show('generatorOpKinds')} operator kinds` : '') +
+      (cov.generatorOpKinds !== undefined
+        ? `; generated specs use ${show('generatorOpKinds')} operator kinds`
+        : '') +
       '.',
   ];
   if (ops.length)

@@ -85,6 +85,33 @@ export const Verdict = z.enum(['pass', 'fail', 'no-baseline']);
 export type Verdict = z.infer<typeof Verdict>;
 
 /** The gate's verdict document: what the Action summarises and the App renders on a PR. */
+/** One coverage number: the candidate's alone, or what it was in the baseline and is now. */
+const CoverageMetric = z.union([z.number(), z.object({ before: z.number(), after: z.number() })]);
+export type CoverageMetric = z.infer<typeof CoverageMetric>;
+
+/** The coverage numbers of a gate (gate/diff.ts coverageOf), what every renderer shows. */
+export const COVERAGE_METRICS = [
+  'cases',
+  'real',
+  'synthetic',
+  'families',
+  'exported',
+  'opTypes',
+  'opPairs',
+  'generatorOpKinds',
+] as const;
+export type CoverageMetricName = (typeof COVERAGE_METRICS)[number];
+
+/** GateReport.coverage: each number (absent when not measured) and the ONNX op types exported. */
+export const GateCoverage = z.object({
+  ...(Object.fromEntries(COVERAGE_METRICS.map((k) => [k, CoverageMetric.optional()])) as Record<
+    CoverageMetricName,
+    z.ZodOptional<typeof CoverageMetric>
+  >),
+  ops: z.array(z.string()).optional(),
+});
+export type GateCoverage = z.infer<typeof GateCoverage>;
+
 export const GateReport = z.object({
   schemaVersion: GateSchemaVersion,
   verdict: Verdict,
@@ -159,7 +186,7 @@ export const GateReport = z.object({
     candidateCpuMs: z.number().optional(),
     confirmCpuMs: z.number().optional(),
   }),
-  coverage: z.record(z.string(), z.unknown()).optional(),
+  coverage: GateCoverage.optional(),
   /** How much of the converter's own translation functions the candidate run exercised. */
   surface: GateSurface.optional(),
   /** Confirmation: how many times each suspect was re-run on the candidate (fresh workers). */

@@ -1,15 +1,7 @@
 import { coverageOfOnnx, coverageOfSpecs, parseSpec, summarizeCoverage } from '../corpus/synthetic/index.js';
-import type { CaseResult } from '../results/schema.js';
+import type { CaseResult, CoverageSummary, RunCoverage } from '../results/schema.js';
 
-export type CoverageSummary = ReturnType<typeof summarizeCoverage> & { cases: number };
-
-export interface RunCoverage {
-  /** Generated graphs: operator kinds of the spec library, spec edges, tensor dtypes and ranks. */
-  synthetic: CoverageSummary | null;
-  /** ONNX op types and producer→consumer edges of the exported graphs, real and synthetic apart. */
-  realOnnx: CoverageSummary | null;
-  syntheticOnnx: CoverageSummary | null;
-}
+export type { CoverageSummary, RunCoverage };
 
 function onnxSummary(cases: CaseResult[]): CoverageSummary | null {
   const graphs = cases

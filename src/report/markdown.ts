@@ -3,7 +3,7 @@ import type { CaseResult, ResultsDoc } from '../results/schema.js';
 import { escapeInline } from './escape.js';
 import { formatSeconds } from './view/format.js';
 import { runView } from './view/model.js';
-import { runCoverage, type CoverageSummary, type RunCoverage } from './coverage.js';
+import { runCoverage, type CoverageSummary } from './coverage.js';
 import { renderSurfaceSection } from './surface.js';
 import { surfaceStatus } from '../surface/summary.js';
 import { runLocalization } from '../localize/render-run.js';
@@ -84,7 +84,7 @@ function coverageRow(label: string, c: CoverageSummary | null | undefined): stri
 
 /** Coverage table: synthetic specs, and ONNX graphs of the real and synthetic parts. */
 export function renderCoverage(doc: ResultsDoc): string[] {
-  const cov = (doc.coverage ?? runCoverage(doc.cases)) as Partial<RunCoverage>;
+  const cov = doc.coverage ?? runCoverage(doc.cases);
   const rows = [
     coverageRow('synthetic specs (operator kinds of the generator)', cov.synthetic),
     coverageRow('synthetic, exported ONNX graphs', cov.syntheticOnnx),

@@ -121,6 +121,25 @@ export const CaseResult = z.object({
 });
 export type CaseResult = z.infer<typeof CaseResult>;
 
+/** Coverage of one part of a run (src/report/coverage.ts): operator kinds and pairs, dtypes, ranks. */
+export const CoverageSummary = z.object({
+  opKinds: z.number().int().nonnegative(),
+  totalKinds: z.number().int().nonnegative().nullable(),
+  opPairs: z.number().int().nonnegative(),
+  dtypes: z.array(z.string()),
+  ranks: z.array(z.number().int()),
+  cases: z.number().int().nonnegative(),
+});
+export type CoverageSummary = z.infer<typeof CoverageSummary>;
+
+/** A run's coverage: the generator's specs, and the exported ONNX graphs of the real and synthetic parts. */
+export const RunCoverage = z.object({
+  synthetic: CoverageSummary.nullable(),
+  realOnnx: CoverageSummary.nullable(),
+  syntheticOnnx: CoverageSummary.nullable(),
+});
+export type RunCoverage = z.infer<typeof RunCoverage>;
+
 /** The selection a run recorded: its filter, its shard (`i/n`), the generator's count and seed. */
 export const SelectionSettings = z.object({
   filter: z.string().nullable(),
@@ -179,7 +198,7 @@ const ResultsFields = z.object({
   /** Why the run stopped early (e.g. "SIGTERM"), when it was interrupted. */
   interrupted: z.string().optional(),
   /** Operator/dtype/rank coverage of the run (src/report/coverage.ts). */
-  coverage: z.record(z.string(), z.unknown()).optional(),
+  coverage: RunCoverage.optional(),
   /** The converter's registry: the denominator of surface coverage (docs/coverage.md). */
   surface: RunSurface.optional(),
   /** Localization of failing cases (`run --localize`): what it spent. */
