@@ -23,7 +23,7 @@ def main(argv):
     parser.add_argument("requests")
     parser.add_argument("--corpus-path", action="append", default=[])
     parser.add_argument("--model-library", action="append", default=[])
-    parser.add_argument("--adapter", default="torch.onnx")
+    parser.add_argument("--adapter", default=plugins.default_converter())
     args = parser.parse_args(argv)
     compat.prepare_torchvision()  # the same documented workaround as the worker (compat.py)
     sys.path.extend(args.corpus_path)

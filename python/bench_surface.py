@@ -19,7 +19,7 @@ import tempfile
 import time
 import warnings
 
-from convgate_worker import compat, converters, factories
+from convgate_worker import compat, converters, factories, plugins
 from convgate_worker.frontends import torch_models
 from convgate_worker.surface import recorder_for
 
@@ -75,7 +75,7 @@ def bench_case(adapter, recorder, case, repeat, scratch):
 def main(argv):
     parser = argparse.ArgumentParser()
     parser.add_argument("requests")
-    parser.add_argument("--adapter", default="torch.onnx")
+    parser.add_argument("--adapter", default=plugins.default_converter())
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--corpus-path", action="append", default=[])
     parser.add_argument("--model-library", action="append", default=[])

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadCorpus } from '../../src/corpus/load.js';
 import { pluginTable } from '../../src/convert/plugins.js';
+import { RUN_DEFAULTS } from '../../src/run/defaults.js';
 import { FAULT_CORPUS, FIXTURES, PYTHON, tempDir } from '../helpers.js';
 import { runCli } from '../cli-harness.js';
 
@@ -130,6 +131,9 @@ describe('convgate CLI', () => {
     }
     for (const c of Object.values(table.converters))
       for (const f of c.frontends) expect(Object.keys(table.frontends)).toContain(f);
+    // The worker's default converter (its --converter, benches, reproducers) is the run's.
+    expect(table.defaultConverter).toBe(RUN_DEFAULTS.adapter);
+    expect(Object.keys(table.converters)).toContain(table.defaultConverter);
   });
 
   it('refuses --resume of results made with other settings (exit 2, naming them)', async () => {

@@ -24,7 +24,7 @@ class MissingDependency(Exception):
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="convgate-worker")
-    parser.add_argument("--converter", "--adapter", dest="converter", default="torch.onnx")
+    parser.add_argument("--converter", "--adapter", dest="converter", default=plugins.default_converter())
     parser.add_argument("--convert-cmd", default=None, help="the command line of the `command` converter")
     parser.add_argument("--frontend", action="append", default=[], help="frontends of the run's cases (default: torch)")
     parser.add_argument("--threads", type=int, default=1)

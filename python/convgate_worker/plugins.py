@@ -34,5 +34,10 @@ def converter(name: str) -> dict[str, Any]:
     return _entry("converters", name)
 
 
+def default_converter() -> str:
+    """The converter when nothing names one (the TypeScript side's RUN_DEFAULTS.adapter: a test checks)."""
+    return str(table()["defaultConverter"])
+
+
 def install_hint(package: str) -> str:
     return table()["install"].get(package, "pip install %s into the converter's environment" % package)

@@ -23,6 +23,8 @@ const Converter = z.object({
   converter: z.string(),
 });
 export const PluginTable = z.object({
+  /** The converter when nothing names one, for the worker's own defaults (= RUN_DEFAULTS.adapter). */
+  defaultConverter: z.string(),
   frontends: z.record(z.string(), Frontend),
   converters: z.record(z.string(), Converter),
   install: z.record(z.string(), z.string()),

@@ -214,9 +214,12 @@ def rebuild_and_check(bundle_dir, bundle, case, out=print):
 
         references = [flatten_outputs(model(*inputs)) for inputs in input_sets]
     path = os.path.join(bundle_dir, "reproduced.onnx")
-    out("exporting with torch %s (%s) to %s" % (torch.__version__, bundle.get("adapter", "torch.onnx"), path))
+    from convgate_worker import plugins
+
+    adapter = bundle.get("adapter") or plugins.default_converter()
+    out("exporting with torch %s (%s) to %s" % (torch.__version__, adapter, path))
     try:
-        export(model, input_sets[0], path, case, names, bundle.get("adapter", "torch.onnx"))
+        export(model, input_sets[0], path, case, names, adapter)
         import onnx
 
         onnx.checker.check_model(onnx.load(path))
