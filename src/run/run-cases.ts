@@ -179,40 +179,13 @@ export async function runCases(
 ): Promise<ResultsDoc> {
   // Refused before anything starts when the converter cannot take a case (PairingError).
   const cases = casesForConverter(requested, opts.adapter, opts.sourceOpset);
-  const state: RunState = {
-    started: new Date(),
-    ready: null,
-    results: new Map(),
-    recycled: 0,
-    surface: null,
-  };
   await mkdir(opts.out, { recursive: true });
   const identity = runIdentity(corpus, opts);
-  const wanted = new Set(cases.map((c) => c.id));
-  const kept = opts.resume
-    ? (await resumableResults(opts.out, identity)).filter((r) => wanted.has(r.id))
-    : [];
-  for (const r of kept) state.results.set(r.id, r);
-  const todo = cases.filter((c) => !state.results.has(c.id));
-  // A fresh run's settings are recorded once its workers are ready; an older record must not
-  // vouch for the new lines meanwhile.
-  if (!opts.resume) await rm(path.join(opts.out, RUN_SETTINGS_FILE), { force: true });
+  const { state, kept, todo } = await resumedState(cases, opts, identity);
   const stream = await ResultsStream.open(opts.out, opts.resume);
 
   const jobs = Math.max(1, Math.min(opts.jobs, todo.length || 1));
-  const threads = opts.threads ?? DEFAULT_THREADS;
-  const workerOptions: PythonWorkerOptions = {
-    python: opts.python,
-    adapter: opts.adapter,
-    corpusPaths: corpus.pythonPaths,
-    modelLibraries: corpus.modelLibraries,
-    frontends: caseFrontends(cases),
-    ...(opts.convertCommand !== undefined ? { convertCommand: opts.convertCommand } : {}),
-    env: workerEnv(opts.env ?? process.env, threads),
-    threads,
-    memoryLimitMb: opts.memoryLimitMb,
-    surface: opts.surface !== false,
-  };
+  const workerOptions = workerOptionsOf(corpus, cases, opts);
   const useZygote = (opts.zygote ?? process.env.CONVGATE_ZYGOTE !== '0') && zygoteApplies(workerOptions);
   const workers = new WorkerSet(workerOptions, opts.signal, useZygote);
   const onAbort = () => workers.killAll();
@@ -225,18 +198,14 @@ export async function runCases(
       await workers.stopAll();
       return await interrupted(opts, await finish(false));
     }
-    state.ready = started.converters[0].ready;
-    state.surface = new SurfaceCollector(state.ready.surface ?? null, opts.surface !== false);
-    const ranAs: RunIdentity = { ...identity, converter: converterOf(state.ready) };
-    if (opts.resume && kept.length) await checkResumedConverter(opts.out, ranAs);
-    await writeRunIdentity(opts.out, ranAs);
-    events.onStart?.({ total: cases.length, skipped: kept.length, converter: state.ready.converter });
+    const ready = await recordReady(state, started, opts, identity, kept);
+    events.onStart?.({ total: cases.length, skipped: kept, converter: ready.converter });
 
     let failure: { error: unknown } | null = null;
     try {
       await runAll({
-        placeholders: pathPlaceholders(opts.out, state.ready.environment),
-        packages: { ...state.ready.environment?.packages, python: state.ready.python.version },
+        placeholders: pathPlaceholders(opts.out, ready.environment),
+        packages: { ...ready.environment?.packages, python: ready.python.version },
         modelLibraries: corpus.modelLibraries,
         todo,
         opts,
@@ -264,6 +233,65 @@ export async function runCases(
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** A run's state, with the results `--resume` keeps (same settings); the cases still to run. */
+async function resumedState(
+  cases: CaseDef[],
+  opts: RunOptions,
+  identity: RunIdentity,
+): Promise<{ state: RunState; kept: number; todo: CaseDef[] }> {
+  const state: RunState = {
+    started: new Date(),
+    ready: null,
+    results: new Map(),
+    recycled: 0,
+    surface: null,
+  };
+  const wanted = new Set(cases.map((c) => c.id));
+  const kept = opts.resume
+    ? (await resumableResults(opts.out, identity)).filter((r) => wanted.has(r.id))
+    : [];
+  for (const r of kept) state.results.set(r.id, r);
+  const todo = cases.filter((c) => !state.results.has(c.id));
+  // A fresh run's settings are recorded once its workers are ready; an older record must not
+  // vouch for the new lines meanwhile.
+  if (!opts.resume) await rm(path.join(opts.out, RUN_SETTINGS_FILE), { force: true });
+  return { state, kept: kept.length, todo };
+}
+
+/** How each converter worker is started for these cases. */
+function workerOptionsOf(corpus: Corpus, cases: CaseDef[], opts: RunOptions): PythonWorkerOptions {
+  const threads = opts.threads ?? DEFAULT_THREADS;
+  return {
+    python: opts.python,
+    adapter: opts.adapter,
+    corpusPaths: corpus.pythonPaths,
+    modelLibraries: corpus.modelLibraries,
+    frontends: caseFrontends(cases),
+    ...(opts.convertCommand !== undefined ? { convertCommand: opts.convertCommand } : {}),
+    env: workerEnv(opts.env ?? process.env, threads),
+    threads,
+    memoryLimitMb: opts.memoryLimitMb,
+    surface: opts.surface !== false,
+  };
+}
+
+/** What the first ready worker said: kept in the state and recorded as the run's identity. */
+async function recordReady(
+  state: RunState,
+  started: StartedWorkers,
+  opts: RunOptions,
+  identity: RunIdentity,
+  kept: number,
+): Promise<ReadyReply> {
+  const ready = started.converters[0].ready;
+  state.ready = ready;
+  state.surface = new SurfaceCollector(ready.surface ?? null, opts.surface !== false);
+  const ranAs: RunIdentity = { ...identity, converter: converterOf(ready) };
+  if (opts.resume && kept) await checkResumedConverter(opts.out, ranAs);
+  await writeRunIdentity(opts.out, ranAs);
+  return ready;
 }
 
 function converterOf(ready: ReadyReply): { name: string; version: string } {
