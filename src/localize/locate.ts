@@ -35,7 +35,10 @@ export type Located =
 
 interface Graph {
   producer: Map<string, number>;
-  summary: ProbeSummary & { graph: NonNullable<ProbeSummary['graph']> };
+  summary: ProbeSummary & {
+    graph: NonNullable<ProbeSummary['graph']>;
+    calls: NonNullable<ProbeSummary['calls']>;
+  };
 }
 
 /** Mapped values that `from` is computed from, nearest first: the walk stops at mapped values. */
@@ -122,65 +125,96 @@ export function locateDivergence(
   if (!summary.graph || !summary.calls) return { found: false, reason: 'no converted graph to probe' };
   const g: Graph = { producer: new Map(), summary: summary as Graph['summary'] };
   summary.graph.nodes.forEach((n, i) => n.outputs.forEach((v) => v && g.producer.set(v, i)));
+  const target = targetOf(g, summary, run);
+  if (typeof target !== 'number') return target;
 
-  // What to explain: the node a crash names, else the worst output (failing or drifting).
-  let target: number | undefined = summary.target?.index;
-  if (target === undefined) {
-    const worst = [...run.outputs]
-      .filter((x) => isError(x.relErr) || !x.pass)
-      .sort((a, b) => Number(a.pass) - Number(b.pass) || b.relErr - a.relErr)[0];
-    if (!worst) return { found: false, reason: 'the probe model agrees with PyTorch on every output' };
-    target = g.producer.get(worst.name);
-    if (target === undefined)
-      return { found: false, reason: `output ${worst.name} is not produced by a node` };
-  }
-
-  // A value can leave several nested calls: keep its comparison with the innermost one; where it
-  // enters a call, it is compared only when no call it leaves recorded it.
-  const depth = (v: ValueComparison) =>
-    summary.calls![v.call]?.side === 'input' ? -1 : (summary.calls![v.call]?.path.split('.').length ?? 0);
-  const mapped = new Map<string, ValueComparison>();
-  for (const v of run.values) {
-    if (v.output < 0 || Number.isNaN(v.relErr) || !summary.calls[v.call]) continue;
-    const seen = mapped.get(v.value);
-    if (!seen || depth(v) > depth(seen)) mapped.set(v.value, v);
-  }
+  const mapped = innermostComparisons(g, run);
   const within = ancestors(g, target);
   const candidates = [...mapped.values()]
     .map((v) => ({ v, at: g.producer.get(v.value)! }))
     .filter((x) => x.at !== undefined && within.has(x.at))
     .sort((a, b) => a.at - b.at);
-
-  const end = target;
   for (const { v, at } of candidates) {
-    if (summary.target && at === end) continue;
-    if (!(v.relErr > o.floor)) continue;
-    const upstream = nearestMapped(g, at, mapped);
-    const inputErr = Math.max(0, ...upstream.values.map((u) => mapped.get(u)!.relErr));
-    if (!(v.relErr > o.jump * inputErr)) continue;
-    const call = callOf(g, at, summary.calls[v.call]);
-    const ops = regionOps(g, upstream.nodes, call);
-    return {
-      found: true,
-      call: call ? { path: call.path, call: call.call } : null,
-      region: upstream.nodes.filter((i) => inCall(g.summary.graph.nodes[i], call)),
-      node: {
-        ...describeNode(g, at, { call, ops }),
-        maxAbsErr: v.maxAbsErr,
-        relErr: Number.isFinite(v.relErr) ? v.relErr : null,
-        ...(v.reason || v.folded
-          ? {
-              note: [v.reason, v.folded ? `compared with ${v.folded}, folded into it` : '']
-                .filter(Boolean)
-                .join('; '),
-            }
-          : {}),
-      },
-    };
+    if (summary.target && at === target) continue;
+    const found = divergenceAt(g, v, at, mapped, o);
+    if (found) return found;
   }
-  if (summary.target) {
+  return notLocated(g, target, mapped, candidates.length > 0);
+}
+
+/** What to explain: the node a crash names, else the node of the worst output (failing or drifting). */
+function targetOf(g: Graph, summary: ProbeSummary, run: ProbeRun): number | Located {
+  if (summary.target?.index !== undefined) return summary.target.index;
+  const worst = [...run.outputs]
+    .filter((x) => isError(x.relErr) || !x.pass)
+    .sort((a, b) => Number(a.pass) - Number(b.pass) || b.relErr - a.relErr)[0];
+  if (!worst) return { found: false, reason: 'the probe model agrees with PyTorch on every output' };
+  const target = g.producer.get(worst.name);
+  if (target === undefined) return { found: false, reason: `output ${worst.name} is not produced by a node` };
+  return target;
+}
+
+/**
+ * Each value's comparison with PyTorch. A value can leave several nested calls: keep its
+ * comparison with the innermost one; where it enters a call, it is compared only when no call it
+ * leaves recorded it.
+ */
+function innermostComparisons(g: Graph, run: ProbeRun): Map<string, ValueComparison> {
+  const calls = g.summary.calls;
+  const depth = (v: ValueComparison) =>
+    calls[v.call]?.side === 'input' ? -1 : (calls[v.call]?.path.split('.').length ?? 0);
+  const mapped = new Map<string, ValueComparison>();
+  for (const v of run.values) {
+    if (v.output < 0 || Number.isNaN(v.relErr) || !calls[v.call]) continue;
+    const seen = mapped.get(v.value);
+    if (!seen || depth(v) > depth(seen)) mapped.set(v.value, v);
+  }
+  return mapped;
+}
+
+/** The divergence at value `v` (node `at`), when its error is above the floor and jumps over its inputs'. */
+function divergenceAt(
+  g: Graph,
+  v: ValueComparison,
+  at: number,
+  mapped: Map<string, ValueComparison>,
+  o: LocateOptions,
+): Located | null {
+  if (!(v.relErr > o.floor)) return null;
+  const upstream = nearestMapped(g, at, mapped);
+  const inputErr = Math.max(0, ...upstream.values.map((u) => mapped.get(u)!.relErr));
+  if (!(v.relErr > o.jump * inputErr)) return null;
+  const call = callOf(g, at, g.summary.calls[v.call]);
+  const ops = regionOps(g, upstream.nodes, call);
+  return {
+    found: true,
+    call: call ? { path: call.path, call: call.call } : null,
+    region: upstream.nodes.filter((i) => inCall(g.summary.graph.nodes[i], call)),
+    node: {
+      ...describeNode(g, at, { call, ops }),
+      maxAbsErr: v.maxAbsErr,
+      relErr: Number.isFinite(v.relErr) ? v.relErr : null,
+      ...(v.reason || v.folded
+        ? {
+            note: [v.reason, v.folded ? `compared with ${v.folded}, folded into it` : '']
+              .filter(Boolean)
+              .join('; '),
+          }
+        : {}),
+    },
+  };
+}
+
+/** Why no compared value pins the divergence down, with the node it is seen at. */
+function notLocated(
+  g: Graph,
+  target: number,
+  mapped: Map<string, ValueComparison>,
+  compared: boolean,
+): Located {
+  if (g.summary.target) {
     const upstream = nearestMapped(g, target, mapped);
-    const n = summary.graph.nodes[target];
+    const n = g.summary.graph.nodes[target];
     const call = n.scopes?.length ? n.scopes[n.scopes.length - 1] : null;
     const ops = regionOps(g, upstream.nodes, call ? { path: call[0], call: call[1] } : undefined);
     return {
@@ -192,7 +226,7 @@ export function locateDivergence(
   const fallback = describeNode(g, target, {});
   return {
     found: false,
-    reason: candidates.length
+    reason: compared
       ? 'no compared value introduces the error (it is spread below the noise floor)'
       : 'no value the output depends on could be compared with PyTorch',
     node: { ...fallback, note: 'the output node; no intermediate value pins the divergence down' },
