@@ -235,9 +235,10 @@ def write_probe_model(proto, exposed, path, types=None):
 
 
 def probe(request, adapter=None):
-    """`adapter` is the worker's converter module (converters/): a dynamo graph that lost its node
+    """Handles {type: probe, id, caseDir, case, set, out}: writes out/probe.json (+ probe.onnx, eager tensors).
+
+    `adapter` is the worker's converter module (converters/): a dynamo graph that lost its node
     metadata borrows it from a second export by the same converter."""
-    """Handles {type: probe, id, caseDir, case, set, out}: writes out/probe.json (+ probe.onnx, eager tensors)."""
     case = request["case"]
     case_dir = request["caseDir"]
     out_dir = os.path.join(case_dir, request.get("out") or "localize")
@@ -258,11 +259,35 @@ def probe(request, adapter=None):
         return _done(request, out_dir, summary)
     proto = onnx.load(model_path)
     graph = proto.graph
+    scopes = _describe_graph(model, input_sets[0], case, adapter, graph, out_dir, summary)
+    if not request.get("values", True):
+        return _done(request, out_dir, summary)
+
+    if request.get("refine"):
+        return _refine(request, model, input_sets[set_index], proto, summary, out_dir)
+
+    upstream = _stop_at(request, graph, summary)
+    eager_dir = os.path.join(out_dir, "eager")
+    os.makedirs(eager_dir, exist_ok=True)
+    producer = {name: i for i, n in enumerate(graph.node) for name in n.output}
+    entries, exposed = _call_entries(graph, scopes, calls, order, upstream, producer, eager_dir, summary)
+    _input_entries(graph, scopes, calls, upstream, producer, eager_dir, entries, exposed, summary)
+    summary["calls"] = entries
+    if upstream is not None and not exposed:
+        return _done(request, out_dir, summary)  # nothing before the node to compare
+    _write_probe(proto, exposed, upstream, producer, out_dir)
+    summary["probeModel"] = "probe.onnx"
+    return _done(request, out_dir, summary)
+
+
+def _describe_graph(model, inputs, case, adapter, graph, out_dir, summary):
+    """summary["graph"]: the converted graph's nodes with the module scopes they are placed in
+    (borrowed from a second export when the graph lost its metadata); returns each node's scopes."""
     paths = {p for p, _ in model.named_modules()}
     borrowed = None
     if adapter is not None and not has_scope_metadata(graph) and not any(n.name.startswith("/") for n in graph.node):
         try:
-            borrowed = borrow_metadata(model, input_sets[0], case, adapter, out_dir)
+            borrowed = borrow_metadata(model, inputs, case, adapter, out_dir)
         except Exception as exc:  # noqa: BLE001 -- scopes are a help, not a requirement
             summary["notes"] = ["node metadata could not be borrowed from a second export: %s" % str(exc).splitlines()[0][:200]]
         if borrowed:
@@ -275,28 +300,28 @@ def probe(request, adapter=None):
         "outputs": [o.name for o in graph.output],
         "placed": sum(1 for s in scopes if s),
     }
-    if not request.get("values", True):
-        return _done(request, out_dir, summary)
+    return scopes
 
-    if request.get("refine"):
-        return _refine(request, model, input_sets[set_index], proto, summary, out_dir)
 
-    # A crash at a node: only what that node depends on is run (the rest may not load or run).
-    upstream = None
+def _stop_at(request, graph, summary):
+    """A crash at a node: only what that node depends on is run (the rest may not load or run).
+    The node indices it depends on, or None (the whole graph)."""
     stop = request.get("stopAt")
-    if stop:
-        index = next((i for i, n in enumerate(graph.node) if n.name == stop), None)
-        if index is None:
-            raise ValueError("the model has no node named %r" % stop)
-        upstream = ancestors(graph, index)
-        summary["target"] = {"node": stop, "index": index}
+    if not stop:
+        return None
+    index = next((i for i, n in enumerate(graph.node) if n.name == stop), None)
+    if index is None:
+        raise ValueError("the model has no node named %r" % stop)
+    summary["target"] = {"node": stop, "index": index}
+    return ancestors(graph, index)
 
-    eager_dir = os.path.join(out_dir, "eager")
-    os.makedirs(eager_dir, exist_ok=True)
+
+def _call_entries(graph, scopes, calls, order, upstream, producer, eager_dir, summary):
+    """One entry per module call whose outputs leave the graph's scopes: the eager tensors it
+    recorded (written to eager/) and the graph values they are compared with; the values exposed."""
     present = {tuple(k) for scope in scopes for k in (scope or ())}
     entries = []
     exposed = []
-    producer = {name: i for i, n in enumerate(graph.node) for name in n.output}
     for (path, call), values in sorted(boundary_values(graph, scopes).items(), key=lambda kv: kv[0]):
         recorded = calls.get(path) or []
         if upstream is not None:
@@ -321,19 +346,19 @@ def probe(request, adapter=None):
         if len(exposed) > MAX_EXPOSED:
             summary["truncated"] = True
             break
-    _input_entries(graph, scopes, calls, upstream, producer, eager_dir, entries, exposed, summary)
-    summary["calls"] = entries
-    if upstream is not None:
-        if not exposed:
-            return _done(request, out_dir, summary)  # nothing before the node to compare
-        keep = set()
-        for v in exposed:
-            keep |= ancestors(graph, producer[v]) | {producer[v]}
-        write_probe_model(truncate(proto, keep), exposed, os.path.join(out_dir, "probe.onnx"), _value_types(proto))
-    else:
-        write_probe_model(proto, exposed, os.path.join(out_dir, "probe.onnx"))
-    summary["probeModel"] = "probe.onnx"
-    return _done(request, out_dir, summary)
+    return entries, exposed
+
+
+def _write_probe(proto, exposed, upstream, producer, out_dir):
+    """probe.onnx: the model with the exposed values as outputs (cut to what they depend on at a crash)."""
+    path = os.path.join(out_dir, "probe.onnx")
+    if upstream is None:
+        write_probe_model(proto, exposed, path)
+        return
+    keep = set()
+    for v in exposed:
+        keep |= ancestors(proto.graph, producer[v]) | {producer[v]}
+    write_probe_model(truncate(proto, keep), exposed, path, _value_types(proto))
 
 
 def _input_entries(graph, scopes, calls, upstream, producer, eager_dir, entries, exposed, summary):
