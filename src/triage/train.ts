@@ -459,83 +459,20 @@ export function trainModel(
     extracted.map((ex) => featureValues(ex, vocabSet, opts.bowScale)),
     featureNames,
   );
-  const all = examples.map((_, i) => i);
-  const fields = {} as Record<Field, FieldModel>;
-  // Out-of-fold probabilities of the symptom and stage labels, per example: what the cause
-  // model will see at classification time is a prediction, not the human label, so it is
-  // trained on predictions made without the example (stacking).
-  const stageProbabilities = new Map<StageField, number[][]>();
-
-  const fitAndCalibrate = (f: Field, prob: Problem): FieldModel => {
-    const y = examples.map((e) => labelIndex(f, e));
-    const fit = fitField(f, prob, all, y, opts);
-
-    let temperature = 1;
-    let oofScores: SplitScore[] | undefined;
-    if (opts.calibrationFolds > 1 && examples.length >= 2 * opts.calibrationFolds) {
-      const fold = groupedFoldAssignment(
-        examples.map((e) => ({ group: groupOf(e), stratum: e.labels[f] })),
-        opts.calibrationFolds,
-        17,
-      );
-      oofScores = new Array(examples.length);
-      for (let k = 0; k < opts.calibrationFolds; k++) {
-        const train = all.filter((i) => fold[i] !== k);
-        const inner = fitField(
-          f,
-          prob,
-          train,
-          train.map((i) => y[i]),
-          opts,
-        );
-        for (const i of all) if (fold[i] === k) oofScores[i] = scoreOf(inner, prob.rows[i]);
-      }
-      temperature = fitTemperature(oofScores, y);
-    }
-    if ((STAGE_FIELDS as readonly string[]).includes(f)) {
-      const scores = oofScores ?? prob.rows.map((row) => scoreOf(fit, row));
-      stageProbabilities.set(
-        f as StageField,
-        scores.map((s) => calibrated(s.bias, s.evidence, temperature)),
-      );
-    }
-
-    const labels = [...LABELS_OF[f]] as string[];
-    const weights: Record<string, number[]> = {};
-    prob.featureNames.forEach((name, j) => {
-      const wj = labels.map((_, c) => fit.weights[c][j]);
-      // Words whose weights stayed ~0 carry no information; leave them out of the model.
-      if (!isWord(name) || wj.some((v) => Math.abs(v) >= 0.005)) weights[name] = wj;
-    });
-    return { labels, bias: fit.bias, weights, temperature };
+  const fit: FitContext = {
+    examples,
+    all: examples.map((_, i) => i),
+    opts,
+    stageProbabilities: new Map(),
   };
-
+  const fields = {} as Record<Field, FieldModel>;
   // Cause last: it reads the other two fields' predictions.
-  for (const f of FIELDS) if (f !== 'cause') fields[f] = fitAndCalibrate(f, problem);
-  if (opts.stageFeatures) {
-    const stageNames = STAGE_FIELDS.flatMap((sf) => LABELS_OF[sf].map((l) => stageFeature(sf, l)));
-    const causeProblem: Problem = {
-      featureNames: [...featureNames, ...stageNames],
-      rows: problem.rows.map((row, i) => {
-        const index = [...row.index];
-        const value = [...row.value];
-        let j = featureNames.length;
-        for (const sf of STAGE_FIELDS) {
-          for (const p of stageProbabilities.get(sf)![i]) {
-            if (p > 0) {
-              index.push(j);
-              value.push(p);
-            }
-            j++;
-          }
-        }
-        return { index, value };
-      }),
-    };
-    fields.cause = fitAndCalibrate('cause', causeProblem);
-  } else {
-    fields.cause = fitAndCalibrate('cause', problem);
-  }
+  for (const f of FIELDS) if (f !== 'cause') fields[f] = fitAndCalibrate(fit, f, problem);
+  fields.cause = fitAndCalibrate(
+    fit,
+    'cause',
+    opts.stageFeatures ? withStageFeatures(problem, featureNames, fit.stageProbabilities) : problem,
+  );
   const ordered = Object.fromEntries(FIELDS.map((f) => [f, fields[f]])) as Record<Field, FieldModel>;
 
   return {
@@ -544,5 +481,95 @@ export function trainModel(
     bowScale: opts.bowScale,
     fields: ordered,
     provenance: `trained on ${examples.length} labeled issues`,
+  };
+}
+
+/** What fitting each field shares. */
+interface FitContext {
+  examples: readonly LabeledIssue[];
+  /** Every example's index. */
+  all: number[];
+  opts: TrainOptions;
+  /**
+   * Out-of-fold probabilities of the symptom and stage labels, per example: what the cause
+   * model will see at classification time is a prediction, not the human label, so it is
+   * trained on predictions made without the example (stacking).
+   */
+  stageProbabilities: Map<StageField, number[][]>;
+}
+
+/** One field's model: fitted on every example, its temperature from out-of-fold scores. */
+function fitAndCalibrate(ctx: FitContext, f: Field, prob: Problem): FieldModel {
+  const { examples, all, opts } = ctx;
+  const y = examples.map((e) => labelIndex(f, e));
+  const fit = fitField(f, prob, all, y, opts);
+  const oofScores = outOfFoldScores(ctx, f, prob, y);
+  const temperature = oofScores ? fitTemperature(oofScores, y) : 1;
+  if ((STAGE_FIELDS as readonly string[]).includes(f)) {
+    const scores = oofScores ?? prob.rows.map((row) => scoreOf(fit, row));
+    ctx.stageProbabilities.set(
+      f as StageField,
+      scores.map((s) => calibrated(s.bias, s.evidence, temperature)),
+    );
+  }
+
+  const labels = [...LABELS_OF[f]] as string[];
+  const weights: Record<string, number[]> = {};
+  prob.featureNames.forEach((name, j) => {
+    const wj = labels.map((_, c) => fit.weights[c][j]);
+    // Words whose weights stayed ~0 carry no information; leave them out of the model.
+    if (!isWord(name) || wj.some((v) => Math.abs(v) >= 0.005)) weights[name] = wj;
+  });
+  return { labels, bias: fit.bias, weights, temperature };
+}
+
+/** Each example's score by a model fitted without its fold (undefined: too few examples to calibrate). */
+function outOfFoldScores(ctx: FitContext, f: Field, prob: Problem, y: number[]): SplitScore[] | undefined {
+  const { examples, all, opts } = ctx;
+  if (!(opts.calibrationFolds > 1 && examples.length >= 2 * opts.calibrationFolds)) return undefined;
+  const fold = groupedFoldAssignment(
+    examples.map((e) => ({ group: groupOf(e), stratum: e.labels[f] })),
+    opts.calibrationFolds,
+    17,
+  );
+  const oofScores: SplitScore[] = new Array(examples.length);
+  for (let k = 0; k < opts.calibrationFolds; k++) {
+    const train = all.filter((i) => fold[i] !== k);
+    const inner = fitField(
+      f,
+      prob,
+      train,
+      train.map((i) => y[i]),
+      opts,
+    );
+    for (const i of all) if (fold[i] === k) oofScores[i] = scoreOf(inner, prob.rows[i]);
+  }
+  return oofScores;
+}
+
+/** The cause's problem: every row gains the out-of-fold stage probabilities as features. */
+function withStageFeatures(
+  problem: Problem,
+  featureNames: string[],
+  stageProbabilities: Map<StageField, number[][]>,
+): Problem {
+  const stageNames = STAGE_FIELDS.flatMap((sf) => LABELS_OF[sf].map((l) => stageFeature(sf, l)));
+  return {
+    featureNames: [...featureNames, ...stageNames],
+    rows: problem.rows.map((row, i) => {
+      const index = [...row.index];
+      const value = [...row.value];
+      let j = featureNames.length;
+      for (const sf of STAGE_FIELDS) {
+        for (const p of stageProbabilities.get(sf)![i]) {
+          if (p > 0) {
+            index.push(j);
+            value.push(p);
+          }
+          j++;
+        }
+      }
+      return { index, value };
+    }),
   };
 }
