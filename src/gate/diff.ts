@@ -13,7 +13,7 @@ import {
   type GateReport,
   type SlowChange,
 } from './schema.js';
-import { describeStack, stackDifferences, stackLabel } from './stacks.js';
+import { describeStack, stackDifferences, stackLabel, type StackLabel } from './stacks.js';
 
 /**
  * How a comparison is made. Passed whole, as one object, to every step that decides (diff,
@@ -448,15 +448,14 @@ export function noBaselineReport(candidate: ResultsDoc, reason: string): GateRep
 }
 
 /**
- * Compares candidate results with baseline results case by case. Pure: the verdict counts
- * regressions as given; confirmation re-runs (confirm.ts) move unreproduced ones to `flaky`.
+ * Refuses results that cannot be compared (duplicate ids, other corpus or settings, other stacks
+ * without --across), unless forced; what differs, for the report.
  */
-export function diffResults(
+function refuseIncomparableDocs(
   baseline: ResultsDoc,
   candidate: ResultsDoc,
-  options: Partial<DiffOptions> = {},
-): GateReport {
-  const o: DiffOptions = { ...DEFAULT_DIFF_OPTIONS, ...options };
+  o: DiffOptions,
+): { mismatches: string[]; stacks: { baseline: StackLabel; candidate: StackLabel }; across: string[] } {
   for (const [side, doc] of [
     ['baseline', baseline],
     ['candidate', candidate],
@@ -478,6 +477,20 @@ export function diffResults(
   const stacks = { baseline: stackLabel(baseline), candidate: stackLabel(candidate) };
   const across = stackDifferences(stacks.baseline, stacks.candidate);
   if (across.length && !o.across && !o.force) throw acrossRefusal(stacks, across);
+  return { mismatches, stacks, across };
+}
+
+/**
+ * Compares candidate results with baseline results case by case. Pure: the verdict counts
+ * regressions as given; confirmation re-runs (confirm.ts) move unreproduced ones to `flaky`.
+ */
+export function diffResults(
+  baseline: ResultsDoc,
+  candidate: ResultsDoc,
+  options: Partial<DiffOptions> = {},
+): GateReport {
+  const o: DiffOptions = { ...DEFAULT_DIFF_OPTIONS, ...options };
+  const { mismatches, stacks, across } = refuseIncomparableDocs(baseline, candidate, o);
   const after = new Map(candidate.cases.map((c) => [c.id, c]));
   const before = new Map(baseline.cases.map((c) => [c.id, c]));
   const report = emptyReport(candidate);
