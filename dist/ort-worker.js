@@ -10606,7 +10606,7 @@ const ProbeSummary = object({
     ranges: record(string(), tuple([number(), number()])).optional(),
 });
 
-const DEFAULT_LOCATE_OPTIONS = { floor: 1e-5, jump: 10 };
+const DEFAULT_LOCATE_OPTIONS = { floor: 1e-5};
 
 /**
  * Runs a probe model (the converted model with module-boundary values as extra outputs) in ONNX
@@ -10748,52 +10748,9 @@ async function probeModel(req) {
         const run = performance.now() - t;
         t = performance.now();
         const got = (name) => (results[name] ? fromOrt(results[name]) : null);
-        const outputs = [];
-        // A truncated probe (crash at summary.target) has none of the model's outputs.
-        for (const [i, ref] of (summary.target ? [] : set.outputs).entries()) {
-            const name = summary.graph.outputs[i] ?? ref.name;
-            const actual = got(name);
-            const expected = await readTensor(tensorDir, ref);
-            if (!actual) {
-                outputs.push({ name, pass: false, maxAbsErr: null, relErr: Infinity, reason: 'missing' });
-                continue;
-            }
-            const c = compareTensors(actual, expected, req.tolerance);
-            outputs.push({
-                name,
-                pass: c.pass,
-                maxAbsErr: c.maxAbsErr,
-                relErr: relativeError(c, expected),
-                ...(c.reason ? { reason: c.reason } : {}),
-            });
-        }
-        const values = [];
+        const outputs = await compareOutputs(summary, set, got, tensorDir, req.tolerance);
         const missing = [];
-        for (const [index, call] of (summary.calls ?? []).entries()) {
-            const present = call.values.flatMap((name) => {
-                const tensor = got(name);
-                if (!tensor)
-                    missing.push(name);
-                return tensor ? [{ name, tensor }] : [];
-            });
-            if (!present.length)
-                continue;
-            const eager = await Promise.all(call.outputs.map((o) => readTensor(probeDir, o)));
-            const matched = matchCall(present, eager, req.tolerance, { sameSize: call.side === 'input' });
-            for (const alt of call.alternates ?? []) {
-                if (matched.every((m) => !(m.relErr > DEFAULT_LOCATE_OPTIONS.floor)))
-                    break;
-                const other = await Promise.all(alt.outputs.map((o) => readTensor(probeDir, o)));
-                const again = matchCall(present, other, req.tolerance);
-                matched.forEach((m, k) => {
-                    const a = again.find((x) => x.value === m.value);
-                    if (a && a.output >= 0 && m.relErr > DEFAULT_LOCATE_OPTIONS.floor && a.relErr < m.relErr)
-                        matched[k] = { ...a, folded: `${alt.path} (${alt.type})` };
-                });
-            }
-            for (const m of matched)
-                values.push({ ...m, call: index });
-        }
+        const values = await compareCalls(summary, got, probeDir, req.tolerance, missing);
         const functions = summary.functions ? await matchFunctions(summary, got, probeDir, missing) : undefined;
         return {
             outputs,
@@ -10806,6 +10763,62 @@ async function probeModel(req) {
     finally {
         await session.release();
     }
+}
+/** The model's outputs against the case's expected tensors (none for a probe truncated at a crash). */
+async function compareOutputs(summary, set, got, tensorDir, tolerance) {
+    const outputs = [];
+    // A truncated probe (crash at summary.target) has none of the model's outputs.
+    for (const [i, ref] of (summary.target ? [] : set.outputs).entries()) {
+        const name = summary.graph.outputs[i] ?? ref.name;
+        const actual = got(name);
+        const expected = await readTensor(tensorDir, ref);
+        if (!actual) {
+            outputs.push({ name, pass: false, maxAbsErr: null, relErr: Infinity, reason: 'missing' });
+            continue;
+        }
+        const c = compareTensors(actual, expected, tolerance);
+        outputs.push({
+            name,
+            pass: c.pass,
+            maxAbsErr: c.maxAbsErr,
+            relErr: relativeError(c, expected),
+            ...(c.reason ? { reason: c.reason } : {}),
+        });
+    }
+    return outputs;
+}
+/**
+ * Each module call's graph values against its eager outputs (or, when they disagree, those of a
+ * call folded into it); values the probe model did not return are added to `missing`.
+ */
+async function compareCalls(summary, got, probeDir, tolerance, missing) {
+    const values = [];
+    for (const [index, call] of (summary.calls ?? []).entries()) {
+        const present = call.values.flatMap((name) => {
+            const tensor = got(name);
+            if (!tensor)
+                missing.push(name);
+            return tensor ? [{ name, tensor }] : [];
+        });
+        if (!present.length)
+            continue;
+        const eager = await Promise.all(call.outputs.map((o) => readTensor(probeDir, o)));
+        const matched = matchCall(present, eager, tolerance, { sameSize: call.side === 'input' });
+        for (const alt of call.alternates ?? []) {
+            if (matched.every((m) => !(m.relErr > DEFAULT_LOCATE_OPTIONS.floor)))
+                break;
+            const other = await Promise.all(alt.outputs.map((o) => readTensor(probeDir, o)));
+            const again = matchCall(present, other, tolerance);
+            matched.forEach((m, k) => {
+                const a = again.find((x) => x.value === m.value);
+                if (a && a.output >= 0 && m.relErr > DEFAULT_LOCATE_OPTIONS.floor && a.relErr < m.relErr)
+                    matched[k] = { ...a, folded: `${alt.path} (${alt.type})` };
+            });
+        }
+        for (const m of matched)
+            values.push({ ...m, call: index });
+    }
+    return values;
 }
 
 /**
