@@ -9,7 +9,7 @@ import ts from 'typescript';
 const args = process.argv.slice(2);
 const topAt = args.indexOf('--top');
 const top = topAt >= 0 ? Number(args[topAt + 1]) : 0;
-const root = args.find((a, i) => !a.startsWith('--') && i !== topAt + 1) ?? 'src';
+const root = args.find((a, i) => !a.startsWith('--') && (topAt < 0 || i !== topAt + 1)) ?? 'src';
 
 function* tsFiles(dir) {
   for (const name of readdirSync(dir)) {
