@@ -257,8 +257,7 @@ class CaseRunner:
             node = exporter_node(exc)
             if node:
                 error["node"] = node
-        reused = {"captureReused": True} if getattr(exc, captures.REUSED, False) else {}
-        return {"type": "result", "id": case_id, "ok": False, "error": error, "timingsMs": stages.timings, **reused}
+        return {"type": "result", "id": case_id, "ok": False, "error": error, "timingsMs": stages.timings}
 
     def probe(self, request: dict[str, Any]) -> dict[str, Any]:
         """Localization: eager values and the ONNX graph's module scopes of a case (localize/probe.py)."""

@@ -14,7 +14,8 @@ A capture is stored under a key made of
   - the case: a hash of the resolved case the worker received.
 Set by convgate through the environment: CONVGATE_CAPTURES=save:<dir> (baseline) or
 reuse:<dir> (candidate). Anything that goes wrong while saving or loading falls back to the full
-export: reuse may only ever save time, never change an outcome.
+export, and so does an export that fails from a loaded capture (torch_onnx_dynamo.export): reuse
+may only ever save time, never change an outcome.
 """
 from __future__ import annotations
 
@@ -150,21 +151,6 @@ def saving(settings: dict[str, Any]) -> Iterator[None]:
         yield
     finally:
         cls.__call__ = original
-
-
-REUSED = "convgate_capture_reused"
-
-
-@contextlib.contextmanager
-def marking(reused: bool) -> Iterator[None]:
-    """An export that fails after reusing a capture says so (the runner records it)."""
-    try:
-        yield
-    except Exception as exc:
-        if reused:
-            with contextlib.suppress(Exception):
-                setattr(exc, REUSED, True)
-        raise
 
 
 def _save(program: Any, path: str) -> None:

@@ -120,10 +120,10 @@ def export(model: Any, args: Any, path: str, settings: dict[str, Any]) -> dict[s
     axes = dynamic_axes(settings)
     # A gate may hand over the baseline's torch.export capture of this case (captures.py).
     program = captures.load(settings)
-    shapes = {"dynamic_shapes": captures.dynamic_shapes(model, args, settings, axes)} if program is not None else {}
-    with captures.saving(settings), captures.marking(program is not None):
+
+    def run(source: Any, shapes: dict[str, Any]) -> None:
         torch.onnx.export(
-            program if program is not None else model,
+            source,
             tuple(args),
             path,
             dynamo=True,
@@ -134,10 +134,25 @@ def export(model: Any, args: Any, path: str, settings: dict[str, Any]) -> dict[s
             do_constant_folding=settings.get("constantFolding", True),
             **shapes,
         )
+
+    reused = False
+    if program is not None:
+        try:
+            run(program, {"dynamic_shapes": captures.dynamic_shapes(model, args, settings, axes)})
+            reused = True
+        except Exception:  # noqa: BLE001 -- see below
+            # A saved-and-loaded program is not always what the exporter captures afresh (e.g.
+            # fake_quantize_* fails to decompose after torch.export.load): reuse must never make a
+            # case fail, so a failed export from the capture is repeated from the model, and
+            # whatever that gives is the result.
+            pass
+    if not reused:
+        with captures.saving(settings):
+            run(model, {})
     built = _torchlib_opset()
     return {
         "opsetBuilt": built if built is not None and opset is not None and opset < built else opset,
-        **({"captureReused": True} if program is not None else {}),
+        **({"captureReused": True} if reused else {}),
     }
 
 
