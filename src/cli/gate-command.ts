@@ -22,6 +22,7 @@ import { progressReporter } from '../report/progress.js';
 import {
   addConversionOptions,
   converterOf,
+  conversionRunOptions,
   DEFAULT_JOBS,
   INSTALL_HINT,
   nonNegativeInt,
@@ -289,7 +290,7 @@ async function planGate(flags: GateFlags): Promise<GatePlan> {
     corpus,
     selection,
     cases,
-    run: sharedRun(flags, stack),
+    run: conversionRunOptions(flags, stack),
     out: path.resolve(flags.out),
     synthetic,
     candidate,
@@ -300,24 +301,6 @@ async function planGate(flags: GateFlags): Promise<GatePlan> {
     captures: capturesDir(flags),
     diff: diffOptions(flags),
     localize: localizeBudget(flags),
-  };
-}
-
-/** The run settings both sides share. */
-function sharedRun(flags: GateFlags, stack: ReturnType<typeof resolveStack>): GatePlan['run'] {
-  return {
-    jobs: flags.jobs,
-    adapter: converterOf(flags, stack.defaultAdapter),
-    sourceOpset: flags.sourceOpset,
-    ...(flags.convertCmd !== undefined ? { convertCommand: flags.convertCmd } : {}),
-    stack: stack.name,
-    timeoutS: flags.timeout,
-    memoryLimitMb: flags.memoryLimit,
-    recycleMb: flags.recycle,
-    opset: flags.opset ?? null,
-    tolerance: { atol: flags.atol, rtol: flags.rtol },
-    keepAll: flags.keepAll,
-    surface: flags.surface,
   };
 }
 

@@ -13,6 +13,8 @@ export {
   positiveNumber,
 } from '../util/args.js';
 import { RUN_DEFAULTS } from '../run/defaults.js';
+import type { RunOptions } from '../run/settings.js';
+import type { Stack } from '../run/stacks.js';
 export const INSTALL_HINT =
   'convgate needs a Python interpreter with torch and onnx. From the repository:\n' +
   '  bash scripts/setup.sh   # the modern stack (.venv/modern) and the Debian stack\n' +
@@ -86,6 +88,40 @@ export interface ConverterFlags {
   adapter?: string;
   sourceOpset?: number;
   convertCmd?: string;
+}
+
+/** The flags addConversionOptions defines, and --jobs: what `run` and both sides of `gate` share. */
+export interface ConversionFlags extends ConverterFlags {
+  jobs: number;
+  timeout: number;
+  memoryLimit: number;
+  recycle: number;
+  opset?: number;
+  atol: number;
+  rtol: number;
+  keepAll: boolean;
+  surface: boolean;
+}
+
+/** The run settings the conversion flags give on a stack (one place for `run` and `gate`). */
+export function conversionRunOptions(
+  flags: ConversionFlags,
+  stack: Pick<Stack, 'name' | 'defaultAdapter'>,
+): Omit<RunOptions, 'out' | 'python' | 'env' | 'resume'> {
+  return {
+    jobs: flags.jobs,
+    stack: stack.name,
+    adapter: converterOf(flags, stack.defaultAdapter),
+    sourceOpset: flags.sourceOpset,
+    ...(flags.convertCmd !== undefined ? { convertCommand: flags.convertCmd } : {}),
+    timeoutS: flags.timeout,
+    memoryLimitMb: flags.memoryLimit,
+    recycleMb: flags.recycle,
+    opset: flags.opset ?? null,
+    tolerance: { atol: flags.atol, rtol: flags.rtol },
+    keepAll: flags.keepAll,
+    surface: flags.surface,
+  };
 }
 
 /**

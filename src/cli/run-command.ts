@@ -23,6 +23,7 @@ import {
   INSTALL_HINT,
   collect,
   converterOf,
+  conversionRunOptions,
   nonNegativeInt,
   positiveInt,
 } from './options.js';
@@ -178,21 +179,10 @@ async function selectRunCases(flags: RunFlags, io: CliIo) {
 
 function runOptions(flags: RunFlags, stack: ReturnType<typeof resolveStack>): RunOptions {
   return {
+    ...conversionRunOptions(flags, stack),
     out: path.resolve(flags.out),
-    jobs: flags.jobs,
     python: stack.python,
-    stack: stack.name,
-    adapter: converterOf(flags, stack.defaultAdapter),
-    sourceOpset: flags.sourceOpset,
-    ...(flags.convertCmd !== undefined ? { convertCommand: flags.convertCmd } : {}),
-    timeoutS: flags.timeout,
-    memoryLimitMb: flags.memoryLimit,
-    recycleMb: flags.recycle,
     threads: flags.threads,
-    opset: flags.opset ?? null,
-    tolerance: { atol: flags.atol, rtol: flags.rtol },
-    keepAll: flags.keepAll,
-    surface: flags.surface,
     resume: flags.resume,
   };
 }
