@@ -23,6 +23,7 @@ import {
   addConversionOptions,
   converterOf,
   conversionRunOptions,
+  type ConversionFlags,
   DEFAULT_JOBS,
   INSTALL_HINT,
   nonNegativeInt,
@@ -46,28 +47,16 @@ export function shardOption(name = '--shard') {
   };
 }
 
-interface GateFlags extends DiffFlags {
+interface GateFlags extends DiffFlags, ConversionFlags {
   out: string;
   corpus: string;
   filter?: string;
   count: number;
   seed: number;
   shard?: Shard;
-  jobs: number;
   python?: string;
   stack?: string;
-  converter?: string;
-  adapter?: string;
   sourceOpset: number;
-  convertCmd?: string;
-  timeout: number;
-  memoryLimit: number;
-  recycle: number;
-  opset?: number;
-  atol: number;
-  rtol: number;
-  keepAll: boolean;
-  surface: boolean;
   baseline?: string;
   candidate?: string;
   confirmSlow: boolean;

@@ -24,6 +24,7 @@ import {
   collect,
   converterOf,
   conversionRunOptions,
+  type ConversionFlags,
   nonNegativeInt,
   positiveInt,
 } from './options.js';
@@ -35,30 +36,18 @@ import { addLocalizeOptions, localizeBudget, type LocalizeFlags } from '../local
 import { localizeRunResults } from '../localize/apply.js';
 import { writeResultsDoc } from '../results/writer.js';
 
-interface RunFlags extends LocalizeFlags {
+interface RunFlags extends LocalizeFlags, ConversionFlags {
   corpus: string;
   out: string;
-  jobs: number;
   filter?: string;
   case: string[];
   count: number;
   seed: number;
   python?: string;
   stack?: string;
-  converter?: string;
-  adapter?: string;
   sourceOpset: number;
-  convertCmd?: string;
-  timeout: number;
-  memoryLimit: number;
-  recycle: number;
   threads: number;
   shard?: Shard;
-  opset?: number;
-  atol: number;
-  rtol: number;
-  keepAll: boolean;
-  surface: boolean;
   resume: boolean;
   progress: boolean;
   report: boolean;
