@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadCorpusFile, CorpusError } from '../../src/corpus/load.js';
-import { caseRequirements, normaliseVersion, unmetRequirements } from '../../src/run/requirements.js';
+import { normaliseVersion, unmetRequirements } from '../../src/run/requirements.js';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir } from '../helpers.js';
@@ -25,31 +25,6 @@ describe('case requirements', () => {
     expect(unmetRequirements({ torch: '>=1.13 <2', onnx: '*' }, packages)).toEqual([]);
     expect(unmetRequirements({ torch: '>=2.13' }, { torch: '2.13.0+cpu' })).toEqual([]);
     expect(unmetRequirements(undefined, packages)).toEqual([]);
-  });
-
-  it('a case built by a declared model library needs that library', () => {
-    const libraries = ['torchvision', 'transformers'];
-    const reported = { torch: '2.13.0+cpu', torchvision: null, transformers: '5.18.0' };
-    const resnet = { model: { factory: 'torchvision.models:resnet18' } };
-    expect(caseRequirements(resnet, libraries, reported)).toEqual({ torchvision: '*' });
-    expect(unmetRequirements(caseRequirements(resnet, libraries, reported), reported)).toEqual([
-      'torchvision *: not installed',
-    ]);
-    // A declared range wins over "*"; other declared packages are kept.
-    const bert = {
-      model: { factory: 'transformers:BertModel' },
-      requires: { transformers: '>=5.0', timm: '*' },
-    };
-    expect(caseRequirements(bert, libraries, reported)).toEqual({ transformers: '>=5.0', timm: '*' });
-    // The corpus' own modules, undeclared libraries, libraries the worker does not report, synthetic cases.
-    expect(
-      caseRequirements({ model: { factory: 'convgate_models:tiny_gpt' } }, libraries, reported),
-    ).toBeUndefined();
-    expect(
-      caseRequirements({ model: { factory: 'timm.models:resnet' } }, libraries, reported),
-    ).toBeUndefined();
-    expect(caseRequirements(resnet, libraries, { torch: '2.13.0' })).toBeUndefined();
-    expect(caseRequirements({ model: { spec: {} } }, libraries, reported)).toBeUndefined();
   });
 
   it('rejects a corpus whose requirement is not a semver range, naming the field', async () => {

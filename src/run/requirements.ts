@@ -44,21 +44,3 @@ export function unmetRequirements(
   }
   return unmet;
 }
-
-/**
- * A case's requirements as the run checks them: its declared `requires`, plus the model library
- * its factory comes from (`torchvision.models:resnet18` needs torchvision) when that library is one
- * the corpus declares and the worker reports (a library the worker does not report is not checked
- * here: an import error then says what is wrong). A build without the library records the case as
- * `unsupported`, not as a reference error. A declared range for the library wins over "*".
- */
-export function caseRequirements(
-  def: { requires?: Requirements | undefined; model?: unknown },
-  modelLibraries: readonly string[],
-  packages: Record<string, string | null | undefined>,
-): Requirements | undefined {
-  const factory = (def.model as { factory?: unknown } | undefined)?.factory;
-  const library = typeof factory === 'string' ? factory.split(/[.:]/, 1)[0] : undefined;
-  if (!library || !modelLibraries.includes(library) || !(library in packages)) return def.requires;
-  return { [library]: '*', ...(def.requires ?? {}) };
-}

@@ -22,7 +22,7 @@ import { classifyCheck, classifyConversion } from './classify.js';
 import { runCoverage } from '../report/coverage.js';
 import { SurfaceCollector } from '../surface/collect.js';
 import { resolveCase, type ResolvedCase, type RunOptions } from './settings.js';
-import { caseRequirements, unmetRequirements } from './requirements.js';
+import { unmetRequirements } from './requirements.js';
 import { sanitizeError, sanitizeText, type PathPlaceholders } from '../results/sanitize.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import type { WorkerEnvironment } from '../convert/protocol.js';
@@ -206,7 +206,6 @@ export async function runCases(
       await runAll({
         placeholders: pathPlaceholders(opts.out, ready.environment),
         packages: { ...ready.environment?.packages, python: ready.python.version },
-        modelLibraries: corpus.modelLibraries,
         todo,
         opts,
         events,
@@ -359,8 +358,6 @@ interface RunContext {
   placeholders: PathPlaceholders;
   /** Python packages of the converter build, for case requirements. */
   packages: Record<string, string | null>;
-  /** The corpus' declared model libraries: a case built by one of them needs it installed. */
-  modelLibraries: readonly string[];
   todo: CaseDef[];
   opts: RunOptions;
   events: RunEvents;
@@ -415,7 +412,7 @@ async function runAll(ctx: RunContext): Promise<void> {
       const rc = resolveCase(def, opts, defaultOpset);
       const caseDir = caseDirOf(opts.out, def.id);
       await rm(caseDir, { recursive: true, force: true });
-      const unmet = unmetRequirements(caseRequirements(def, ctx.modelLibraries, ctx.packages), ctx.packages);
+      const unmet = unmetRequirements(def.requires, ctx.packages);
       if (unmet.length) {
         await record(rc, {
           outcome: 'unsupported',
