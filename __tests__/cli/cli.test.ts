@@ -17,6 +17,16 @@ describe('convgate CLI', () => {
     expect(r.err).toMatch(/--jobs must be a positive whole number; got "many"/);
   });
 
+  it('rejects a bad --filter where the option is read (run and gate), naming the option', async () => {
+    for (const command of ['run', 'gate']) {
+      const r = await cli(command, '--out', '/tmp/x', '--filter', '(');
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(
+        /--filter must be a valid regular expression \(Invalid regular expression: \/\(\/: .+\); got "\("/,
+      );
+    }
+  });
+
   it('rejects an unknown corpus with exit 2', async () => {
     const r = await cli('run', '--corpus', 'nope', '--out', '/tmp/x');
     expect(r.code).toBe(2);

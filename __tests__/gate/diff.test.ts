@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  checkComparability,
   classifyPair as classifyWith,
   DEFAULT_DIFF_OPTIONS,
   DiffInputError,
@@ -236,6 +237,24 @@ describe('diffResults', () => {
     const forced = diffResults(base, other, { force: true });
     expect(forced.mismatches).toHaveLength(2);
     expect(forced.verdict).toBe('pass');
+  });
+
+  it('checks comparability once: the gate checks before its runs and diffResults takes that check as done', () => {
+    const base = doc([c('a', 'ok')]);
+    const other = doc([c('a', 'ok')], { settings: { atol: 1e-4 } });
+    const message =
+      'refusing to compare: tolerance differs: baseline atol 0.001 rtol 0.001, candidate atol 0.0001 rtol 0.001 (use --force to compare anyway)';
+    // The one check refuses with the same message diffResults gives when it checks by itself.
+    expect(() => checkComparability(base, other, false)).toThrow(message);
+    expect(() => diffResults(base, other)).toThrow(message);
+    // Checked already (forced, as `convgate gate --force` does before the runs): diffResults does not
+    // check again — with force off a second check would refuse — and reports what the check found.
+    const checked = checkComparability(base, other, true);
+    const r = diffResults(base, other, { force: false }, checked);
+    expect(r.mismatches).toEqual([message.replace(/^refusing to compare: (.*) \(use --force.*$/, '$1')]);
+    expect(r.verdict).toBe('pass');
+    // A comparable pair checks clean: nothing to report.
+    expect(checkComparability(base, doc([c('a', 'ok')]), false).mismatches).toEqual([]);
   });
 
   it('notes differences that do not block the comparison', () => {

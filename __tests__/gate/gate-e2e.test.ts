@@ -16,6 +16,7 @@ import { readResultsDoc } from '../../src/results/writer.js';
 import type { CaseResult } from '../../src/results/schema.js';
 import { FAULT_CORPUS, FIXTURES, PYTHON, tempDir } from '../helpers.js';
 import { runCli } from '../cli-harness.js';
+import { CASE_FILTER } from '../../src/util/args.js';
 
 const INJECTED = path.join(FIXTURES, 'injected-regression');
 const FILTER = '^(tiny-mlp|wrong-symbolic|int-bool-outputs|unexportable-fft)$';
@@ -209,7 +210,9 @@ describe('convgate gate / diff / merge', () => {
       resume: false,
     };
     const root = await tempDir('shards');
-    const filter = '^(tiny-mlp|wrong-symbolic|int-bool-outputs|unexportable-fft|invalid-transpose)$';
+    const filter = CASE_FILTER.schema.parse(
+      '^(tiny-mlp|wrong-symbolic|int-bool-outputs|unexportable-fft|invalid-transpose)$',
+    );
     const whole = await runCases(
       corpus,
       selectCases(corpus, { filter, shard: null }),

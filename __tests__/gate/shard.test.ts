@@ -113,8 +113,12 @@ describe('restrictBaseline', () => {
       cases: ids.map((id) => ({ id, family: id[0], model: { factory: 'm:f' }, inputs: [] })),
     } as unknown as import('../../src/corpus/load.js').Corpus;
     const full = doc([...ids, 'gone'].map((id) => c(id, 'ok')));
+    const { CASE_FILTER } = await import('../../src/util/args.js');
     const ofIds = (sel: { filter: string | null; shard: { index: number; count: number } | null }) =>
-      restrictBaseline(full, corpus, sel).cases.map((x) => x.id);
+      restrictBaseline(full, corpus, {
+        ...sel,
+        filter: sel.filter === null ? null : CASE_FILTER.schema.parse(sel.filter),
+      }).cases.map((x) => x.id);
     expect(ofIds({ filter: null, shard: null })).toEqual(['a1', 'b1', 'a2', 'b2', 'gone']);
     // A case the corpus no longer has stays (reported as removed), except per shard.
     expect(ofIds({ filter: '^a', shard: null })).toEqual(['a1', 'a2', 'gone']);

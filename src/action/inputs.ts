@@ -15,7 +15,7 @@ import {
   NON_NEGATIVE_NUMBER,
   POSITIVE_INT,
   POSITIVE_NUMBER,
-  REGEXP,
+  CASE_FILTER,
   type ValueKind,
 } from '../util/args.js';
 
@@ -73,7 +73,7 @@ export const inputSchema = z.object({
   corpus: text('real'),
   'synthetic-count': optional(POSITIVE_INT),
   'synthetic-seed': optional(NON_NEGATIVE_INT),
-  filter: optional(REGEXP),
+  filter: optional(CASE_FILTER),
   python: text('python3'),
   adapter: input(
     z.enum(converterNames() as [string, ...string[]], { error: `one of ${converterNames().join(', ')}` }),

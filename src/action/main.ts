@@ -111,7 +111,7 @@ async function main(deps: ActionDeps, signal: AbortSignal): Promise<void> {
   const cases = selectCases(corpus, selection);
   if (cases.length === 0)
     throw new InputError(
-      `the selection (filter ${JSON.stringify(config.filter)}${config.shard ? `, shard ${formatShard(config.shard)}` : ''}) matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}`,
+      `the selection (filter ${JSON.stringify(config.filter?.pattern)}${config.shard ? `, shard ${formatShard(config.shard)}` : ''}) matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}`,
     );
   try {
     casesForConverter(cases, config.adapter, config.sourceOpset); // refused before any run
@@ -227,7 +227,7 @@ async function identity(
     rtol: config.rtol,
     opset: config.opset,
     adapter: config.adapter,
-    filter: config.filter,
+    filter: config.filter?.pattern ?? null,
     ...(environment ? { environment } : {}),
   };
 }

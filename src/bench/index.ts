@@ -13,7 +13,7 @@ import { filterCases, loadCorpus } from '../corpus/load.js';
 import { readResultsDoc } from '../results/writer.js';
 import { resolveCase, type RunOptions } from '../run/settings.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
-import { DEFAULT_JOBS, positiveInt } from '../util/args.js';
+import { caseFilter, DEFAULT_JOBS, positiveInt, type CaseFilter } from '../util/args.js';
 import { resolveStack } from '../run/stacks.js';
 import { treeSampler } from './tree-sampler.js';
 import { PythonWorker, type PythonWorkerOptions } from '../convert/python-worker.js';
@@ -44,7 +44,7 @@ async function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = pro
 
 const program = new Command('bench')
   .option('--corpus <name|file>', 'corpus', 'real')
-  .option('--filter <regexp>', 'only matching cases')
+  .option('--filter <regexp>', 'only matching cases', caseFilter('--filter'))
   .option('--jobs <n>', 'convgate workers', positiveInt('--jobs'), DEFAULT_JOBS)
   .option('--stack <name>', 'modern | debian (default: modern once scripts/setup.sh made it)')
   .option('--python <path>', 'interpreter (overrides --stack)')
@@ -55,7 +55,7 @@ const program = new Command('bench')
   .parse(process.argv);
 const flags = program.opts<{
   corpus: string;
-  filter?: string;
+  filter?: CaseFilter;
   jobs: number;
   stack?: string;
   python?: string;
@@ -97,7 +97,7 @@ const convgateArgs = [
   '--no-progress',
   '--no-report',
 ];
-if (flags.filter) convgateArgs.push('--filter', flags.filter);
+if (flags.filter) convgateArgs.push('--filter', flags.filter.pattern);
 const fast = await measure(node, convgateArgs);
 const single =
   flags.oneWorker && flags.jobs > 1

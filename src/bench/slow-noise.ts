@@ -11,7 +11,7 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_JOBS, positiveInt, nonNegativeInt } from '../util/args.js';
+import { caseFilter, DEFAULT_JOBS, positiveInt, nonNegativeInt, type CaseFilter } from '../util/args.js';
 import { DEFAULT_DIFF_OPTIONS, diffResults, type DiffOptions } from '../gate/diff.js';
 import { resolveCorpus, runGate } from '../gate/gate.js';
 import type { SlowChange } from '../gate/schema.js';
@@ -20,7 +20,7 @@ import { RUN_DEFAULTS } from '../run/defaults.js';
 
 const program = new Command('bench:slow-noise')
   .option('--corpus <name|file>', 'corpus', 'real')
-  .option('--filter <regexp>', 'only matching cases')
+  .option('--filter <regexp>', 'only matching cases', caseFilter('--filter'))
   .option('--jobs <n>', 'convgate workers', positiveInt('--jobs'), DEFAULT_JOBS)
   .option('--stack <name>', 'modern | debian')
   .option('--python <path>', 'interpreter (overrides --stack)')
@@ -31,7 +31,7 @@ const program = new Command('bench:slow-noise')
   .parse(process.argv);
 const flags = program.opts<{
   corpus: string;
-  filter?: string;
+  filter?: CaseFilter;
   jobs: number;
   stack?: string;
   python?: string;
@@ -58,7 +58,7 @@ process.once('exit', stopHogs);
 const diff: DiffOptions = { ...DEFAULT_DIFF_OPTIONS, slowClock: 'cpu' };
 const side = { python: stack.python, env: {} };
 console.log(
-  `slow-noise: corpus ${corpus.name}${flags.filter ? ` (filter ${flags.filter})` : ''}, the same converter on both sides ` +
+  `slow-noise: corpus ${corpus.name}${flags.filter ? ` (filter ${flags.filter.pattern})` : ''}, the same converter on both sides ` +
     `(${stack.python}), ${flags.hogs} CPU hog(s) on ${os.cpus().length} cores during the candidate run and re-runs, --jobs ${flags.jobs}\n`,
 );
 const started = performance.now();

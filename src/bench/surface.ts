@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import { filterCases, loadCorpus } from '../corpus/load.js';
 import { resolveCase, type RunOptions } from '../run/settings.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
-import { positiveInt } from '../util/args.js';
+import { caseFilter, positiveInt, type CaseFilter } from '../util/args.js';
 import { resolveStack } from '../run/stacks.js';
 
 interface CaseLine {
@@ -37,7 +37,7 @@ interface TotalLine {
 const program = new Command('bench:surface')
   .option('--corpus <name|file>', 'corpus', 'default')
   .option('--count <n>', 'synthetic cases (corpus synthetic/default)', positiveInt('--count'))
-  .option('--filter <regexp>', 'only matching cases')
+  .option('--filter <regexp>', 'only matching cases', caseFilter('--filter'))
   .option('--limit <n>', 'at most this many cases (after --filter)', positiveInt('--limit'))
   .option('--repeat <n>', 'rounds of [plain, recorded, recorded, plain] per case', positiveInt('--repeat'), 1)
   .option('--stack <name>', 'modern | debian (default: modern once scripts/setup.sh made it)')
@@ -48,7 +48,7 @@ const program = new Command('bench:surface')
 const flags = program.opts<{
   corpus: string;
   count?: number;
-  filter?: string;
+  filter?: CaseFilter;
   limit?: number;
   repeat: number;
   stack?: string;

@@ -28,6 +28,8 @@ import {
   INSTALL_HINT,
   nonNegativeInt,
   positiveInt,
+  caseFilter,
+  type CaseFilter,
 } from './options.js';
 import type { CliIo } from './io.js';
 import { resolveStack, StackError } from '../run/stacks.js';
@@ -50,7 +52,7 @@ export function shardOption(name = '--shard') {
 interface GateFlags extends DiffFlags, ConversionFlags {
   out: string;
   corpus: string;
-  filter?: string;
+  filter?: CaseFilter;
   count: number;
   seed: number;
   shard?: Shard;
@@ -96,7 +98,7 @@ export function gateCommand(io: CliIo): Command {
       DEFAULT_SYNTHETIC_COUNT,
     )
     .option('--seed <n>', 'synthetic generator seed', nonNegativeInt('--seed'), DEFAULT_SYNTHETIC_SEED)
-    .option('--filter <regexp>', 'only cases whose id or family matches')
+    .option('--filter <regexp>', 'only cases whose id or family matches', caseFilter('--filter'))
     .option('--shard <i/n>', 'only the i-th of n deterministic slices of the (filtered) cases', shardOption())
     .option(
       '--baseline <results>',
@@ -265,7 +267,7 @@ async function planGate(flags: GateFlags): Promise<GatePlan> {
     if (adapter) casesForConverter(cases, adapter, flags.sourceOpset);
   if (cases.length === 0)
     throw new CorpusError(
-      `the selection (${flags.filter ? `--filter ${JSON.stringify(flags.filter)}` : ''}${flags.shard ? ` --shard ${flags.shard.index}/${flags.shard.count}` : ''}) matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}`,
+      `the selection (${flags.filter ? `--filter ${JSON.stringify(flags.filter.pattern)}` : ''}${flags.shard ? ` --shard ${flags.shard.index}/${flags.shard.count}` : ''}) matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}`,
     );
   const candidate = {
     python: flags.candidatePython ?? sides.candidate.python ?? stack.python,

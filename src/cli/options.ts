@@ -6,6 +6,8 @@ import { DEFAULT_RECYCLE_MB } from '../run/run-cases.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from '../util/args.js';
 
 export {
+  caseFilter,
+  type CaseFilter,
   DEFAULT_JOBS,
   nonNegativeInt,
   nonNegativeNumber,

@@ -27,6 +27,8 @@ import {
   type ConversionFlags,
   nonNegativeInt,
   positiveInt,
+  caseFilter,
+  type CaseFilter,
 } from './options.js';
 import type { CliIo } from './io.js';
 import { shardOption } from './gate-command.js';
@@ -39,7 +41,7 @@ import { writeResultsDoc } from '../results/writer.js';
 interface RunFlags extends LocalizeFlags, ConversionFlags {
   corpus: string;
   out: string;
-  filter?: string;
+  filter?: CaseFilter;
   case: string[];
   count: number;
   seed: number;
@@ -81,7 +83,7 @@ export function runCommand(io: CliIo): Command {
       'results folder (results.jsonl, results.json, cases/<id>/ of failing cases)',
     )
     .option('--jobs <n>', 'parallel converter / runtime workers', positiveInt('--jobs'), DEFAULT_JOBS)
-    .option('--filter <regexp>', 'only cases whose id or family matches')
+    .option('--filter <regexp>', 'only cases whose id or family matches', caseFilter('--filter'))
     .option('--python <path>', 'Python interpreter of the converter under test (overrides --stack)')
     .option('--resume', 'skip cases already in <out>/results.jsonl', false)
     .option('--no-progress', 'no progress output')
@@ -111,7 +113,7 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
       ? { syntheticCount: flags.count, syntheticSeed: flags.seed }
       : {};
     let doc = await runCases(corpus, cases, { ...options, signal: interrupt.signal }, progress, {
-      filter: flags.filter ?? null,
+      filter: flags.filter?.pattern ?? null,
       ...(flags.shard ? { shard: formatShard(flags.shard) } : {}),
       ...synthetic,
     });
@@ -159,7 +161,7 @@ async function selectRunCases(flags: RunFlags, io: CliIo) {
   }
   if (cases.length === 0) {
     io.stderr(
-      `convgate run: --filter ${JSON.stringify(flags.filter)} matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}\n`,
+      `convgate run: --filter ${JSON.stringify(flags.filter?.pattern)} matches none of the ${corpus.cases.length} cases of corpus ${corpus.name}\n`,
     );
     return 2;
   }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CORPUS_DIR, PACKAGE_ROOT } from '../util/paths.js';
+import type { CaseFilter } from '../util/args.js';
 import { CaseDef, CorpusFile } from './schema.js';
 import { deriveCases } from './derive.js';
 import { DEFAULT_FRONTEND, frontendNames } from '../convert/plugins.js';
@@ -285,17 +286,10 @@ export function pickCases(cases: CaseDef[], ids: readonly string[]): CaseDef[] {
   });
 }
 
-/** --filter: a regular expression matched against case id and family. */
-export function filterCases(cases: CaseDef[], pattern: string | null | undefined): CaseDef[] {
-  if (!pattern) return cases;
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern);
-  } catch (e) {
-    throw new CorpusError(
-      `--filter: ${JSON.stringify(pattern)} is not a valid regular expression: ${(e as Error).message}`,
-    );
-  }
+/** --filter: the cases whose id or family the (already compiled) filter matches. */
+export function filterCases(cases: CaseDef[], filter: CaseFilter | null | undefined): CaseDef[] {
+  if (!filter) return cases;
+  const re = filter.regexp;
   return cases.filter((c) => re.test(c.id) || re.test(c.family));
 }
 

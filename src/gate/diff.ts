@@ -261,6 +261,29 @@ export function comparability(baseline: Comparable, candidate: Comparable): stri
   return problems;
 }
 
+declare const CHECKED: unique symbol;
+
+/**
+ * Two sides found comparable (or compared anyway with --force): what differs, for the report.
+ * Only `checkComparability` makes one, so a holder knows the check ran: the gate checks a stored
+ * baseline once, before the runs, and hands this to `diffResults`, which then does not check again.
+ */
+export interface CheckedComparability {
+  readonly mismatches: readonly string[];
+  readonly [CHECKED]: true;
+}
+
+/** The comparability check: refuses sides made differently unless forced (the refusal names what differs). */
+export function checkComparability(
+  baseline: Comparable,
+  candidate: Comparable,
+  force: boolean,
+): CheckedComparability {
+  const mismatches = comparability(baseline, candidate);
+  if (mismatches.length && !force) throw refusal(mismatches);
+  return { mismatches } as unknown as CheckedComparability;
+}
+
 /** Differences that do not block a comparison but can explain changes (shown with the verdict). */
 export function softDifferences(baseline: ResultsDoc, candidate: ResultsDoc): string[] {
   const notes: string[] = [];
@@ -455,6 +478,7 @@ function refuseIncomparableDocs(
   baseline: ResultsDoc,
   candidate: ResultsDoc,
   o: DiffOptions,
+  checked: CheckedComparability | undefined,
 ): { mismatches: string[]; stacks: { baseline: StackLabel; candidate: StackLabel }; across: string[] } {
   for (const [side, doc] of [
     ['baseline', baseline],
@@ -472,8 +496,7 @@ function refuseIncomparableDocs(
     throw new DiffInputError(
       'allowing lost coverage applies only to a comparison across stacks (--across): within one stack, a build that runs fewer cases fails',
     );
-  const mismatches = comparability(baseline, candidate);
-  if (mismatches.length && !o.force) throw refusal(mismatches);
+  const mismatches = [...(checked ?? checkComparability(baseline, candidate, o.force)).mismatches];
   const stacks = { baseline: stackLabel(baseline), candidate: stackLabel(candidate) };
   const across = stackDifferences(stacks.baseline, stacks.candidate);
   if (across.length && !o.across && !o.force) throw acrossRefusal(stacks, across);
@@ -483,14 +506,17 @@ function refuseIncomparableDocs(
 /**
  * Compares candidate results with baseline results case by case. Pure: the verdict counts
  * regressions as given; confirmation re-runs (confirm.ts) move unreproduced ones to `flaky`.
+ * `checked`: the sides' comparability, when the caller checked it already (the gate, before its
+ * runs); without it the documents are checked here.
  */
 export function diffResults(
   baseline: ResultsDoc,
   candidate: ResultsDoc,
   options: Partial<DiffOptions> = {},
+  checked?: CheckedComparability,
 ): GateReport {
   const o: DiffOptions = { ...DEFAULT_DIFF_OPTIONS, ...options };
-  const { mismatches, stacks, across } = refuseIncomparableDocs(baseline, candidate, o);
+  const { mismatches, stacks, across } = refuseIncomparableDocs(baseline, candidate, o, checked);
   const after = new Map(candidate.cases.map((c) => [c.id, c]));
   const before = new Map(baseline.cases.map((c) => [c.id, c]));
   const report = emptyReport(candidate);

@@ -18,11 +18,11 @@ import { runCases, type RunEvents } from '../run/run-cases.js';
 import type { RunOptions } from '../run/settings.js';
 import { confirmRegressions } from './confirm.js';
 import {
-  comparability,
+  checkComparability,
   DiffInputError,
   diffResults,
   noBaselineReport,
-  refusal,
+  type CheckedComparability,
   type DiffOptions,
 } from './diff.js';
 import { applyEnv, describeEnv, type EnvOverrides } from './env.js';
@@ -36,6 +36,7 @@ import { writeResultsDoc } from '../results/writer.js';
 import { gateView } from '../report/view/model.js';
 import { renderHtml } from '../report/view/html.js';
 import { withCpu } from '../util/cpu.js';
+import type { CaseFilter } from '../util/args.js';
 
 /** One side of the gate: the interpreter and environment changes that make its converter build. */
 export interface SideSpec {
@@ -53,7 +54,8 @@ export type BaselineSource =
   | { kind: 'none'; reason: string };
 
 export interface Selection {
-  filter: string | null;
+  /** --filter, compiled where it entered (CLI option, Action input). */
+  filter: CaseFilter | null;
   shard: Shard | null;
 }
 
@@ -152,7 +154,7 @@ export function selectionSettings(
 ): SelectionSettings {
   const generated = corpus?.cases.some((c) => syntheticSpec(c) !== null) ?? false;
   return {
-    filter: selection.filter,
+    filter: selection.filter?.pattern ?? null,
     ...(selection.shard ? { shard: formatShard(selection.shard) } : {}),
     ...(generated
       ? {
@@ -263,6 +265,8 @@ interface GateRun {
   /** The selected cases, computed once for the whole gate. */
   cases: CaseDef[];
   dirs: GateDirs;
+  /** The sides' comparability, checked once before the runs (diffResults takes it as checked). */
+  checked: CheckedComparability;
   /** Runs cases on one side into `out`, recording the selection in the results. */
   runSide(side: SideSpec, out: string, defs: CaseDef[], phase: Phase): Promise<ResultsDoc>;
 }
@@ -279,8 +283,11 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
   const plan = withCaptures(given);
   const cases = plan.cases ?? selectCases(plan.corpus, plan.selection);
   const selection = selectionSettings(plan.selection, plan.corpus, plan.synthetic);
+  await mkdir(plan.out, { recursive: true });
+  const checked = refuseIncomparable(plan);
   const g: GateRun = {
     plan,
+    checked,
     group: hooks.group ?? (<T>(_title: string, fn: () => Promise<T>) => fn()),
     log: hooks.log ?? (() => undefined),
     cases,
@@ -294,8 +301,6 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
         selection,
       ),
   };
-  await mkdir(plan.out, { recursive: true });
-  refuseIncomparable(plan);
   await prepareOut(plan, g.dirs);
   logSides(g);
 
@@ -310,7 +315,7 @@ export async function runGate(given: GatePlan, hooks: GateHooks = {}): Promise<G
   report.timing = { ...report.timing, ...cpu };
   if (plan.shas?.candidate !== undefined) report.candidate.sha = plan.shas.candidate;
   report.selection = {
-    filter: plan.selection.filter,
+    filter: plan.selection.filter?.pattern ?? null,
     shard: plan.selection.shard ? formatShard(plan.selection.shard) : null,
     cases: candidate.cases.length,
   };
@@ -333,8 +338,12 @@ function gateDirs(out: string): GateDirs {
   };
 }
 
-/** Refuses, before spending minutes on runs, a gate whose sides could not be compared. */
-function refuseIncomparable(plan: GatePlan): void {
+/**
+ * Refuses, before spending minutes on runs, a gate whose sides could not be compared: the one
+ * comparability check of a gate (the runs are made with the plan's corpus and settings, so their
+ * results compare as planned).
+ */
+function refuseIncomparable(plan: GatePlan): CheckedComparability {
   const force = plan.diff.force;
   const planned = {
     corpus: { name: plan.corpus.name, hash: plan.corpus.hash },
@@ -342,13 +351,13 @@ function refuseIncomparable(plan: GatePlan): void {
   };
   const baseline = plan.baseline.kind === 'doc' ? plan.baseline.doc : planned;
   const candidate = plan.candidateDoc ?? planned;
-  const problems = comparability(baseline, candidate);
-  if (problems.length && !force) throw refusal(problems);
+  const checked = checkComparability(baseline, candidate, force);
   const acrossPlan = plannedStackDifferences(plan);
   if (acrossPlan.length && !plan.diff.across && !force)
     throw new DiffInputError(
       `refusing to gate across converter stacks (${acrossPlan.join('; ')}) without --across (use --across to compare stacks on purpose)`,
     );
+  return checked;
 }
 
 /** Clears what an earlier gate left in the same folder; puts given candidate results in place. */
@@ -418,7 +427,7 @@ async function compareSides(
 ): Promise<GateReport> {
   const { plan, log } = g;
   const base = restrictBaseline(baseline, plan.corpus, plan.selection, g.cases);
-  let report = diffResults(base, candidate, plan.diff);
+  let report = diffResults(base, candidate, plan.diff, g.checked);
   const reuse = plan.captures ? captureNote(candidate) : null;
   if (reuse) report.notes = [...(report.notes ?? []), reuse];
   log(

@@ -23,14 +23,24 @@ export const NON_NEGATIVE_INT = numberKind('a whole number ≥ 0', (n) => Number
 export const POSITIVE_NUMBER = numberKind('a positive number', (n) => n > 0);
 export const NON_NEGATIVE_NUMBER = numberKind('a number ≥ 0', (n) => n >= 0);
 
-/** A regular expression's source (--filter, input filter): checked here, compiled where it is used. */
-export const REGEXP: ValueKind<string> = {
+/**
+ * A case filter (--filter, the Action's input filter): the pattern as written (recorded in results
+ * and reports) and its compiled expression, made once where the value enters.
+ */
+export interface CaseFilter {
+  readonly pattern: string;
+  readonly regexp: RegExp;
+}
+
+/** A regular expression (--filter, input filter): checked and compiled here, once. */
+export const CASE_FILTER: ValueKind<CaseFilter> = {
   what: 'a valid regular expression',
-  schema: z.string().superRefine((v, ctx) => {
+  schema: z.string().transform((pattern, ctx): CaseFilter => {
     try {
-      new RegExp(v);
+      return { pattern, regexp: new RegExp(pattern) };
     } catch (e) {
       ctx.addIssue({ code: 'custom', message: `a valid regular expression (${(e as Error).message})` });
+      return z.NEVER;
     }
   }),
 };
@@ -54,5 +64,6 @@ export const positiveInt = (name: string) => argParser(POSITIVE_INT, name);
 export const nonNegativeInt = (name: string) => argParser(NON_NEGATIVE_INT, name);
 export const positiveNumber = (name: string) => argParser(POSITIVE_NUMBER, name);
 export const nonNegativeNumber = (name: string) => argParser(NON_NEGATIVE_NUMBER, name);
+export const caseFilter = (name: string) => argParser(CASE_FILTER, name);
 
 export const DEFAULT_JOBS = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
