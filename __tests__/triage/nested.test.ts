@@ -7,9 +7,11 @@ import {
   nestedCrossValidate,
   spread,
   summarize,
+  thresholdsFor,
   type FittedProcedure,
   type Observer,
 } from '../../src/triage/nested.js';
+import { THRESHOLD_GRID } from '../../src/triage/evaluate.js';
 import { rulesOnlyModel, trainModel } from '../../src/triage/train.js';
 
 const OPS = ['Einsum', 'GridSample', 'Unique', 'Bucketize', 'RFFT', 'Erfinv', 'Histc', 'Polar'];
@@ -138,6 +140,51 @@ describe('nested cross-validation', () => {
     const none = summarize(data, result, () => Infinity);
     expect(none.cause.coverage.mean).toBe(0);
     expect(none.cause.precision.n).toBe(0);
+  });
+});
+
+describe('per-label thresholds (round-4 experiment)', () => {
+  const pred = (label: string, confidence: number) => ({ label, confidence, backed: true });
+  const fitted = {
+    model: rulesOnlyModel(),
+    thresholds: { symptom: 0.6, cause: Infinity, component: 0.9 },
+    labelThresholds: { cause: { incompatibility: 0.8 }, component: { unknown: Infinity } },
+  };
+
+  it("replace the field's threshold only for the labels that have one", () => {
+    const p = {
+      symptom: pred('crash', 0.7),
+      cause: pred('incompatibility', 0.85),
+      component: pred('unknown', 0.99),
+    };
+    expect(thresholdsFor(fitted, p)).toEqual({ symptom: 0.6, cause: 0.8, component: Infinity });
+    const q = { symptom: pred('hang', 0.7), cause: pred('other', 0.85), component: pred('tracer', 0.99) };
+    expect(thresholdsFor(fitted, q)).toEqual({ symptom: 0.6, cause: Infinity, component: 0.9 });
+    expect(thresholdsFor({ model: fitted.model, thresholds: fitted.thresholds }, p)).toEqual(
+      fitted.thresholds,
+    );
+  });
+
+  it('are chosen inside the procedure, only for labels with enough inner predictions, and reach the nested runs', () => {
+    const data = invented(48);
+    const opts = { train: () => rulesOnlyModel(), innerFolds: 3, seed: 2, precisionTarget: 0.9 };
+    expect(fitProcedure(data, opts).labelThresholds).toBeUndefined();
+    const withLabels = fitProcedure(data, { ...opts, perLabel: true });
+    // 16 issues of each kind: every label the invented issues use has >= 10 inner predictions.
+    expect(Object.keys(withLabels.labelThresholds?.symptom ?? {}).sort()).toEqual([
+      'crash',
+      'unreported',
+      'wrong-model',
+    ]);
+    for (const t of Object.values(withLabels.labelThresholds?.cause ?? {}))
+      expect(t === Infinity || THRESHOLD_GRID.includes(t)).toBe(true);
+    const result = nestedCrossValidate(data, {
+      outerFolds: 3,
+      repeats: 1,
+      seed: 1,
+      fit: (train, seed) => fitProcedure(train, { ...opts, seed, perLabel: true }),
+    });
+    expect(result.runs[0].thresholds.filter(Boolean)).toHaveLength(data.length);
   });
 });
 

@@ -1,6 +1,7 @@
 // `npm run eval:triage`: the triage classifier under nested cross-validation (see nested.ts).
 // Usage: node build/triage/eval.js [labeled.jsonl] [--outer K] [--inner J] [--repeats R] [--seed S]
 //        [--extra labeled.jsonl] [--no-extra] [--sealed labeled.jsonl] [--rules] [--parts A,B,C,D,S]
+//        [--train-options JSON] [--per-label-thresholds]
 // The labeled file of the paper's dev split: the first argument, else $CONVGATE_TRIAGE_DATA. It is
 // not in the repository (the developers keep it apart); convgate's own labelled files are
 // (src/triage/data/). Protocol and figures: docs/triage.md.
@@ -16,10 +17,12 @@ import { fieldMetrics, fieldPrediction, majorityLabel, type Prediction } from '.
 import { FIELDS, LABELS_OF, groupOf, type Field, type LabeledIssue } from './labels.js';
 import type { TriageModel } from './model.js';
 import {
+  LABEL_THRESHOLD_MIN_SUPPORT,
   PRECISION_TARGET,
   fitProcedure,
   nestedCrossValidate,
   summarize,
+  thresholdsFor,
   type FittedProcedure,
   type NestedResult,
   type Spread,
@@ -59,6 +62,8 @@ export interface EvalArgs {
    * processes can compute parts side by side; each part's figures do not depend on the others.
    */
   parts: ReadonlySet<Part>;
+  /** Experiment (round 4): thresholds per predicted label as well as per field (nested.ts). */
+  perLabelThresholds: boolean;
 }
 
 export const PARTS = ['A', 'B', 'C', 'D', 'S'] as const;
@@ -88,6 +93,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     rules: false,
     trainOptions: {},
     parts: new Set(PARTS),
+    perLabelThresholds: false,
   };
   let noExtra = false;
   const int = (flag: string, v: string | undefined, min: number): number => {
@@ -107,6 +113,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     else if (a === '--rules') args.rules = true;
     else if (a === '--train-options') args.trainOptions = parseTrainOptions(argv[++i]);
     else if (a === '--parts') args.parts = parseParts(argv[++i]);
+    else if (a === '--per-label-thresholds') args.perLabelThresholds = true;
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else args.path = resolve(a);
   }
@@ -143,7 +150,7 @@ function load(path: string, what: string, tag: string): LabeledIssue[] {
 }
 
 /** The procedure under test: model training plus thresholds from inner folds. */
-function procedure(args: EvalArgs, keep: (e: LabeledIssue) => boolean = () => true) {
+export function procedure(args: EvalArgs, keep: (e: LabeledIssue) => boolean = () => true) {
   const train = (ex: LabeledIssue[]): TriageModel =>
     args.rules ? rulesOnlyModel() : trainModel(ex, args.trainOptions);
   return (trainSet: LabeledIssue[], seed: number): FittedProcedure =>
@@ -152,6 +159,7 @@ function procedure(args: EvalArgs, keep: (e: LabeledIssue) => boolean = () => tr
       innerFolds: args.inner,
       seed,
       precisionTarget: PRECISION_TARGET,
+      perLabel: args.perLabelThresholds,
     });
 }
 
@@ -319,7 +327,7 @@ function scoreOnce(
     };
   });
   return {
-    runs: [{ predictions, thresholds: test.map(() => fitted.thresholds) }],
+    runs: [{ predictions, thresholds: predictions.map((p) => thresholdsFor(fitted, p)) }],
     folds: [{ repeat: 0, fold: 0, testIds: test.map((e) => e.id), thresholds: fitted.thresholds }],
   };
 }
@@ -385,6 +393,10 @@ function printProtocol(args: EvalArgs, loaded: Loaded): void {
   console.log(
     `  Model: ${args.rules ? 'hand-written rules alone (nothing fitted)' : `trainModel (signals + fitted weights)${Object.keys(args.trainOptions).length ? `, options ${JSON.stringify(args.trainOptions)}` : ''}`}.`,
   );
+  if (args.perLabelThresholds)
+    console.log(
+      `  Thresholds: per field, and per predicted label for labels with >= ${LABEL_THRESHOLD_MIN_SUPPORT} inner out-of-fold predictions (experiment, round 4).`,
+    );
 }
 
 /** Nested CV on the paper's labels alone, trained without and with convgate's own labels. */

@@ -25,7 +25,25 @@ export interface FittedProcedure {
   model: TriageModel;
   /** Per field; `Infinity` when no threshold on the grid reached the precision target. */
   thresholds: Record<Field, number>;
+  /**
+   * Experiment (round 4, off in the shipped procedure): thresholds per predicted label, which
+   * replace the field's threshold for that label (`thresholdsFor`).
+   */
+  labelThresholds?: Partial<Record<Field, Record<string, number>>>;
 }
+
+/** The thresholds that decide whether each field of `prediction` is applied. */
+export function thresholdsFor(fitted: FittedProcedure, prediction: Prediction): Record<Field, number> {
+  return Object.fromEntries(
+    FIELDS.map((f) => [f, fitted.labelThresholds?.[f]?.[prediction[f].label] ?? fitted.thresholds[f]]),
+  ) as Record<Field, number>;
+}
+
+/**
+ * Fewest inner out-of-fold predictions of a label for it to get a threshold of its own (a
+ * precision estimate on fewer is too rough); other labels keep the field's threshold.
+ */
+export const LABEL_THRESHOLD_MIN_SUPPORT = 10;
 
 /** Something the protocol can watch, for tests: which issues a step was given. */
 export type Observer = (step: 'train' | 'thresholds', ids: readonly string[]) => void;
@@ -37,6 +55,8 @@ export interface ProcedureOptions {
   seed: number;
   /** Applied-label precision the thresholds aim for. */
   precisionTarget: number;
+  /** Experiment (round 4): also choose a threshold per predicted label (`labelThresholds`). */
+  perLabel?: boolean;
   observe?: Observer;
 }
 
@@ -59,17 +79,37 @@ export function fitProcedure(examples: readonly LabeledIssue[], opts: ProcedureO
     'thresholds',
     examples.map((e) => e.id),
   );
+  // A label no cue supports is never applied, whatever its confidence (policy.ts).
+  const itemsOf = (f: Field, keep: (p: Prediction) => boolean = () => true) =>
+    inner.predictions.flatMap((p, i) =>
+      keep(p)
+        ? [{ confidence: p[f].backed ? p[f].confidence : -1, correct: p[f].label === examples[i].labels[f] }]
+        : [],
+    );
   const thresholds = Object.fromEntries(
-    FIELDS.map((f) => {
-      // A label no cue supports is never applied, whatever its confidence (policy.ts).
-      const items = inner.predictions.map((p, i) => ({
-        confidence: p[f].backed ? p[f].confidence : -1,
-        correct: p[f].label === examples[i].labels[f],
-      }));
-      return [f, chooseThreshold(items, opts.precisionTarget) ?? Infinity];
-    }),
+    FIELDS.map((f) => [f, chooseThreshold(itemsOf(f), opts.precisionTarget) ?? Infinity]),
   ) as Record<Field, number>;
-  return { model: train([...examples]), thresholds };
+  const fitted: FittedProcedure = { model: train([...examples]), thresholds };
+  if (opts.perLabel) fitted.labelThresholds = labelThresholds(itemsOf, opts.precisionTarget);
+  return fitted;
+}
+
+/** Per field and predicted label with enough inner predictions: its own threshold (Infinity: never). */
+function labelThresholds(
+  itemsOf: (f: Field, keep: (p: Prediction) => boolean) => { confidence: number; correct: boolean }[],
+  target: number,
+): Partial<Record<Field, Record<string, number>>> {
+  return Object.fromEntries(
+    FIELDS.map((f) => {
+      const own: Record<string, number> = {};
+      for (const label of LABELS_OF[f]) {
+        const items = itemsOf(f, (p) => p[f].label === label && p[f].backed);
+        if (items.length >= LABEL_THRESHOLD_MIN_SUPPORT)
+          own[label] = chooseThreshold(items, target) ?? Infinity;
+      }
+      return [f, own];
+    }),
+  );
 }
 
 export interface NestedOptions {
@@ -121,7 +161,7 @@ export function nestedCrossValidate(examples: readonly LabeledIssue[], opts: Nes
           cause: fieldPrediction(t.cause),
           component: fieldPrediction(t.component),
         };
-        run.thresholds[i] = fitted.thresholds;
+        run.thresholds[i] = thresholdsFor(fitted, run.predictions[i]);
       }
     }
     runs.push(run);

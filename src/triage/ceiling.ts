@@ -1,0 +1,412 @@
+// Round 4 of issue 15: the description-only ceiling (docs/triage.md).
+//
+// A person labelled the paper's dev issues from what the App sees (title + description, no thread,
+// no fix; src/triage/data/round4-description-only.jsonl, with a sure/guess confidence per field).
+// This compares those labels with the paper's (which were made with the whole thread and the fix
+// in view), and puts the classifier's out-of-fold predictions on the same issues beside them: the
+// shipped procedure under nested cross-validation (part D of eval.ts: pooled folds, own labels in
+// training), one repeat per seed.
+//
+// Usage: node build/triage/ceiling.js DEV.jsonl READER.jsonl [--seeds 1,2,3] [--cache DIR]
+//   --cache DIR keeps each seed's out-of-fold predictions (ids, labels and numbers only) in
+//   DIR/oof-d-s<seed>.json, so seeds can be computed by separate processes and reports re-run.
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { OWN_LABELED_FILES, readLabeledJsonl, sourceTagOf } from './dataset.js';
+import { fieldMetrics, type Prediction } from './evaluate.js';
+import { PAPER, procedure, parseArgs } from './eval.js';
+import { FIELDS, LABELS_OF, type Field, type LabeledIssue } from './labels.js';
+import { nestedCrossValidate, spread, type Spread } from './nested.js';
+import { isApplied } from './policy.js';
+
+// ---- the reader's labels -----------------------------------------------------------------
+
+const Confidence = z.enum(['sure', 'guess']);
+const ReaderRowSchema = z.object({
+  id: z.string().min(1),
+  symptom: z.string(),
+  cause: z.string(),
+  component: z.string(),
+  confidence: z.object({ symptom: Confidence, cause: Confidence, component: Confidence }),
+  flags: z.array(z.string()).default([]),
+});
+
+export interface ReaderRow {
+  id: string;
+  labels: Record<Field, string>;
+  /** The reader was sure of the field's label (else it is a guess or a codebook default). */
+  sure: Record<Field, boolean>;
+  flags: string[];
+}
+
+/** Parses the reader's JSONL (convgate label names); errors name the line and the field. */
+export function parseReaderJsonl(text: string, source: string): ReaderRow[] {
+  const out: ReaderRow[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const where = `${source}:${i + 1}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
+    }
+    const row = ReaderRowSchema.safeParse(json);
+    if (!row.success) {
+      const issue = row.error.issues[0];
+      throw new Error(`${where}: field '${issue.path.join('.') || '(line)'}': ${issue.message}`);
+    }
+    const r = row.data;
+    for (const f of FIELDS) {
+      if (!(LABELS_OF[f] as readonly string[]).includes(r[f]))
+        throw new Error(
+          `${where}: field '${f}': unknown label '${r[f]}' (expected one of ${LABELS_OF[f].join(', ')})`,
+        );
+    }
+    out.push({
+      id: r.id,
+      labels: { symptom: r.symptom, cause: r.cause, component: r.component },
+      sure: {
+        symptom: r.confidence.symptom === 'sure',
+        cause: r.confidence.cause === 'sure',
+        component: r.confidence.component === 'sure',
+      },
+      flags: r.flags,
+    });
+  });
+  return out;
+}
+
+// ---- agreement figures ---------------------------------------------------------------------
+
+/** Cohen's kappa of two labelings of the same items (1 = perfect, 0 = chance); NaN when undefined. */
+export function cohenKappa(a: readonly string[], b: readonly string[]): number {
+  if (a.length !== b.length) throw new Error(`cohenKappa: ${a.length} vs ${b.length} labels`);
+  const n = a.length;
+  if (n === 0) return NaN;
+  const ca = new Map<string, number>();
+  const cb = new Map<string, number>();
+  let agree = 0;
+  a.forEach((x, i) => {
+    ca.set(x, (ca.get(x) ?? 0) + 1);
+    cb.set(b[i], (cb.get(b[i]) ?? 0) + 1);
+    if (x === b[i]) agree++;
+  });
+  const po = agree / n;
+  let pe = 0;
+  for (const [l, k] of ca) pe += (k / n) * ((cb.get(l) ?? 0) / n);
+  return pe === 1 ? NaN : (po - pe) / (1 - pe);
+}
+
+export interface Agreement {
+  n: number;
+  accuracy: number;
+  kappa: number;
+  macroF1: number;
+}
+
+/** Agreement of `predicted` with `gold` on one field (macro-F1 over the labels either uses). */
+export function agreement(field: Field, gold: readonly string[], predicted: readonly string[]): Agreement {
+  const m = fieldMetrics(gold, predicted, LABELS_OF[field]);
+  return { n: gold.length, accuracy: m.accuracy, kappa: cohenKappa(gold, predicted), macroF1: m.macroF1 };
+}
+
+/** The most frequent (field, paper label → other label) disagreements. */
+export function disagreementPatterns(
+  gold: readonly Record<Field, string>[],
+  other: readonly Record<Field, string>[],
+  top = 5,
+): { field: Field; gold: string; other: string; count: number }[] {
+  const counts = new Map<string, number>();
+  gold.forEach((g, i) => {
+    for (const f of FIELDS) {
+      if (g[f] === other[i][f]) continue;
+      const key = `${f}\t${g[f]}\t${other[i][f]}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  });
+  return [...counts.entries()]
+    .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+    .slice(0, top)
+    .map(([key, count]) => {
+      const [field, g, o] = key.split('\t');
+      return { field: field as Field, gold: g, other: o, count };
+    });
+}
+
+/**
+ * Area under the ROC curve of `score` for telling positives from negatives (Mann–Whitney: the
+ * chance that a random positive scores above a random negative, ties counting half); NaN when a
+ * side is empty.
+ */
+export function auroc(positives: readonly number[], negatives: readonly number[]): number {
+  if (!positives.length || !negatives.length) return NaN;
+  let wins = 0;
+  for (const p of positives) for (const n of negatives) wins += p > n ? 1 : p === n ? 0.5 : 0;
+  return wins / (positives.length * negatives.length);
+}
+
+// ---- the classifier's out-of-fold predictions (part D, one repeat per seed) ----------------
+
+/** One paper issue's out-of-fold prediction in one repeat, with its fold's thresholds. */
+export interface OofRow {
+  id: string;
+  prediction: Prediction;
+  thresholds: Record<Field, number | null>;
+}
+
+/**
+ * The shipped procedure's out-of-fold predictions for the paper's issues: pooled folds over the
+ * paper's and the own-labelled issues, trained on all labels of the training folds (eval.ts part
+ * D), one repeat with fold seed `seed` (the same folds as `eval.js --parts D --seed k --repeats 1`).
+ */
+export function partDOutOfFold(paper: LabeledIssue[], own: LabeledIssue[], seed: number): OofRow[] {
+  const args = parseArgs(['--parts', 'D', '--seed', String(seed), '--repeats', '1']);
+  const pooled = [...paper, ...own];
+  const result = nestedCrossValidate(pooled, {
+    outerFolds: args.outer,
+    repeats: 1,
+    seed,
+    fit: procedure(args),
+  });
+  const run = result.runs[0];
+  return pooled.flatMap((e, i) =>
+    e.source === PAPER
+      ? [
+          {
+            id: e.id,
+            prediction: run.predictions[i],
+            // JSON has no Infinity: null = never applied.
+            thresholds: Object.fromEntries(
+              FIELDS.map((f) => [f, Number.isFinite(run.thresholds[i][f]) ? run.thresholds[i][f] : null]),
+            ) as Record<Field, number | null>,
+          },
+        ]
+      : [],
+  );
+}
+
+export const applied = (row: OofRow, f: Field): boolean =>
+  isApplied(
+    { confidence: row.prediction[f].confidence, contributions: row.prediction[f].backed ? [1] : [] },
+    row.thresholds[f] ?? Infinity,
+  );
+
+// ---- report --------------------------------------------------------------------------------
+
+const pct = (x: number): string => (Number.isNaN(x) ? '–' : (100 * x).toFixed(1));
+const pm = (s: Spread, scale = 100, digits = 1): string =>
+  s.n === 0 ? '–' : `${(scale * s.mean).toFixed(digits)} ± ${(scale * s.sd).toFixed(digits)}`;
+/** Binomial standard error of a proportion, in points. */
+const se = (p: number, n: number): string => (n ? (100 * Math.sqrt((p * (1 - p)) / n)).toFixed(1) : '–');
+
+interface Inputs {
+  paper: LabeledIssue[];
+  reader: ReaderRow[];
+  /** Per seed, the out-of-fold rows in the paper's order. */
+  oof: OofRow[][];
+}
+
+function agreementTable({ paper, reader, oof }: Inputs): void {
+  console.log(
+    "\n== Agreement with the paper's labels (the reader: one labelling, ± binomial SE; classifier: mean ± sd over seeds) ==",
+  );
+  console.log(
+    '| field | subset | n | reader acc | reader kappa | reader macro-F1 | classifier acc | classifier kappa | classifier macro-F1 |',
+  );
+  console.log('| --- | --- | --: | --: | --: | --: | --: | --: | --: |');
+  for (const f of FIELDS) {
+    for (const [name, keep] of [
+      ['all', () => true],
+      ['reader sure', (i: number) => reader[i].sure[f]],
+      ['reader guess', (i: number) => !reader[i].sure[f]],
+    ] as const) {
+      const idx = paper.flatMap((_, i) => (keep(i) ? [i] : []));
+      const gold = idx.map((i) => paper[i].labels[f]);
+      const r = agreement(
+        f,
+        gold,
+        idx.map((i) => reader[i].labels[f]),
+      );
+      const c = oof.map((rows) =>
+        agreement(
+          f,
+          gold,
+          idx.map((i) => rows[i].prediction[f].label),
+        ),
+      );
+      console.log(
+        `| ${f} | ${name} | ${idx.length} | ${pct(r.accuracy)} ± ${se(r.accuracy, r.n)} | ${r.kappa.toFixed(3)} | ${r.macroF1.toFixed(3)} | ${pm(spread(c.map((x) => x.accuracy)))} | ${pm(spread(c.map((x) => x.kappa)), 1, 3)} | ${pm(spread(c.map((x) => x.macroF1)), 1, 3)} |`,
+      );
+    }
+  }
+}
+
+function confusionTables({ paper, reader }: Inputs): void {
+  console.log('\n== Reader vs paper: confusion matrices (rows: paper label, columns: reader label) ==');
+  for (const f of FIELDS) {
+    const m = fieldMetrics(
+      paper.map((e) => e.labels[f]),
+      reader.map((r) => r.labels[f]),
+      LABELS_OF[f],
+    );
+    console.log(`\n${f}\n`);
+    console.log(`| paper \\ reader | ${m.labels.join(' | ')} | recall |`);
+    console.log(`| --- | ${m.labels.map(() => '--:').join(' | ')} | --: |`);
+    m.labels.forEach((l, r) =>
+      console.log(`| ${l} | ${m.confusion[r].join(' | ')} | ${pct(m.perLabel[r].recall)}% |`),
+    );
+    console.log(`| precision | ${m.perLabel.map((p) => `${pct(p.precision)}%`).join(' | ')} | |`);
+  }
+}
+
+function patterns({ paper, reader, oof }: Inputs): void {
+  console.log('\n== The five most common reader–paper disagreements (paper label → reader label) ==');
+  for (const p of disagreementPatterns(
+    paper.map((e) => e.labels),
+    reader.map((r) => r.labels),
+  ))
+    console.log(`- ${p.field}: ${p.gold} → ${p.other}: ${p.count}`);
+  console.log('\n== Who is right, per field (issues × seeds; R = reader, C = classifier) ==');
+  console.log('| field | both right | R right, C wrong | C right, R wrong | both wrong |');
+  console.log('| --- | --: | --: | --: | --: |');
+  for (const f of FIELDS) {
+    const k = [0, 0, 0, 0];
+    oof.forEach((rows) =>
+      paper.forEach((e, i) => {
+        const r = reader[i].labels[f] === e.labels[f];
+        const c = rows[i].prediction[f].label === e.labels[f];
+        k[r && c ? 0 : r ? 1 : c ? 2 : 3]++;
+      }),
+    );
+    console.log(`| ${f} | ${k.join(' | ')} |`);
+  }
+}
+
+/** Applied-label precision/coverage of the classifier, split by the reader's confidence. */
+function abstention({ paper, reader, oof }: Inputs): void {
+  console.log(
+    "\n== The classifier's applied labels (in-fold thresholds) on the reader's sure / guess issues (mean ± sd over seeds) ==",
+  );
+  console.log('| field | subset | n | applied precision | coverage | mean confidence |');
+  console.log('| --- | --- | --: | --: | --: | --: |');
+  const aucs: string[] = [];
+  for (const f of FIELDS) {
+    for (const [name, want] of [
+      ['reader sure', true],
+      ['reader guess', false],
+    ] as const) {
+      const idx = paper.flatMap((_, i) => (reader[i].sure[f] === want ? [i] : []));
+      const prec: number[] = [];
+      const cov: number[] = [];
+      const conf: number[] = [];
+      for (const rows of oof) {
+        const ap = idx.filter((i) => applied(rows[i], f));
+        prec.push(
+          ap.length
+            ? ap.filter((i) => rows[i].prediction[f].label === paper[i].labels[f]).length / ap.length
+            : NaN,
+        );
+        cov.push(idx.length ? ap.length / idx.length : NaN);
+        conf.push(idx.reduce((a, i) => a + rows[i].prediction[f].confidence, 0) / Math.max(1, idx.length));
+      }
+      console.log(
+        `| ${f} | ${name} | ${idx.length} | ${pm(spread(prec))} | ${pm(spread(cov))} | ${pm(spread(conf), 1, 3)} |`,
+      );
+    }
+    const confOf = (rows: OofRow[], want: boolean): number[] =>
+      paper.flatMap((_, i) => (reader[i].sure[f] === want ? [rows[i].prediction[f].confidence] : []));
+    aucs.push(`${f} ${pm(spread(oof.map((rows) => auroc(confOf(rows, true), confOf(rows, false)))), 1, 3)}`);
+  }
+  console.log(
+    `\nAUROC of the classifier's confidence for the reader being sure (0.5 = unrelated): ${aucs.join(', ')}`,
+  );
+}
+
+export function report(inputs: Inputs): void {
+  const { paper, oof } = inputs;
+  console.log(
+    `Description-only ceiling: ${paper.length} issues; classifier = the shipped procedure's out-of-fold predictions (part D), ${oof.length} seed(s).`,
+  );
+  agreementTable(inputs);
+  confusionTables(inputs);
+  patterns(inputs);
+  abstention(inputs);
+}
+
+// ---- CLI -------------------------------------------------------------------------------------
+
+const OofFileSchema = z.array(
+  z.object({
+    id: z.string(),
+    prediction: z.record(
+      z.string(),
+      z.object({ label: z.string(), confidence: z.number(), backed: z.boolean() }),
+    ),
+    thresholds: z.record(z.string(), z.number().nullable()),
+  }),
+);
+
+function oofFor(seed: number, paper: LabeledIssue[], cache: string | undefined): OofRow[] {
+  const file = cache ? resolve(cache, `oof-d-s${seed}.json`) : undefined;
+  if (file && existsSync(file)) {
+    const rows = OofFileSchema.parse(JSON.parse(readFileSync(file, 'utf8'))) as unknown as OofRow[];
+    const want = paper.map((e) => e.id).join('\n');
+    if (rows.map((r) => r.id).join('\n') !== want)
+      throw new Error(`${file}: its ids are not the labeled file's (delete it to recompute)`);
+    return rows;
+  }
+  const own = OWN_LABELED_FILES.flatMap((p) => readLabeledJsonl(p, sourceTagOf(p)));
+  const rows = partDOutOfFold(paper, own, seed);
+  if (file) {
+    mkdirSync(cache!, { recursive: true });
+    writeFileSync(file, JSON.stringify(rows));
+  }
+  return rows;
+}
+
+export function main(argv: string[]): number {
+  const positional = argv.filter(
+    (a, i) => !a.startsWith('--') && !['--seeds', '--cache'].includes(argv[i - 1]),
+  );
+  const flag = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  try {
+    const [devPath, readerPath] = positional;
+    if (!devPath || !readerPath)
+      throw new Error(
+        'usage: node build/triage/ceiling.js DEV.jsonl READER.jsonl [--seeds 1,2,3] [--cache DIR]',
+      );
+    const seeds = (flag('--seeds') ?? '1').split(',').map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`--seeds: '${s}' is not a non-negative integer`);
+      return n;
+    });
+    const paper = readLabeledJsonl(resolve(devPath), PAPER);
+    const byId = new Map(
+      parseReaderJsonl(readFileSync(resolve(readerPath), 'utf8'), readerPath).map((r) => [r.id, r]),
+    );
+    const reader = paper.map((e) => {
+      const r = byId.get(e.id);
+      if (!r) throw new Error(`${readerPath}: no reader labels for issue ${e.id} of ${devPath}`);
+      return r;
+    });
+    if (byId.size !== paper.length)
+      throw new Error(`${readerPath}: ${byId.size} rows, but ${devPath} has ${paper.length} issues`);
+    const oof = seeds.map((s) => oofFor(s, paper, flag('--cache')));
+    report({ paper, reader, oof });
+    return 0;
+  } catch (e) {
+    console.error(`ceiling: ${(e as Error).message}`);
+    return 2;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = main(process.argv.slice(2));
+}
