@@ -324,6 +324,36 @@ function abstention({ paper, reader, oof }: Inputs): void {
   console.log(
     `\nAUROC of the classifier's confidence for the reader being sure (0.5 = unrelated): ${aucs.join(', ')}`,
   );
+  abstentionRules({ paper, reader, oof });
+}
+
+/**
+ * The classifier's labels under three abstention rules on the same issues: its own (in-fold
+ * thresholds), the reader's sureness as an oracle (applied iff the reader was sure; not
+ * available to the App), and both at once.
+ */
+function abstentionRules({ paper, reader, oof }: Inputs): void {
+  console.log("\n== The classifier's labels under three abstention rules (mean ± sd over seeds) ==");
+  console.log('| field | rule | applied precision | coverage |');
+  console.log('| --- | --- | --: | --: |');
+  const rules: [string, (rows: OofRow[], i: number, f: Field) => boolean][] = [
+    ['its thresholds (in-fold)', (rows, i, f) => applied(rows[i], f)],
+    ['applied iff the reader was sure (oracle)', (_rows, i, f) => reader[i].sure[f]],
+    ['both', (rows, i, f) => applied(rows[i], f) && reader[i].sure[f]],
+  ];
+  for (const f of FIELDS) {
+    for (const [name, rule] of rules) {
+      const prec: number[] = [];
+      const cov: number[] = [];
+      for (const rows of oof) {
+        const ap = paper.flatMap((_, i) => (rule(rows, i, f) ? [i] : []));
+        const right = ap.filter((i) => rows[i].prediction[f].label === paper[i].labels[f]).length;
+        prec.push(ap.length ? right / ap.length : NaN);
+        cov.push(ap.length / paper.length);
+      }
+      console.log(`| ${f} | ${name} | ${pm(spread(prec))} | ${pm(spread(cov))} |`);
+    }
+  }
 }
 
 export function report(inputs: Inputs): void {
