@@ -10,6 +10,7 @@ converter against it would blame the converter for the generator's problem, so t
 stage fails instead (outcome `reference-error`, with the reason).
 """
 import math
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import torch
@@ -57,24 +58,104 @@ def _scalar(attrs):
 
 
 # --------------------------------------------------------------------------------------------
-# Operators: fn(ctx, i, args, attrs) -> tensor or tuple of tensors.
-# ctx.param(i, name) returns node i's parameter (float64 in the shadow evaluation).
-# Every operator is registered through op(): as a decorator, or op("kind")(fn) for one-liners.
-
-OPS: dict[str, Callable[..., Any]] = {}
-# Operators backed by a torch.nn.Module built at init: kind -> factory(attrs) -> module.
-MODULES: dict[str, Callable[..., Any]] = {}
+# The operator registry: one entry per operator kind, made by op() and nothing else (both libraries:
+# the core one below, the extended one in synthetic_ext.py). The generator's entry of the same kind
+# (src/corpus/synthetic/ops/*.ts: shape/dtype rule, domain, library, doc) is checked against this
+# one by __tests__/synthetic/registry.test.ts.
 
 
-def op(*kinds):
+@dataclass(frozen=True)
+class Operator:
+    """How the interpreter materialises one operator kind.
+
+    run(ctx, i, args, attrs) -> tensor or tuple of tensors: node i's computation; ctx.param(i, name)
+    is one of its parameters (float64 in the shadow evaluation), ctx.submodule(i) its module.
+    params(attrs, dtype, uniform) -> {name: tensor or None}: the node's parameters, drawn from the
+    node's seeded generator (`running_*` become buffers).
+    module(attrs) -> torch.nn.Module: a module built at init (recurrent layers, attention), its
+    weights redrawn from the node's seeded generator.
+    """
+
+    kind: str
+    run: Callable[..., Any]
+    params: Callable[..., dict[str, Any]] | None = None
+    module: Callable[..., torch.nn.Module] | None = None
+
+
+OPERATORS: dict[str, Operator] = {}
+
+
+def op(kind, *, params=None, module=None):
+    """Registers operator `kind`: as a decorator, or op("kind")(fn) for one-liners."""
+
     def register(fn):
-        for k in kinds:
-            if k in OPS:
-                raise ValueError("synthetic operator %r registered twice" % k)
-            OPS[k] = fn
+        if kind in OPERATORS:
+            raise ValueError("synthetic operator %r registered twice" % kind)
+        OPERATORS[kind] = Operator(kind, fn, params, module)
         return fn
 
     return register
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters of the operators that own some: params(attrs, dtype, uniform) -> {name: tensor or None}
+
+
+def _u(uniform, shape, lo, hi, dtype):
+    return uniform(shape, lo, hi).to(dtype)
+
+
+def _layer_params(uniform, weight_shape, fan_in, out, bias, dtype):
+    b = 1.0 / math.sqrt(max(fan_in, 1))
+    return {"weight": _u(uniform, weight_shape, -b, b, dtype), "bias": _u(uniform, [out], -b, b, dtype) if bias else None}
+
+
+def _conv_params(a, dtype, uniform):
+    cin, cout, g, k = int(a["in_channels"]), int(a["out_channels"]), int(a["groups"]), list(a["kernel_size"])
+    return _layer_params(uniform, [cout, cin // g] + k, (cin // g) * math.prod(k), cout, a.get("bias"), dtype)
+
+
+def _conv_t_params(a, dtype, uniform):
+    cin, cout, g, k = int(a["in_channels"]), int(a["out_channels"]), int(a["groups"]), list(a["kernel_size"])
+    return _layer_params(uniform, [cin, cout // g] + k, (cin // g) * math.prod(k), cout, a.get("bias"), dtype)
+
+
+def _affine(uniform, shape, dtype, on=True):
+    if not on:
+        return {"weight": None, "bias": None}
+    return {"weight": _u(uniform, shape, 0.8, 1.2, dtype), "bias": _u(uniform, shape, -0.1, 0.1, dtype)}
+
+
+def _prelu_params(a, dt, u):
+    return {"weight": _u(u, [int(a["num_parameters"])], 0.05, 0.4, dt)}
+
+
+def _linear_params(a, dt, u):
+    return _layer_params(u, [int(a["out_features"]), int(a["in_features"])], int(a["in_features"]), int(a["out_features"]), a.get("bias"), dt)
+
+
+def _batch_norm_params(a, dt, u):
+    return dict(
+        running_mean=_u(u, [int(a["num_features"])], -0.2, 0.2, dt),
+        running_var=_u(u, [int(a["num_features"])], 0.6, 1.4, dt),
+        **_affine(u, [int(a["num_features"])], dt, a.get("affine", True)),
+    )
+
+
+def _layer_norm_params(a, dt, u):
+    return _affine(u, list(a["normalized_shape"]), dt, a.get("elementwise_affine", True))
+
+
+def _group_norm_params(a, dt, u):
+    return _affine(u, [int(a["num_channels"])], dt)
+
+
+def _instance_norm_params(a, dt, u):
+    return _affine(u, [int(a["num_features"])], dt, a.get("affine", False))
+
+
+def _embedding_params(a, dt, u):
+    return {"weight": _u(u, [int(a["num_embeddings"]), int(a["embedding_dim"])], -1.0, 1.0, torch_dtype(a["dtype"]))}
 
 
 def _unary(fn):
@@ -120,7 +201,7 @@ op("elu")(lambda ctx, i, args, a: F.elu(args[0], float(a["alpha"])))
 op("celu")(lambda ctx, i, args, a: F.celu(args[0], float(a["alpha"])))
 op("gelu_tanh")(lambda ctx, i, args, a: F.gelu(args[0], approximate="tanh"))
 op("softplus")(lambda ctx, i, args, a: F.softplus(args[0], float(a["beta"]), float(a["threshold"])))
-op("prelu")(lambda ctx, i, args, a: F.prelu(args[0], ctx.param(i, "weight")))
+op("prelu", params=_prelu_params)(lambda ctx, i, args, a: F.prelu(args[0], ctx.param(i, "weight")))
 
 
 def _binary(tensor_fn, right_fn, left_fn):
@@ -200,7 +281,7 @@ def _cast(ctx, i, args, a):
 
 op("matmul")(lambda ctx, i, args, a: torch.matmul(args[0], args[1]))
 op("bmm")(lambda ctx, i, args, a: torch.bmm(args[0], args[1]))
-op("linear")(lambda ctx, i, args, a: F.linear(args[0], ctx.param(i, "weight"), ctx.param(i, "bias")))
+op("linear", params=_linear_params)(lambda ctx, i, args, a: F.linear(args[0], ctx.param(i, "weight"), ctx.param(i, "bias")))
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONVT = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
@@ -249,8 +330,8 @@ def _avg_pool(d):
 
 
 for _d in (1, 2, 3):
-    op("conv%dd" % _d)(_conv(_d))
-    op("conv_transpose%dd" % _d)(_conv_transpose(_d))
+    op("conv%dd" % _d, params=_conv_params)(_conv(_d))
+    op("conv_transpose%dd" % _d, params=_conv_t_params)(_conv_transpose(_d))
     op("max_pool%dd" % _d)(_max_pool(_d))
     op("avg_pool%dd" % _d)(_avg_pool(_d))
 
@@ -260,7 +341,7 @@ op("adaptive_max_pool1d")(lambda ctx, i, args, a: F.adaptive_max_pool1d(args[0],
 op("adaptive_max_pool2d")(lambda ctx, i, args, a: F.adaptive_max_pool2d(args[0], list(a["output_size"])))
 
 
-@op("batch_norm")
+@op("batch_norm", params=_batch_norm_params)
 def _batch_norm(ctx, i, args, a):
     return F.batch_norm(
         args[0],
@@ -274,12 +355,12 @@ def _batch_norm(ctx, i, args, a):
     )
 
 
-op("layer_norm")(lambda ctx, i, args, a: F.layer_norm(args[0], list(a["normalized_shape"]), ctx.param(i, "weight"), ctx.param(i, "bias"), float(a["eps"])))
-op("group_norm")(lambda ctx, i, args, a: F.group_norm(args[0], int(a["num_groups"]), ctx.param(i, "weight"), ctx.param(i, "bias"), float(a["eps"])))
-op("instance_norm")(lambda ctx, i, args, a: F.instance_norm(
+op("layer_norm", params=_layer_norm_params)(lambda ctx, i, args, a: F.layer_norm(args[0], list(a["normalized_shape"]), ctx.param(i, "weight"), ctx.param(i, "bias"), float(a["eps"])))
+op("group_norm", params=_group_norm_params)(lambda ctx, i, args, a: F.group_norm(args[0], int(a["num_groups"]), ctx.param(i, "weight"), ctx.param(i, "bias"), float(a["eps"])))
+op("instance_norm", params=_instance_norm_params)(lambda ctx, i, args, a: F.instance_norm(
     args[0], weight=ctx.param(i, "weight"), bias=ctx.param(i, "bias"), use_input_stats=True, eps=float(a["eps"])
 ))
-op("embedding")(lambda ctx, i, args, a: F.embedding(args[0], ctx.param(i, "weight")))
+op("embedding", params=_embedding_params)(lambda ctx, i, args, a: F.embedding(args[0], ctx.param(i, "weight")))
 
 
 # reductions ----------------------------------------------------------------------------------
@@ -427,55 +508,6 @@ op("triu")(lambda ctx, i, args, a: torch.triu(args[0], int(a["diagonal"])))
 
 
 # --------------------------------------------------------------------------------------------
-# Parameters: PARAMS[kind](attrs, dtype, uniform) -> {name: tensor or None}
-
-
-def _u(uniform, shape, lo, hi, dtype):
-    return uniform(shape, lo, hi).to(dtype)
-
-
-def _layer_params(uniform, weight_shape, fan_in, out, bias, dtype):
-    b = 1.0 / math.sqrt(max(fan_in, 1))
-    return {"weight": _u(uniform, weight_shape, -b, b, dtype), "bias": _u(uniform, [out], -b, b, dtype) if bias else None}
-
-
-def _conv_params(a, dtype, uniform):
-    cin, cout, g, k = int(a["in_channels"]), int(a["out_channels"]), int(a["groups"]), list(a["kernel_size"])
-    return _layer_params(uniform, [cout, cin // g] + k, (cin // g) * math.prod(k), cout, a.get("bias"), dtype)
-
-
-def _conv_t_params(a, dtype, uniform):
-    cin, cout, g, k = int(a["in_channels"]), int(a["out_channels"]), int(a["groups"]), list(a["kernel_size"])
-    return _layer_params(uniform, [cin, cout // g] + k, (cin // g) * math.prod(k), cout, a.get("bias"), dtype)
-
-
-def _affine(uniform, shape, dtype, on=True):
-    if not on:
-        return {"weight": None, "bias": None}
-    return {"weight": _u(uniform, shape, 0.8, 1.2, dtype), "bias": _u(uniform, shape, -0.1, 0.1, dtype)}
-
-
-PARAMS = {
-    "prelu": lambda a, dt, u: {"weight": _u(u, [int(a["num_parameters"])], 0.05, 0.4, dt)},
-    "linear": lambda a, dt, u: _layer_params(
-        u, [int(a["out_features"]), int(a["in_features"])], int(a["in_features"]), int(a["out_features"]), a.get("bias"), dt
-    ),
-    "batch_norm": lambda a, dt, u: dict(
-        running_mean=_u(u, [int(a["num_features"])], -0.2, 0.2, dt),
-        running_var=_u(u, [int(a["num_features"])], 0.6, 1.4, dt),
-        **_affine(u, [int(a["num_features"])], dt, a.get("affine", True)),
-    ),
-    "layer_norm": lambda a, dt, u: _affine(u, list(a["normalized_shape"]), dt, a.get("elementwise_affine", True)),
-    "group_norm": lambda a, dt, u: _affine(u, [int(a["num_channels"])], dt),
-    "instance_norm": lambda a, dt, u: _affine(u, [int(a["num_features"])], dt, a.get("affine", False)),
-    "embedding": lambda a, dt, u: {"weight": _u(u, [int(a["num_embeddings"]), int(a["embedding_dim"])], -1.0, 1.0, torch_dtype(a["dtype"]))},
-}
-for _d in (1, 2, 3):
-    PARAMS["conv%dd" % _d] = _conv_params
-    PARAMS["conv_transpose%dd" % _d] = _conv_t_params
-
-
-# --------------------------------------------------------------------------------------------
 
 
 class _Eval:
@@ -521,7 +553,7 @@ class SpecNode(torch.nn.Module):
         self.kind = kind
 
     def forward(self, ctx, args, attrs):
-        return OPS[self.kind](ctx, self.index, args, attrs)
+        return OPERATORS[self.kind].run(ctx, self.index, args, attrs)
 
     def extra_repr(self):
         return self.kind
@@ -531,9 +563,60 @@ def node_module_name(i):
     return "n%d" % i
 
 
+def _node_generator(seed, i):
+    """Node i's own generator: a node's weights do not depend on the nodes before it."""
+    return torch.Generator().manual_seed((int(seed) * 1000003 + i * 7919) % (2**63 - 1))
+
+
+def _uniform(generator):
+    def uniform(shape, lo, hi):
+        return torch.rand(shape, generator=generator, dtype=torch.float64) * (hi - lo) + lo
+
+    return uniform
+
+
+def _seeded_module(m, generator):
+    """A module operator's module with every weight redrawn from the node's generator, in eval mode."""
+    with torch.no_grad():
+        for p in m.parameters():
+            b = 1.0 / math.sqrt(max(p.shape[-1] if p.dim() > 1 else p.shape[0], 1))
+            p.copy_(torch.rand(p.shape, generator=generator, dtype=torch.float64) * 2 * b - b)
+    # Weights keep requires_grad as users' modules have it (all-frozen weights switch
+    # nn.MultiheadAttention to its fused inference kernel, which exporters may lack).
+    m.eval()
+    return m
+
+
+def _tensor_dtypes(spec):
+    """The dtype name of every graph input and node output of a spec."""
+    dtypes = {s["name"]: s["dtype"] for s in spec["inputs"]}
+    for node in spec["nodes"]:
+        for o in node["outputs"]:
+            dtypes[o["name"]] = o["dtype"]
+    return dtypes
+
+
 class SyntheticModule(torch.nn.Module):
     def __init__(self, spec, seed, tolerance=None):
         super().__init__()
+        self._read_spec(spec, tolerance or {})
+        dtypes = _tensor_dtypes(spec)
+        self._param_keys = set()
+        self._shadow_modules = {}
+        for i, node in enumerate(spec["nodes"]):
+            operator = OPERATORS.get(node["op"])
+            if operator is None:
+                raise ValueError("synthetic spec node %d: unknown operator kind %r" % (i, node["op"]))
+            node_module = SpecNode(i, node["op"])
+            self.add_module(node_module_name(i), node_module)
+            if operator.module is not None:
+                node_module.add_module("inner", _seeded_module(operator.module(node["attrs"]), _node_generator(seed, i)))
+            if operator.params is not None:
+                dtype = DTYPES[dtypes[node["inputs"][0]]] if node["inputs"] else torch.float32
+                self._add_params(i, operator.params(node["attrs"], dtype, _uniform(_node_generator(seed, i))))
+        self.check_reference = True
+
+    def _read_spec(self, spec, tolerance):
         if spec.get("version") != SPEC_VERSION:
             raise ValueError("synthetic spec version %r, this worker reads version %d" % (spec.get("version"), SPEC_VERSION))
         self.spec = spec
@@ -541,53 +624,20 @@ class SyntheticModule(torch.nn.Module):
         if len(self.input_names) > MAX_INPUTS:
             raise ValueError("synthetic spec has %d inputs; the interpreter takes at most %d" % (len(self.input_names), MAX_INPUTS))
         self.output_names = list(spec["outputs"])
-        tolerance = tolerance or {}
         self.atol = CHECK_FRACTION * float(tolerance.get("atol", DEFAULT_ATOL))
         self.rtol = CHECK_FRACTION * float(tolerance.get("rtol", DEFAULT_RTOL))
-        dtypes = {s["name"]: s["dtype"] for s in spec["inputs"]}
-        for node in spec["nodes"]:
-            for o in node["outputs"]:
-                dtypes[o["name"]] = o["dtype"]
-        self._param_keys = set()
-        self._shadow_modules = {}
-        for i, node in enumerate(spec["nodes"]):
-            if node["op"] not in OPS:
-                raise ValueError("synthetic spec node %d: unknown operator kind %r" % (i, node["op"]))
-            node_module = SpecNode(i, node["op"])
-            self.add_module(node_module_name(i), node_module)
-            module = MODULES.get(node["op"])
-            if module is not None:
-                # Seeded per node, like parameters: every weight redrawn from the node's generator.
-                generator = torch.Generator().manual_seed((int(seed) * 1000003 + i * 7919) % (2**63 - 1))
-                m = module(node["attrs"])
-                with torch.no_grad():
-                    for p in m.parameters():
-                        b = 1.0 / math.sqrt(max(p.shape[-1] if p.dim() > 1 else p.shape[0], 1))
-                        p.copy_(torch.rand(p.shape, generator=generator, dtype=torch.float64) * 2 * b - b)
-                # Weights keep requires_grad as users' modules have it (all-frozen weights switch
-                # nn.MultiheadAttention to its fused inference kernel, which exporters may lack).
-                m.eval()
-                node_module.add_module("inner", m)
-            make = PARAMS.get(node["op"])
-            if make is None:
+
+    def _add_params(self, i, params):
+        """Node i's parameters as `n<i>_<name>` on the graph module (`running_*`: buffers)."""
+        for name, value in params.items():
+            if value is None:
                 continue
-            # Seeded per node, so a parameter does not depend on the nodes before it.
-            generator = torch.Generator().manual_seed((int(seed) * 1000003 + i * 7919) % (2**63 - 1))
-
-            def uniform(shape, lo, hi, generator=generator):
-                return torch.rand(shape, generator=generator, dtype=torch.float64) * (hi - lo) + lo
-
-            dtype = DTYPES[dtypes[node["inputs"][0]]] if node["inputs"] else torch.float32
-            for name, value in make(node["attrs"], dtype, uniform).items():
-                if value is None:
-                    continue
-                key = "n%d_%s" % (i, name)
-                if name.startswith("running_"):
-                    self.register_buffer(key, value)
-                else:
-                    self.register_parameter(key, torch.nn.Parameter(value, requires_grad=False))
-                self._param_keys.add(key)
-        self.check_reference = True
+            key = "n%d_%s" % (i, name)
+            if name.startswith("running_"):
+                self.register_buffer(key, value)
+            else:
+                self.register_parameter(key, torch.nn.Parameter(value, requires_grad=False))
+            self._param_keys.add(key)
 
     def _run(self, inputs, shadow):
         ctx = _Eval(self, shadow)
@@ -595,7 +645,7 @@ class SyntheticModule(torch.nn.Module):
         for i, node in enumerate(self.spec["nodes"]):
             args = [env[n] for n in node["inputs"]]
             if shadow:  # not through the child module: hooks and scopes see the real evaluation only
-                out = OPS[node["op"]](ctx, i, args, node["attrs"])
+                out = OPERATORS[node["op"]].run(ctx, i, args, node["attrs"])
             else:
                 out = self._modules[node_module_name(i)](ctx, args, node["attrs"])
             outs = out if isinstance(out, tuple) else (out,)
@@ -651,5 +701,5 @@ def build(case):
     return model
 
 
-# The extended library registers its operators into OPS / PARAMS (after everything above exists).
+# The extended library registers its operators with op() too (after everything above exists).
 from . import synthetic_ext  # noqa: E402,F401
