@@ -44,10 +44,17 @@ export function operatorTable(library: Library): string {
     library === 'core'
       ? `${ops.length} kinds. \`min opset\` is the smallest opset at which the generator uses the kind (torch.onnx support).`
       : `${ops.length} kinds, each with the smallest opset at which the generator uses it.`;
-  const rows = ops.map((op) => `| ${op.group} | \`${op.kind}\` | ${op.minOpset} | ${cell(operatorWhat(op))} |`);
-  return [lead, '', '| group | kind | min opset | what it calls |', '| --- | --- | --- | --- |', ...rows, ''].join(
-    '\n',
+  const rows = ops.map(
+    (op) => `| ${op.group} | \`${op.kind}\` | ${op.minOpset} | ${cell(operatorWhat(op))} |`,
   );
+  return [
+    lead,
+    '',
+    '| group | kind | min opset | what it calls |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
 }
 
 /** `doc` with the text between each library's markers replaced by `tables[library]`. */
@@ -58,7 +65,9 @@ export function spliceOperatorTables(doc: string, tables: Record<Library, string
     const start = out.indexOf(open);
     const end = out.indexOf(close);
     if (start < 0 || end < start)
-      throw new Error(`docs/synthetic-spec.md: no "${open}" … "${close}" around the ${library} operator table`);
+      throw new Error(
+        `docs/synthetic-spec.md: no "${open}" … "${close}" around the ${library} operator table`,
+      );
     out = `${out.slice(0, start + open.length)}\n\n${tables[library].trim()}\n\n${out.slice(end)}`;
   }
   return out;
