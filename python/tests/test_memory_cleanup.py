@@ -51,6 +51,15 @@ class CleanupTest(unittest.TestCase):
         self.assertEqual(len(channel.sent), len(sizes) - 1)
         return collected
 
+    def test_the_collector_runs_less_often_in_a_worker(self):
+        before = gc.get_threshold()
+        try:
+            gc.set_threshold(700, 10, 10)
+            self.serve([300, 310])
+            self.assertEqual(gc.get_threshold(), (main.GC_THRESHOLD0, 10, 10))
+        finally:
+            gc.set_threshold(*before)
+
     def test_no_growth_no_cleanup(self):
         self.assertEqual(self.serve([300, 310, 320, 330]), [])
 
