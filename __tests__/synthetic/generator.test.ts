@@ -20,6 +20,12 @@ const json = (v: unknown) => JSON.stringify(v);
 const specOf = (c: CaseDef) => (c.model as { spec: SyntheticSpec }).spec;
 
 describe('synthetic generator: determinism', () => {
+  it('the full library generates where a bound candidate does not broadcast (syn-1-63 threw a ShapeError)', () => {
+    const spec = generateSpec(1, 63, { library: 'full' });
+    expect(spec.nodes.length).toBeGreaterThan(0);
+    expect(json(spec)).toBe(json(generateSpec(1, 63, { library: 'full' })));
+  });
+
   it('same seed and options give byte-identical specs and cases', () => {
     for (let i = 0; i < 40; i++) {
       expect(json(generateSpec(7, i))).toBe(json(generateSpec(7, i)));

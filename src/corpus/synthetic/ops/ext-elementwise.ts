@@ -6,7 +6,7 @@
  */
 import { INT_LIMITS, isFloat, isInt, resultType } from '../dtype.js';
 import { BOOL_FACTS, facts, hull, image, iv, ivAdd, ivDiv, ivMul, ivSub, type Interval } from '../facts.js';
-import { broadcast, broadcastAll, check, sameShape } from '../shape.js';
+import { broadcast, broadcastable, broadcastAll, check, sameShape } from '../shape.js';
 import type { Attrs, Ctx, OpDef, Proposal, SynDType, Tensor } from '../types.js';
 import {
   act,
@@ -737,7 +737,8 @@ register(
       if (fn !== 'clip' && ctx.rng.chance(0.4)) {
         const t = ctx.partner(x, {
           dtypes: [x.dtype],
-          where: (c) => sameShape(broadcast(x.shape, c.shape), x.shape),
+          // Pool candidates of any shape are offered: one that does not broadcast is not a bound.
+          where: (c) => broadcastable(x.shape, c.shape) && sameShape(broadcast(x.shape, c.shape), x.shape),
         });
         if (t && sameShape(broadcast(x.shape, t.shape), x.shape) && sameShape(broadcast(x.alt, t.alt), x.alt))
           return { inputs: [x, t], attrs: { fn } };
