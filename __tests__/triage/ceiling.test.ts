@@ -9,6 +9,7 @@ import {
   auroc,
   cohenKappa,
   disagreementPatterns,
+  interReader,
   parseReaderJsonl,
   type OofRow,
 } from '../../src/triage/ceiling.js';
@@ -101,23 +102,57 @@ describe("the reader's labels", () => {
     expect(() => parseReaderJsonl('{not json', 'r.jsonl')).toThrow(/r\.jsonl:1: not valid JSON/);
   });
 
-  it('the committed round-4 file holds ids, labels and confidence only (no issue text)', () => {
-    const path = fileURLToPath(
-      new URL('../../src/triage/data/round4-description-only.jsonl', import.meta.url),
-    );
-    const text = readFileSync(path, 'utf8');
-    const rows = parseReaderJsonl(text, path);
-    expect(rows).toHaveLength(100);
-    expect(new Set(rows.map((r) => r.id)).size).toBe(100);
-    for (const line of text.trim().split('\n'))
-      expect(Object.keys(JSON.parse(line)).sort()).toEqual([
-        'cause',
-        'component',
-        'confidence',
-        'flags',
-        'id',
-        'symptom',
-      ]);
+  it.each(['round4-description-only.jsonl', 'round4-description-only-reader2.jsonl'])(
+    'the committed round-4 file %s holds ids, labels and confidence only (no issue text)',
+    (name) => {
+      const path = fileURLToPath(new URL(`../../src/triage/data/${name}`, import.meta.url));
+      const text = readFileSync(path, 'utf8');
+      const rows = parseReaderJsonl(text, path);
+      expect(rows).toHaveLength(100);
+      expect(new Set(rows.map((r) => r.id)).size).toBe(100);
+      for (const line of text.trim().split('\n'))
+        expect(Object.keys(JSON.parse(line)).sort()).toEqual([
+          'cause',
+          'component',
+          'confidence',
+          'flags',
+          'id',
+          'symptom',
+        ]);
+    },
+  );
+});
+
+describe('two readers', () => {
+  const L = (symptom: string, cause: string, component: string): Record<Field, string> => ({
+    symptom,
+    cause,
+    component,
+  });
+  it("gives the readers' agreement, kappa, and the paper's accuracy where they agree", () => {
+    const paper = [L('a', 'x', 'p'), L('a', 'y', 'p'), L('b', 'x', 'q'), L('b', 'y', 'q')];
+    const r1 = [L('a', 'x', 'p'), L('a', 'x', 'p'), L('b', 'y', 'q'), L('a', 'y', 'q')];
+    const r2 = [L('a', 'x', 'p'), L('a', 'y', 'p'), L('b', 'y', 'q'), L('b', 'x', 'q')];
+    const [s, c, k] = interReader(paper, r1, r2);
+    // symptom: the readers agree on issues 0–2 (3/4); the paper has their label on all three.
+    expect(s).toMatchObject({
+      field: 'symptom',
+      n: 4,
+      agreement: 0.75,
+      agreed: 3,
+      paperAccuracyWhereAgreed: 1,
+    });
+    // po = 0.75, pe = 0.75·0.5 + 0.25·0.5 = 0.5 → kappa 0.5
+    expect(s.kappa).toBeCloseTo(0.5, 10);
+    // cause: they agree on issues 0 and 2; the paper has 'x' on 0 but 'x' (not 'y') on 2.
+    expect(c).toMatchObject({ agreement: 0.5, agreed: 2, paperAccuracyWhereAgreed: 0.5 });
+    expect(k).toMatchObject({ agreement: 1, kappa: 1, paperAccuracyWhereAgreed: 1 });
+  });
+  it('gives NaN where the readers never agree, and refuses unequal lengths', () => {
+    const [s] = interReader([L('a', 'x', 'p')], [L('a', 'x', 'p')], [L('b', 'x', 'p')]);
+    expect(s.agreed).toBe(0);
+    expect(s.paperAccuracyWhereAgreed).toBeNaN();
+    expect(() => interReader([L('a', 'x', 'p')], [], [])).toThrow(/1 paper rows vs 0 and 0/);
   });
 });
 

@@ -7,7 +7,9 @@
 // shipped procedure under nested cross-validation (part D of eval.ts: pooled folds, own labels in
 // training), one repeat per seed.
 //
-// Usage: node build/triage/ceiling.js DEV.jsonl READER.jsonl [--seeds 1,2,3] [--cache DIR]
+// Usage: node build/triage/ceiling.js DEV.jsonl READER.jsonl [--seeds 1,2,3] [--cache DIR] [--reader2 R2.jsonl]
+//   --reader2 R2.jsonl compares a second reader with READER instead (agreement, Cohen's kappa, and the
+//   paper's agreement on the issues where both readers give the same label); no classifier run.
 //   --cache DIR keeps each seed's out-of-fold predictions (ids, labels and numbers only) in
 //   DIR/oof-d-s<seed>.json, so seeds can be computed by separate processes and reports re-run.
 
@@ -135,6 +137,44 @@ export function disagreementPatterns(
       const [field, g, o] = key.split('\t');
       return { field: field as Field, gold: g, other: o, count };
     });
+}
+
+/** One field's agreement between two readers, and the paper's agreement where they agree. */
+export interface InterReader {
+  field: Field;
+  n: number;
+  /** Share of issues on which the two readers give the same label. */
+  agreement: number;
+  kappa: number;
+  /** Issues on which the readers agree (coverage = agreed / n). */
+  agreed: number;
+  /** The paper's agreement with the readers' common label on those issues (NaN when none). */
+  paperAccuracyWhereAgreed: number;
+}
+
+/** Reader 1 vs reader 2 per field, and how often the paper has their common label. */
+export function interReader(
+  paper: readonly Record<Field, string>[],
+  r1: readonly Record<Field, string>[],
+  r2: readonly Record<Field, string>[],
+): InterReader[] {
+  if (r1.length !== paper.length || r2.length !== paper.length)
+    throw new Error(`interReader: ${paper.length} paper rows vs ${r1.length} and ${r2.length} reader rows`);
+  return FIELDS.map((field) => {
+    const same = paper.flatMap((_, i) => (r1[i][field] === r2[i][field] ? [i] : []));
+    const right = same.filter((i) => paper[i][field] === r1[i][field]).length;
+    return {
+      field,
+      n: paper.length,
+      agreement: paper.length ? same.length / paper.length : NaN,
+      kappa: cohenKappa(
+        r1.map((r) => r[field]),
+        r2.map((r) => r[field]),
+      ),
+      agreed: same.length,
+      paperAccuracyWhereAgreed: same.length ? right / same.length : NaN,
+    };
+  });
 }
 
 /**
@@ -356,6 +396,33 @@ function abstentionRules({ paper, reader, oof }: Inputs): void {
   }
 }
 
+/** Reader 1 (READER) vs reader 2 (--reader2): agreement, kappa, and the paper where they agree. */
+function interReaderTable(paper: LabeledIssue[], r1: ReaderRow[], r2: ReaderRow[]): void {
+  console.log('\n== Reader 1 vs reader 2 (and the paper on the issues where both readers agree) ==');
+  console.log(
+    '| field | subset | n | reader 1 acc | reader 2 acc | readers agree | kappa (1 vs 2) | paper acc where both agree | coverage of that subset |',
+  );
+  console.log('| --- | --- | --: | --: | --: | --: | --: | --: | --: |');
+  for (const f of FIELDS) {
+    for (const [name, keep] of [
+      ['all', () => true],
+      ['both sure', (i: number) => r1[i].sure[f] && r2[i].sure[f]],
+    ] as const) {
+      const idx = paper.flatMap((_, i) => (keep(i) ? [i] : []));
+      const acc = (r: ReaderRow[]): number =>
+        idx.filter((i) => paper[i].labels[f] === r[i].labels[f]).length / idx.length;
+      const x = interReader(
+        idx.map((i) => paper[i].labels),
+        idx.map((i) => r1[i].labels),
+        idx.map((i) => r2[i].labels),
+      ).find((y) => y.field === f)!;
+      console.log(
+        `| ${f} | ${name} | ${x.n} | ${pct(acc(r1))} | ${pct(acc(r2))} | ${pct(x.agreement)} | ${x.kappa.toFixed(3)} | ${pct(x.paperAccuracyWhereAgreed)} ± ${se(x.paperAccuracyWhereAgreed, x.agreed)} | ${x.agreed}/${x.n} |`,
+      );
+    }
+  }
+}
+
 export function report(inputs: Inputs): void {
   const { paper, oof } = inputs;
   console.log(
@@ -398,9 +465,24 @@ function oofFor(seed: number, paper: LabeledIssue[], cache: string | undefined):
   return rows;
 }
 
+/** A reader's rows in the paper's order; every paper issue must have exactly one row. */
+function readerRowsFor(paper: LabeledIssue[], readerPath: string, devPath: string): ReaderRow[] {
+  const byId = new Map(
+    parseReaderJsonl(readFileSync(resolve(readerPath), 'utf8'), readerPath).map((r) => [r.id, r]),
+  );
+  const rows = paper.map((e) => {
+    const r = byId.get(e.id);
+    if (!r) throw new Error(`${readerPath}: no reader labels for issue ${e.id} of ${devPath}`);
+    return r;
+  });
+  if (byId.size !== paper.length)
+    throw new Error(`${readerPath}: ${byId.size} rows, but ${devPath} has ${paper.length} issues`);
+  return rows;
+}
+
 export function main(argv: string[]): number {
   const positional = argv.filter(
-    (a, i) => !a.startsWith('--') && !['--seeds', '--cache'].includes(argv[i - 1]),
+    (a, i) => !a.startsWith('--') && !['--seeds', '--cache', '--reader2'].includes(argv[i - 1]),
   );
   const flag = (name: string): string | undefined => {
     const i = argv.indexOf(name);
@@ -410,7 +492,7 @@ export function main(argv: string[]): number {
     const [devPath, readerPath] = positional;
     if (!devPath || !readerPath)
       throw new Error(
-        'usage: node build/triage/ceiling.js DEV.jsonl READER.jsonl [--seeds 1,2,3] [--cache DIR]',
+        'usage: node build/triage/ceiling.js DEV.jsonl READER.jsonl [--seeds 1,2,3] [--cache DIR] [--reader2 READER2.jsonl]',
       );
     const seeds = (flag('--seeds') ?? '1').split(',').map((s) => {
       const n = Number(s);
@@ -418,16 +500,13 @@ export function main(argv: string[]): number {
       return n;
     });
     const paper = readLabeledJsonl(resolve(devPath), PAPER);
-    const byId = new Map(
-      parseReaderJsonl(readFileSync(resolve(readerPath), 'utf8'), readerPath).map((r) => [r.id, r]),
-    );
-    const reader = paper.map((e) => {
-      const r = byId.get(e.id);
-      if (!r) throw new Error(`${readerPath}: no reader labels for issue ${e.id} of ${devPath}`);
-      return r;
-    });
-    if (byId.size !== paper.length)
-      throw new Error(`${readerPath}: ${byId.size} rows, but ${devPath} has ${paper.length} issues`);
+    const reader = readerRowsFor(paper, readerPath, devPath);
+    const reader2Path = flag('--reader2');
+    if (reader2Path) {
+      // Only the two readers and the paper: no classifier run is needed.
+      interReaderTable(paper, reader, readerRowsFor(paper, reader2Path, devPath));
+      return 0;
+    }
     const oof = seeds.map((s) => oofFor(s, paper, flag('--cache')));
     report({ paper, reader, oof });
     return 0;
