@@ -248,11 +248,10 @@ class MemoryCleanup:
     it -- 0.25-0.5 s of CPU per case once the worker holds everything. Measured from the
     start-up size only, a worker that had run a few real models stayed above the threshold and
     collected after every later case (~10 MiB freed each time): 180 s of the 608 s of CPU of a
-    default run. What survives the collection is then frozen (gc.freeze, as the start-up objects
-    are): the collector's automatic full collections during later exports walk only what is
-    newer (their CPU halved on 84 cases: 8.0 -> 4.4 s). The price: a frozen object that later
-    becomes cyclic garbage is not collected; a worker that keeps growing is still replaced by
-    convgate (--recycle)."""
+    default run. (Freezing what survives a clean-up, as the start-up objects are, halved the
+    collector's later full collections but let workers grow past --recycle: a frozen object that
+    later becomes cyclic garbage is never collected. Not done.) A worker that keeps growing is
+    still replaced by convgate (--recycle)."""
 
     def __init__(self, start_mb: float):
         self.floor_mb = start_mb
@@ -263,8 +262,6 @@ class MemoryCleanup:
         import gc
 
         gc.collect()
-        # What survived is live: frozen, later automatic collections do not walk it again.
-        gc.freeze()
         _malloc_trim()
         self.floor_mb = resident_mb()
         return True
