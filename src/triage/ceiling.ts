@@ -23,6 +23,7 @@ import { PAPER, procedure, parseArgs } from './eval.js';
 import { FIELDS, LABELS_OF, type Field, type LabeledIssue } from './labels.js';
 import { nestedCrossValidate, spread, type Spread } from './nested.js';
 import { isApplied } from './policy.js';
+import { parseJsonl } from './jsonl.js';
 
 // ---- the reader's labels -----------------------------------------------------------------
 
@@ -47,21 +48,7 @@ export interface ReaderRow {
 /** Parses the reader's JSONL (convgate label names); errors name the line and the field. */
 export function parseReaderJsonl(text: string, source: string): ReaderRow[] {
   const out: ReaderRow[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    const where = `${source}:${i + 1}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
-    }
-    const row = ReaderRowSchema.safeParse(json);
-    if (!row.success) {
-      const issue = row.error.issues[0];
-      throw new Error(`${where}: field '${issue.path.join('.') || '(line)'}': ${issue.message}`);
-    }
-    const r = row.data;
+  for (const { data: r, where } of parseJsonl(text, source, ReaderRowSchema)) {
     for (const f of FIELDS) {
       if (!(LABELS_OF[f] as readonly string[]).includes(r[f]))
         throw new Error(
@@ -78,7 +65,7 @@ export function parseReaderJsonl(text: string, source: string): ReaderRow[] {
       },
       flags: r.flags,
     });
-  });
+  }
   return out;
 }
 

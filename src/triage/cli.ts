@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Triage } from './classify.js';
 import { classifyIssue } from './index.js';
 import { FIELDS, type Field } from './labels.js';
+import { parseJsonl } from './jsonl.js';
 import { FIELD_THRESHOLDS, NEEDS_TRIAGE_LABEL, defaultLabelName, isApplied } from './policy.js';
 
 export interface TriageOptions {
@@ -47,26 +48,11 @@ async function readInput(path: string): Promise<string> {
 
 /** Parses every line first, so a bad line stops the run before any output. */
 function parseIssueLines(text: string, source: string): IssueLine[] {
-  const out: IssueLine[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '') return;
-    const where = `${source}, line ${i + 1}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (e) {
-      throw new InputError(`${where}: not valid JSON (${(e as Error).message})`);
-    }
-    const parsed = IssueLine.safeParse(json);
-    if (!parsed.success) {
-      const problem = parsed.error.issues[0];
-      const field = problem.path.length ? `field '${problem.path.join('.')}'` : 'the line';
-      throw new InputError(`${where}: ${field}: ${problem.message} (expected {"id", "title", "body"})`);
-    }
-    out.push(parsed.data);
-  });
-  return out;
+  return parseJsonl(text, source, IssueLine, {
+    where: (s, n) => `${s}, line ${n}`,
+    fail: (message) => new InputError(message),
+    expected: '{"id", "title", "body"}',
+  }).map((row) => row.data);
 }
 
 /** The label the App would apply for a field with its default names, or null (needs-triage). */

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { causeFromSheet, componentFromSheet, symptomFromSheet, type LabeledIssue } from './labels.js';
 import { descriptionOf } from './text.js';
+import { parseJsonl } from './jsonl.js';
 
 const PARAPHRASE_MARK = /\[paraphrased\] ?/g;
 
@@ -25,21 +26,7 @@ const LabeledRow = z.object({
  */
 export function parseLabeledJsonl(text: string, source: string, tag?: string): LabeledIssue[] {
   const out: LabeledIssue[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    const where = `${source}:${i + 1}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
-    }
-    const row = LabeledRow.safeParse(json);
-    if (!row.success) {
-      const issue = row.error.issues[0];
-      throw new Error(`${where}: field '${issue.path.join('.') || '(line)'}': ${issue.message}`);
-    }
-    const r = row.data;
+  for (const { data: r, where } of parseJsonl(text, source, LabeledRow)) {
     const symptom = symptomFromSheet(r.symptom);
     const cause = causeFromSheet(r.cause);
     const component = componentFromSheet(r.component);
@@ -56,7 +43,7 @@ export function parseLabeledJsonl(text: string, source: string, tag?: string): L
       ...(r.group !== undefined ? { group: r.group } : {}),
       ...(tag !== undefined ? { source: tag } : {}),
     });
-  });
+  }
   return out;
 }
 
