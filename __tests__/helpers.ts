@@ -11,3 +11,15 @@ export function tempDir(prefix: string): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), `convgate-${prefix}-`));
 }
 export const PROCESS_FAULT_CORPUS = path.join(FIXTURES, 'fault-corpus', 'process-faults.json');
+
+/** The run options of the fault-corpus tests: the TorchScript exporter on the test Python, one-minute cases. */
+export const FAULT_RUN_OPTIONS = {
+  python: PYTHON,
+  adapter: 'torch.onnx',
+  timeoutS: 60,
+  memoryLimitMb: 1536,
+  opset: null,
+  tolerance: { atol: 1e-3, rtol: 1e-3 },
+  keepAll: false,
+  resume: false,
+};

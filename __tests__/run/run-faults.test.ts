@@ -6,7 +6,7 @@ import { loadCorpus, pickCases } from '../../src/corpus/load.js';
 import { runCases } from '../../src/run/run-cases.js';
 import { readResultsDoc } from '../../src/results/writer.js';
 import type { ResultsDoc } from '../../src/results/schema.js';
-import { FAULT_CORPUS, PYTHON, tempDir } from '../helpers.js';
+import { FAULT_CORPUS, FAULT_RUN_OPTIONS, tempDir } from '../helpers.js';
 
 describe('a run over the fault corpus', () => {
   let out: string;
@@ -21,14 +21,7 @@ describe('a run over the fault corpus', () => {
       {
         out,
         jobs: 2,
-        python: PYTHON,
-        adapter: 'torch.onnx',
-        timeoutS: 60,
-        memoryLimitMb: 1536,
-        opset: null,
-        tolerance: { atol: 1e-3, rtol: 1e-3 },
-        keepAll: false,
-        resume: false,
+        ...FAULT_RUN_OPTIONS,
       },
       { onCaseDone: (r) => seen.push(r.id) },
     );
@@ -130,13 +123,7 @@ describe('a run over the fault corpus', () => {
       {
         out,
         jobs: 1,
-        python: PYTHON,
-        adapter: 'torch.onnx',
-        timeoutS: 60,
-        memoryLimitMb: 1536,
-        opset: null,
-        tolerance: { atol: 1e-3, rtol: 1e-3 },
-        keepAll: false,
+        ...FAULT_RUN_OPTIONS,
         resume: true,
       },
       { onCaseDone: (r) => again.push(r.id) },
@@ -147,13 +134,7 @@ describe('a run over the fault corpus', () => {
 
   const resumeOptions = {
     jobs: 1,
-    python: PYTHON,
-    adapter: 'torch.onnx',
-    timeoutS: 60,
-    memoryLimitMb: 1536,
-    opset: null,
-    tolerance: { atol: 1e-3, rtol: 1e-3 },
-    keepAll: false,
+    ...FAULT_RUN_OPTIONS,
     resume: true,
   };
 

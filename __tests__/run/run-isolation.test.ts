@@ -7,17 +7,10 @@ import path from 'node:path';
 import { loadCorpus, pickCases } from '../../src/corpus/load.js';
 import { runCases } from '../../src/run/run-cases.js';
 import type { ResultsDoc } from '../../src/results/schema.js';
-import { FAULT_CORPUS, PROCESS_FAULT_CORPUS, PYTHON, tempDir } from '../helpers.js';
+import { FAULT_CORPUS, FAULT_RUN_OPTIONS, PROCESS_FAULT_CORPUS, tempDir } from '../helpers.js';
 
 const baseOptions = {
-  python: PYTHON,
-  adapter: 'torch.onnx',
-  timeoutS: 60,
-  memoryLimitMb: 1536,
-  opset: null,
-  tolerance: { atol: 1e-3, rtol: 1e-3 },
-  keepAll: false,
-  resume: false,
+  ...FAULT_RUN_OPTIONS,
   jobs: 1,
   threads: 1,
 };

@@ -5,7 +5,7 @@ import { loadCorpus } from '../../src/corpus/load.js';
 import { isolatedRetryNeeded, runCases } from '../../src/run/run-cases.js';
 import type { ResultsDoc } from '../../src/results/schema.js';
 import type { ConvertOutcome } from '../../src/convert/python-worker.js';
-import { FIXTURES, PYTHON, tempDir } from '../helpers.js';
+import { FAULT_RUN_OPTIONS, FIXTURES, tempDir } from '../helpers.js';
 
 const STATE_TAINT_CORPUS = path.join(FIXTURES, 'fault-corpus', 'state-taint.json');
 
@@ -16,18 +16,7 @@ describe('a case whose export fails only after another case ran in the same work
     out = await tempDir('taint');
     const corpus = await loadCorpus(STATE_TAINT_CORPUS);
     // One worker, corpus order: "poison" leaves process-wide state that makes "victim" fail.
-    doc = await runCases(corpus, corpus.cases, {
-      out,
-      jobs: 1,
-      python: PYTHON,
-      adapter: 'torch.onnx',
-      timeoutS: 60,
-      memoryLimitMb: 1536,
-      opset: null,
-      tolerance: { atol: 1e-3, rtol: 1e-3 },
-      keepAll: false,
-      resume: false,
-    });
+    doc = await runCases(corpus, corpus.cases, { ...FAULT_RUN_OPTIONS, out, jobs: 1 });
   }, 120_000);
   afterAll(async () => {
     await rm(out, { recursive: true, force: true });
