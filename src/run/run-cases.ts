@@ -24,6 +24,7 @@ import { SurfaceCollector } from '../surface/collect.js';
 import { resolveCase, type ResolvedCase, type RunOptions } from './settings.js';
 import { unmetRequirements } from './requirements.js';
 import { sanitizeError, sanitizeText, type PathPlaceholders } from '../results/sanitize.js';
+import { clipChars, firstLine } from '../util/text.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import type { WorkerEnvironment } from '../convert/protocol.js';
 import {
@@ -383,8 +384,9 @@ export function taintWarning(
   );
 }
 
+/** The first non-blank line of an error message, at most 200 characters. */
 function firstLineOf(text: string): string {
-  return (text.split('\n').find((l) => l.trim() !== '') ?? '').slice(0, 200);
+  return clipChars(firstLine(text), 200);
 }
 
 /** Starts the converter and runtime workers in parallel; null when interrupted meanwhile. */

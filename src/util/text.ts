@@ -22,3 +22,12 @@ export function clipTail(text: string, max: number): string {
   if (start < text.length && isLow(text.charCodeAt(start)) && isHigh(text.charCodeAt(start - 1))) start++;
   return text.slice(start);
 }
+
+/** The first non-blank line, found without splitting a possibly huge message. */
+export function firstLine(text: string): string {
+  const start = text.search(/\S/);
+  if (start < 0) return '';
+  const lineStart = text.lastIndexOf('\n', start) + 1;
+  const end = text.indexOf('\n', start);
+  return text.slice(lineStart, end < 0 ? text.length : end);
+}

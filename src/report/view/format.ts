@@ -3,6 +3,10 @@
  * here escapes: each renderer escapes for its own medium.
  */
 import type { CaseChange } from '../../gate/schema.js';
+import { firstLine } from '../../util/text.js';
+
+/** The first non-blank line (util/text.ts), for the views. */
+export { firstLine };
 
 /** A largest output error: '—' when there is none, 3 significant digits or an exponent. */
 export function formatError(value: number | null | undefined): string {
@@ -34,15 +38,6 @@ export function signedPercent(after: number, before: number): string {
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-/** The first non-blank line, found without splitting a possibly huge message. */
-export function firstLine(text: string): string {
-  const start = text.search(/\S/);
-  if (start < 0) return '';
-  const lineStart = text.lastIndexOf('\n', start) + 1;
-  const end = text.indexOf('\n', start);
-  return text.slice(lineStart, end < 0 ? text.length : end);
 }
 
 /** "stage: Type: first line of the message" of a change's candidate error, or ''. */
